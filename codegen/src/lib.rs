@@ -1,0 +1,1 @@
+//! `codegen`: from an `Api`, write every derived artifact.

@@ -1,0 +1,1 @@
+//! `dynamo`: the DynamoDB JSON protocol (`DynamoDB_20120810.*`) behind one trait.

@@ -1,0 +1,1 @@
+//! Written by `codegen` from `openapi.yaml`. Do not edit by hand.

@@ -1,0 +1,1 @@
+//! `spec`: read `openapi.yaml` into a raw ordered JSON tree plus typed views.
