@@ -1,0 +1,1449 @@
+//! The renderer: walks the AST with Velocity 1.7 semantics plus API Gateway's rules
+//! (null renders empty, null equals "", `$input`/`$util`/`$context` bindings).
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::Limits;
+use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
+use crate::dialect;
+use crate::error::{RenderError, RenderErrorKind};
+use crate::javaregex::JavaPattern;
+use crate::jsonpath::{self, PathResult};
+use crate::util;
+use crate::value::{ForeachScope, JMap, Key, ListKind, TooBig, Value};
+
+/// Non-local exits while rendering.
+pub(crate) enum Flow {
+    Break,
+    Stop,
+    Err(RenderError),
+}
+
+type R<T> = Result<T, Flow>;
+
+pub(crate) struct InputData<'b> {
+    pub body: &'b str,
+    pub json: OnceCell<Option<serde_json::Value>>,
+    pub params: Value,
+}
+
+pub(crate) struct Renderer<'t, 'b> {
+    pub src: &'t str,
+    pub macros: &'t HashMap<String, MacroDef>,
+    pub vars: HashMap<String, Value>,
+    pub limits: &'t Limits,
+    pub input: InputData<'b>,
+    depth: usize,
+    total_iterations: usize,
+    foreach: Vec<Rc<ForeachScope>>,
+    regex_cache: HashMap<String, Rc<JavaPattern>>,
+}
+
+fn int_value(i: i128) -> Value {
+    if let Ok(v) = i32::try_from(i) {
+        Value::Int(v)
+    } else if let Ok(v) = i64::try_from(i) {
+        Value::Long(v)
+    } else {
+        Value::BigInt(i)
+    }
+}
+
+/// Integer rank of a Java number for MathUtils' result-type rule: Integer < Long < BigInteger.
+fn rank(v: &Value) -> u8 {
+    match v {
+        Value::Int(_) => 0,
+        Value::Long(_) => 1,
+        _ => 2,
+    }
+}
+
+fn int_of_rank(i: i128, r: u8) -> Value {
+    match r {
+        0 => int_value(i),
+        1 => match i64::try_from(i) {
+            Ok(v) => Value::Long(v),
+            Err(_) => Value::BigInt(i),
+        },
+        _ => Value::BigInt(i),
+    }
+}
+
+fn as_i128(v: &Value) -> Option<i128> {
+    match v {
+        Value::Int(i) => Some(i128::from(*i)),
+        Value::Long(i) => Some(i128::from(*i)),
+        Value::BigInt(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Double(d) => Some(*d),
+        other => as_i128(other).map(|i| i as f64),
+    }
+}
+
+fn utf16(s: &str) -> Vec<u16> {
+    s.encode_utf16().collect()
+}
+
+fn from_utf16(u: &[u16]) -> Value {
+    Value::string(String::from_utf16_lossy(u))
+}
+
+fn find_sub(hay: &[u16], needle: &[u16], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(from.min(hay.len()));
+    }
+    if from >= hay.len() {
+        return None;
+    }
+    (from..=hay.len().saturating_sub(needle.len())).find(|&i| hay[i..].starts_with(needle))
+}
+
+fn rfind_sub(hay: &[u16], needle: &[u16], from: usize) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    let start = from.min(hay.len() - needle.len());
+    (0..=start).rev().find(|&i| hay[i..].starts_with(needle))
+}
+
+/// Java `equals` (strict: Integer 1 is not Long 1), bounded in depth.
+pub(crate) fn java_equals(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > crate::value::MAX_VALUE_DEPTH {
+        return false;
+    }
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Long(x), Value::Long(y)) => x == y,
+        (Value::BigInt(x), Value::BigInt(y)) => x == y,
+        (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits() || (x == y && *x != 0.0),
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (Ok(x), Ok(y)) = (x.try_borrow(), y.try_borrow()) else {
+                return false;
+            };
+            x.items.len() == y.items.len()
+                && x.items
+                    .iter()
+                    .zip(y.items.iter())
+                    .all(|(a, b)| java_equals(a, b, depth + 1))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (Ok(x), Ok(y)) = (x.try_borrow(), y.try_borrow()) else {
+                return false;
+            };
+            x.entries.len() == y.entries.len()
+                && x.entries.iter().all(|(k, v)| {
+                    y.entries
+                        .get(k)
+                        .is_some_and(|w| java_equals(v, w, depth + 1))
+                })
+        }
+        (Value::Entry(x), Value::Entry(y)) => x.0 == y.0 && java_equals(&x.1, &y.1, depth + 1),
+        (Value::Foreach(x), Value::Foreach(y)) => Rc::ptr_eq(x, y),
+        (Value::Input, Value::Input) | (Value::Util, Value::Util) => true,
+        _ => false,
+    }
+}
+
+fn compare_numbers(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (as_i128(a), as_i128(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => as_f64(a)?.partial_cmp(&as_f64(b)?),
+    }
+}
+
+impl<'t, 'b> Renderer<'t, 'b> {
+    pub(crate) fn new(
+        src: &'t str,
+        macros: &'t HashMap<String, MacroDef>,
+        limits: &'t Limits,
+        input: InputData<'b>,
+    ) -> Self {
+        Renderer {
+            src,
+            macros,
+            vars: HashMap::new(),
+            limits,
+            input,
+            depth: 0,
+            total_iterations: 0,
+            foreach: Vec::new(),
+            regex_cache: HashMap::new(),
+        }
+    }
+
+    fn fail(&self, pos: usize, kind: RenderErrorKind) -> Flow {
+        Flow::Err(RenderError::at(self.src, pos, kind))
+    }
+
+    fn too_big(&self, pos: usize) -> Flow {
+        self.fail(
+            pos,
+            RenderErrorKind::OutputLimit(self.limits.max_output_bytes),
+        )
+    }
+
+    fn push(&self, out: &mut String, s: &str, pos: usize) -> R<()> {
+        if out.len() + s.len() > self.limits.max_output_bytes {
+            return Err(self.too_big(pos));
+        }
+        out.push_str(s);
+        Ok(())
+    }
+
+    pub(crate) fn render_nodes(&mut self, nodes: &[Node], out: &mut String) -> R<()> {
+        for node in nodes {
+            self.render_node(node, out)?;
+        }
+        Ok(())
+    }
+
+    fn write_value(&mut self, v: &Value, out: &mut String, pos: usize) -> R<()> {
+        match v {
+            Value::Null => Ok(()),
+            Value::Block(body) => self.render_block(body, out, pos),
+            v => {
+                let limit = self.limits.max_output_bytes;
+                let start = out.len();
+                match v.write_java(out, 0, limit) {
+                    Ok(()) if out.len() <= limit => Ok(()),
+                    _ => {
+                        out.truncate(start);
+                        Err(self.too_big(pos))
+                    }
+                }
+            }
+        }
+    }
+
+    fn render_block(&mut self, body: &Arc<Vec<Node>>, out: &mut String, pos: usize) -> R<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(self.fail(pos, RenderErrorKind::RecursionLimit(self.limits.max_depth)));
+        }
+        let body = body.clone();
+        let r = self.render_nodes(&body, out);
+        self.depth -= 1;
+        r
+    }
+
+    fn render_node(&mut self, node: &Node, out: &mut String) -> R<()> {
+        match node {
+            Node::Text(t) => self.push(out, t, 0),
+            Node::Ref(r) => {
+                let v = self.eval_ref(r)?;
+                self.write_value(&v, out, r.pos)
+            }
+            Node::EscapedRef {
+                backslashes,
+                reference,
+            } => {
+                let v = self.eval_ref(reference)?;
+                let n = *backslashes;
+                if n % 2 == 0 {
+                    self.push(out, &"\\".repeat(n / 2), reference.pos)?;
+                    self.write_value(&v, out, reference.pos)
+                } else {
+                    // Velocity 1.7: `\$x` prints `$x` when defined, `\$x` when not.
+                    let keep = if v.is_null() {
+                        (n - 1) / 2 + 1
+                    } else {
+                        (n - 1) / 2
+                    };
+                    self.push(out, &"\\".repeat(keep), reference.pos)?;
+                    self.push(out, &reference.literal, reference.pos)
+                }
+            }
+            Node::Set { target, value, pos } => {
+                let v = self.eval_expr(value)?;
+                if v.is_null() && !dialect::SET_NULL_ASSIGNS {
+                    return Ok(());
+                }
+                self.assign(target, v, *pos)
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, body) in branches {
+                    if self.eval_cond(cond)? {
+                        return self.render_nodes(body, out);
+                    }
+                }
+                if let Some(body) = otherwise {
+                    self.render_nodes(body, out)?;
+                }
+                Ok(())
+            }
+            Node::Foreach {
+                var,
+                iterable,
+                body,
+                pos,
+            } => self.foreach(var, iterable, body, *pos, out),
+            Node::Break => Err(Flow::Break),
+            Node::Stop => Err(Flow::Stop),
+            Node::Define { name, body } => {
+                self.vars.insert(name.clone(), Value::Block(body.clone()));
+                Ok(())
+            }
+            Node::MacroCall {
+                name,
+                args,
+                pos,
+                literal,
+            } => {
+                if self.macros.contains_key(name) {
+                    self.call_macro(name, args, *pos, out)
+                } else {
+                    self.push(out, literal, *pos)
+                }
+            }
+        }
+    }
+
+    fn foreach(
+        &mut self,
+        var: &str,
+        iterable: &Expr,
+        body: &[Node],
+        pos: usize,
+        out: &mut String,
+    ) -> R<()> {
+        let items: Vec<Value> = match self.eval_expr(iterable)? {
+            Value::List(l) => l.borrow().items.clone(),
+            Value::Map(m) => m.borrow().entries.values().cloned().collect(),
+            _ => return Ok(()),
+        };
+        let saved_var = self.vars.get(var).cloned();
+        let saved_count = self.vars.get("velocityCount").cloned();
+        let saved_foreach = self.vars.get("foreach").cloned();
+        let scope = Rc::new(ForeachScope {
+            index: std::cell::Cell::new(0),
+            has_next: std::cell::Cell::new(false),
+            parent: self.foreach.last().cloned(),
+        });
+        self.foreach.push(scope.clone());
+        let n = items.len();
+        let mut result = Ok(());
+        for (i, item) in items.into_iter().enumerate() {
+            if i >= self.limits.max_foreach_iterations {
+                result = Err(self.fail(
+                    pos,
+                    RenderErrorKind::ForeachLimit(self.limits.max_foreach_iterations),
+                ));
+                break;
+            }
+            self.total_iterations += 1;
+            if self.total_iterations > self.limits.max_total_iterations {
+                result = Err(self.fail(
+                    pos,
+                    RenderErrorKind::TotalIterationLimit(self.limits.max_total_iterations),
+                ));
+                break;
+            }
+            scope.index.set(i);
+            scope.has_next.set(i + 1 < n);
+            if item.is_null() {
+                self.vars.remove(var);
+            } else {
+                self.vars.insert(var.to_string(), item);
+            }
+            self.vars
+                .insert("velocityCount".into(), int_value(i as i128 + 1));
+            self.vars
+                .insert("foreach".into(), Value::Foreach(scope.clone()));
+            match self.render_nodes(body, out) {
+                Ok(()) => {}
+                Err(Flow::Break) => break,
+                Err(other) => {
+                    result = Err(other);
+                    break;
+                }
+            }
+        }
+        self.foreach.pop();
+        // Velocity 1.7 restores the loop variable, $velocityCount and $foreach afterwards.
+        for (k, v) in [
+            (var, saved_var),
+            ("velocityCount", saved_count),
+            ("foreach", saved_foreach),
+        ] {
+            match v {
+                Some(v) => {
+                    self.vars.insert(k.to_string(), v);
+                }
+                None => {
+                    self.vars.remove(k);
+                }
+            }
+        }
+        result
+    }
+
+    fn call_macro(&mut self, name: &str, args: &[Expr], pos: usize, out: &mut String) -> R<()> {
+        let Some(m) = self.macros.get(name) else {
+            return Ok(());
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval_expr(a)?);
+        }
+        if self.depth + 1 > self.limits.max_depth {
+            return Err(self.fail(pos, RenderErrorKind::RecursionLimit(self.limits.max_depth)));
+        }
+        let params = m.params.clone();
+        let body = m.body.clone();
+        let mut saved = Vec::with_capacity(params.len());
+        for (i, p) in params.iter().enumerate() {
+            saved.push((p.clone(), self.vars.get(p).cloned()));
+            match values.get(i) {
+                Some(v) if !v.is_null() => {
+                    self.vars.insert(p.clone(), v.clone());
+                }
+                _ => {
+                    self.vars.remove(p);
+                }
+            }
+        }
+        self.depth += 1;
+        let r = self.render_nodes(&body, out);
+        self.depth -= 1;
+        for (p, v) in saved.into_iter().rev() {
+            match v {
+                Some(v) => {
+                    self.vars.insert(p, v);
+                }
+                None => {
+                    self.vars.remove(&p);
+                }
+            }
+        }
+        match r {
+            Err(Flow::Break) => Ok(()),
+            other => other,
+        }
+    }
+
+    fn assign(&mut self, target: &Reference, v: Value, pos: usize) -> R<()> {
+        let Some((last, init)) = target.parts.split_last() else {
+            self.vars.insert(target.root.clone(), v);
+            return Ok(());
+        };
+        let mut base = self.root_value(&target.root);
+        for part in init {
+            base = self.apply_part(base, part)?;
+            if base.is_null() {
+                return Ok(());
+            }
+        }
+        let key = match last {
+            Part::Property(name) => Value::str(name),
+            Part::Index(e) => self.eval_expr(e)?,
+            Part::Method(..) => return Ok(()),
+        };
+        match &base {
+            Value::Map(m) => {
+                m.borrow_mut().entries.insert(Key::from_value(&key), v);
+            }
+            Value::List(l) => {
+                if let Some(i) = key.as_i64() {
+                    let mut l = l.borrow_mut();
+                    let len = l.items.len() as i64;
+                    let idx = if i < 0 { i + len } else { i };
+                    if idx < 0 || idx >= len {
+                        return Err(self.fail(
+                            pos,
+                            RenderErrorKind::MethodInvocation(format!(
+                                "IndexOutOfBoundsException: Index {i} out of bounds for length {len}"
+                            )),
+                        ));
+                    }
+                    l.items[idx as usize] = v;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn root_value(&self, name: &str) -> Value {
+        self.vars.get(name).cloned().unwrap_or(Value::Null)
+    }
+
+    pub(crate) fn eval_ref(&mut self, r: &Reference) -> R<Value> {
+        let mut cur = self.root_value(&r.root);
+        for part in &r.parts {
+            if cur.is_null() {
+                return Ok(Value::Null);
+            }
+            if let Value::Block(body) = &cur {
+                let mut s = String::new();
+                self.render_block(&body.clone(), &mut s, r.pos)?;
+                cur = Value::string(s);
+            }
+            cur = match self.apply_part(cur, part) {
+                Ok(v) => v,
+                Err(Flow::Err(mut e)) if e.line == 0 => {
+                    let fresh = RenderError::at(self.src, r.pos, e.kind.clone());
+                    e = fresh;
+                    return Err(Flow::Err(e));
+                }
+                Err(other) => return Err(other),
+            };
+        }
+        Ok(cur)
+    }
+
+    fn apply_part(&mut self, cur: Value, part: &Part) -> R<Value> {
+        match part {
+            Part::Property(name) => self.property(&cur, name),
+            Part::Method(name, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval_expr(a)?);
+                }
+                self.method(&cur, name, &values)
+            }
+            Part::Index(e) => {
+                let idx = self.eval_expr(e)?;
+                self.index(&cur, &idx)
+            }
+        }
+    }
+
+    fn method_error(&self, msg: impl Into<String>) -> Flow {
+        // Position filled in by eval_ref (line 0 marks "not yet located").
+        Flow::Err(RenderError {
+            line: 0,
+            column: 0,
+            kind: RenderErrorKind::MethodInvocation(msg.into()),
+            snippet: String::new(),
+        })
+    }
+
+    fn index(&mut self, cur: &Value, idx: &Value) -> R<Value> {
+        match cur {
+            Value::List(l) => {
+                let Some(i) = idx.as_i64() else {
+                    return Ok(Value::Null);
+                };
+                let l = l.borrow();
+                let len = l.items.len() as i64;
+                let j = if i < 0 { i + len } else { i };
+                if j < 0 || j >= len {
+                    return Err(self.method_error(format!(
+                        "IndexOutOfBoundsException: Index {i} out of bounds for length {len}"
+                    )));
+                }
+                Ok(l.items[j as usize].clone())
+            }
+            Value::Map(m) => Ok(m
+                .borrow()
+                .entries
+                .get(&Key::from_value(idx))
+                .cloned()
+                .unwrap_or(Value::Null)),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// `$x.name`: `Map.get("name")` for maps, otherwise the JavaBean getter (`getName()`/`isName()`).
+    fn property(&mut self, cur: &Value, name: &str) -> R<Value> {
+        match cur {
+            Value::Map(m) => {
+                return Ok(m
+                    .borrow()
+                    .entries
+                    .get(&Key::str(name))
+                    .cloned()
+                    .unwrap_or(Value::Null));
+            }
+            Value::Input if name == "body" => return Ok(self.input_body()),
+            _ => {}
+        }
+        let mut cap = String::with_capacity(name.len() + 3);
+        let mut chars = name.chars();
+        if let Some(f) = chars.next() {
+            cap.extend(f.to_uppercase());
+            cap.push_str(chars.as_str());
+        }
+        for getter in [format!("get{cap}"), format!("is{cap}")] {
+            let v = self.method(cur, &getter, &[])?;
+            if !v.is_null() {
+                return Ok(v);
+            }
+        }
+        Ok(Value::Null)
+    }
+
+    fn input_body(&self) -> Value {
+        // AWS-recorded: an empty body renders `{}` (apigateway-semantics.md 8.2).
+        if self.input.body.is_empty() {
+            Value::str("{}")
+        } else {
+            Value::str(self.input.body)
+        }
+    }
+
+    fn body_json(&self) -> Option<&serde_json::Value> {
+        self.input
+            .json
+            .get_or_init(|| {
+                let body = if self.input.body.trim().is_empty() {
+                    "{}"
+                } else {
+                    self.input.body
+                };
+                serde_json::from_str(body).ok()
+            })
+            .as_ref()
+    }
+
+    fn regex(&mut self, p: &str) -> R<Rc<JavaPattern>> {
+        if let Some(r) = self.regex_cache.get(p) {
+            return Ok(r.clone());
+        }
+        let compiled = JavaPattern::compile(p).map_err(|e| self.method_error(e))?;
+        let rc = Rc::new(compiled);
+        if self.regex_cache.len() < 256 {
+            self.regex_cache.insert(p.to_string(), rc.clone());
+        }
+        Ok(rc)
+    }
+
+    fn stringify(&mut self, v: &Value) -> R<String> {
+        match v {
+            Value::Block(body) => {
+                let mut s = String::new();
+                self.render_block(&body.clone(), &mut s, 0)?;
+                Ok(s)
+            }
+            v => v
+                .to_java_string(self.limits.max_output_bytes)
+                .map_err(|TooBig| self.too_big(0)),
+        }
+    }
+
+    fn method(&mut self, cur: &Value, name: &str, args: &[Value]) -> R<Value> {
+        let limit = self.limits.max_output_bytes;
+        let a0 = args.first();
+        let a1 = args.get(1);
+        let s0 = match a0 {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let s1 = match a1 {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let i0 = a0.and_then(|v| match v {
+            Value::Int(i) => Some(i64::from(*i)),
+            _ => None,
+        });
+        let i1 = a1.and_then(|v| match v {
+            Value::Int(i) => Some(i64::from(*i)),
+            _ => None,
+        });
+        // Methods every object has.
+        match (name, args.len()) {
+            ("toString", 0) => {
+                return match cur {
+                    Value::Block(_) => Ok(Value::string(self.stringify(cur)?)),
+                    _ => Ok(Value::string(self.stringify(cur)?)),
+                };
+            }
+            ("equals", 1) => {
+                let other = a0.cloned().unwrap_or(Value::Null);
+                return Ok(Value::Bool(java_equals(cur, &other, 0)));
+            }
+            ("hashCode", 0) => {
+                if let Value::Str(s) = cur {
+                    let mut h: i32 = 0;
+                    for u in s.encode_utf16() {
+                        h = h.wrapping_mul(31).wrapping_add(i32::from(u));
+                    }
+                    return Ok(Value::Int(h));
+                }
+            }
+            _ => {}
+        }
+        match cur {
+            Value::Block(_) => {
+                let s = Value::string(self.stringify(cur)?);
+                self.method(&s, name, args)
+            }
+            Value::Str(s) => {
+                let s = s.clone();
+                Ok(match (name, args.len()) {
+                    ("length", 0) => Value::Int(s.encode_utf16().count() as i32),
+                    ("isEmpty", 0) => Value::Bool(s.is_empty()),
+                    ("trim", 0) => Value::str(s.trim_matches(|c: char| (c as u32) <= 0x20)),
+                    ("toLowerCase", 0) => Value::string(s.to_lowercase()),
+                    ("toUpperCase", 0) => Value::string(s.to_uppercase()),
+                    ("contains", 1) => match &s0 {
+                        Some(x) => Value::Bool(s.contains(&**x)),
+                        None => Value::Null,
+                    },
+                    ("startsWith", 1) => match &s0 {
+                        Some(x) => Value::Bool(s.starts_with(&**x)),
+                        None => Value::Null,
+                    },
+                    ("startsWith", 2) => match (&s0, i1) {
+                        (Some(x), Some(off)) => {
+                            let h = utf16(&s);
+                            let n = utf16(x);
+                            Value::Bool(
+                                off >= 0
+                                    && (off as usize) <= h.len()
+                                    && h[off as usize..].starts_with(&n),
+                            )
+                        }
+                        _ => Value::Null,
+                    },
+                    ("endsWith", 1) => match &s0 {
+                        Some(x) => Value::Bool(s.ends_with(&**x)),
+                        None => Value::Null,
+                    },
+                    ("equalsIgnoreCase", 1) => match &s0 {
+                        Some(x) => Value::Bool(
+                            s.chars().count() == x.chars().count()
+                                && s.chars().zip(x.chars()).all(|(a, b)| {
+                                    a == b
+                                        || a.to_uppercase().eq(b.to_uppercase())
+                                        || a.to_lowercase().eq(b.to_lowercase())
+                                }),
+                        ),
+                        None => Value::Bool(false),
+                    },
+                    ("concat", 1) => match &s0 {
+                        Some(x) => {
+                            if s.len() + x.len() > limit {
+                                return Err(self.too_big(0));
+                            }
+                            Value::string(format!("{s}{x}"))
+                        }
+                        None => return Err(self.method_error("NullPointerException")),
+                    },
+                    ("indexOf" | "lastIndexOf", 1 | 2) => {
+                        let h = utf16(&s);
+                        let needle = match (a0, &s0) {
+                            (_, Some(x)) => utf16(x),
+                            (Some(Value::Int(c)), None) => match char::from_u32(*c as u32) {
+                                Some(c) => utf16(&c.to_string()),
+                                None => return Ok(Value::Int(-1)),
+                            },
+                            _ => return Ok(Value::Null),
+                        };
+                        let from = if args.len() == 2 {
+                            match i1 {
+                                Some(f) => Some(f),
+                                None => return Ok(Value::Null),
+                            }
+                        } else {
+                            None
+                        };
+                        let r = if name == "indexOf" {
+                            let f = from.unwrap_or(0).max(0) as usize;
+                            find_sub(&h, &needle, f)
+                        } else {
+                            match from {
+                                Some(f) if f < 0 => None,
+                                Some(f) => rfind_sub(&h, &needle, f as usize),
+                                None => rfind_sub(&h, &needle, h.len()),
+                            }
+                        };
+                        Value::Int(r.map(|i| i as i32).unwrap_or(-1))
+                    }
+                    ("charAt", 1) => match i0 {
+                        Some(i) => {
+                            let h = utf16(&s);
+                            if i < 0 || i as usize >= h.len() {
+                                return Err(self.method_error(format!(
+                                    "StringIndexOutOfBoundsException: index {i}, length {}",
+                                    h.len()
+                                )));
+                            }
+                            from_utf16(&h[i as usize..i as usize + 1])
+                        }
+                        None => Value::Null,
+                    },
+                    ("substring", 1 | 2) => {
+                        let h = utf16(&s);
+                        let b = match i0 {
+                            Some(b) => b,
+                            None => return Ok(Value::Null),
+                        };
+                        let e = if args.len() == 2 {
+                            match i1 {
+                                Some(e) => e,
+                                None => return Ok(Value::Null),
+                            }
+                        } else {
+                            h.len() as i64
+                        };
+                        if b < 0 || e > h.len() as i64 || b > e {
+                            return Err(self.method_error(format!(
+                                "StringIndexOutOfBoundsException: begin {b}, end {e}, length {}",
+                                h.len()
+                            )));
+                        }
+                        from_utf16(&h[b as usize..e as usize])
+                    }
+                    ("replace", 2) => match (&s0, &s1) {
+                        (Some(a), Some(b)) => {
+                            if a.is_empty() {
+                                // Java inserts the replacement between every character.
+                                let mut o = String::new();
+                                o.push_str(b);
+                                for c in s.chars() {
+                                    o.push(c);
+                                    o.push_str(b);
+                                    if o.len() > limit {
+                                        return Err(self.too_big(0));
+                                    }
+                                }
+                                Value::string(o)
+                            } else {
+                                let est = s.len() / a.len().max(1) * b.len();
+                                if est > limit {
+                                    return Err(self.too_big(0));
+                                }
+                                Value::string(s.replace(&**a, b))
+                            }
+                        }
+                        _ => Value::Null,
+                    },
+                    ("replaceAll" | "replaceFirst", 2) => match (&s0, &s1) {
+                        (Some(p), Some(r)) => {
+                            let re = self.regex(p)?;
+                            let out = re
+                                .replace(&s, r, name == "replaceAll", limit)
+                                .map_err(|e| self.method_error(e))?;
+                            Value::string(out)
+                        }
+                        _ => Value::Null,
+                    },
+                    ("matches", 1) => match &s0 {
+                        Some(p) => {
+                            let re = self.regex(p)?;
+                            Value::Bool(re.matches(&s).map_err(|e| self.method_error(e))?)
+                        }
+                        None => Value::Null,
+                    },
+                    ("split", 1) => match &s0 {
+                        Some(p) => {
+                            let re = self.regex(p)?;
+                            let parts = re.split(&s).map_err(|e| self.method_error(e))?;
+                            Value::new_list(
+                                parts.into_iter().map(Value::string).collect(),
+                                ListKind::Array,
+                            )
+                        }
+                        None => Value::Null,
+                    },
+                    ("compareTo", 1) => match &s0 {
+                        Some(x) => {
+                            let a = utf16(&s);
+                            let b = utf16(x);
+                            let r = a
+                                .iter()
+                                .zip(b.iter())
+                                .find(|(x, y)| x != y)
+                                .map(|(x, y)| i32::from(*x) - i32::from(*y))
+                                .unwrap_or(a.len() as i32 - b.len() as i32);
+                            Value::Int(r)
+                        }
+                        None => Value::Null,
+                    },
+                    _ => Value::Null,
+                })
+            }
+            Value::List(l) => {
+                let l = l.clone();
+                Ok(match (name, args.len()) {
+                    ("size", 0) => Value::Int(l.borrow().items.len() as i32),
+                    ("isEmpty", 0) => Value::Bool(l.borrow().items.is_empty()),
+                    ("get", 1) => match i0 {
+                        Some(i) => {
+                            let l = l.borrow();
+                            if i < 0 || i as usize >= l.items.len() {
+                                return Err(self.method_error(format!(
+                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
+                                    l.items.len()
+                                )));
+                            }
+                            l.items[i as usize].clone()
+                        }
+                        None => Value::Null,
+                    },
+                    ("contains", 1) => {
+                        let x = a0.cloned().unwrap_or(Value::Null);
+                        Value::Bool(l.borrow().items.iter().any(|v| java_equals(v, &x, 0)))
+                    }
+                    ("indexOf" | "lastIndexOf", 1) => {
+                        let x = a0.cloned().unwrap_or(Value::Null);
+                        let l = l.borrow();
+                        let pos = if name == "indexOf" {
+                            l.items.iter().position(|v| java_equals(v, &x, 0))
+                        } else {
+                            l.items.iter().rposition(|v| java_equals(v, &x, 0))
+                        };
+                        Value::Int(pos.map(|p| p as i32).unwrap_or(-1))
+                    }
+                    ("add", 1) => {
+                        let mut l = l.borrow_mut();
+                        if l.items.len() >= self.limits.max_collection_size {
+                            return Err(self.too_big(0));
+                        }
+                        l.items.push(a0.cloned().unwrap_or(Value::Null));
+                        Value::Bool(true)
+                    }
+                    ("add", 2) => match i0 {
+                        Some(i) => {
+                            let mut l = l.borrow_mut();
+                            if i < 0 || i as usize > l.items.len() {
+                                return Err(self.method_error(format!(
+                                    "IndexOutOfBoundsException: Index: {i}, Size: {}",
+                                    l.items.len()
+                                )));
+                            }
+                            if l.items.len() >= self.limits.max_collection_size {
+                                return Err(self.too_big(0));
+                            }
+                            l.items
+                                .insert(i as usize, a1.cloned().unwrap_or(Value::Null));
+                            // void: renders as nothing.
+                            Value::Null
+                        }
+                        None => Value::Null,
+                    },
+                    ("set", 2) => match i0 {
+                        Some(i) => {
+                            let mut l = l.borrow_mut();
+                            if i < 0 || i as usize >= l.items.len() {
+                                return Err(self.method_error(format!(
+                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
+                                    l.items.len()
+                                )));
+                            }
+                            std::mem::replace(
+                                &mut l.items[i as usize],
+                                a1.cloned().unwrap_or(Value::Null),
+                            )
+                        }
+                        None => Value::Null,
+                    },
+                    ("remove", 1) => match i0 {
+                        Some(i) => {
+                            let mut l = l.borrow_mut();
+                            if i < 0 || i as usize >= l.items.len() {
+                                return Err(self.method_error(format!(
+                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
+                                    l.items.len()
+                                )));
+                            }
+                            l.items.remove(i as usize)
+                        }
+                        None => {
+                            let x = a0.cloned().unwrap_or(Value::Null);
+                            let mut l = l.borrow_mut();
+                            match l.items.iter().position(|v| java_equals(v, &x, 0)) {
+                                Some(p) => {
+                                    l.items.remove(p);
+                                    Value::Bool(true)
+                                }
+                                None => Value::Bool(false),
+                            }
+                        }
+                    },
+                    ("clear", 0) => {
+                        l.borrow_mut().items.clear();
+                        Value::Null
+                    }
+                    _ => Value::Null,
+                })
+            }
+            Value::Map(m) => {
+                let m = m.clone();
+                Ok(match (name, args.len()) {
+                    ("get", 1) => m
+                        .borrow()
+                        .entries
+                        .get(&Key::from_value(a0.unwrap_or(&Value::Null)))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    ("put", 2) => {
+                        let mut mm = m.borrow_mut();
+                        let k = Key::from_value(a0.unwrap_or(&Value::Null));
+                        if !mm.entries.contains_key(&k)
+                            && mm.entries.len() >= self.limits.max_collection_size
+                        {
+                            return Err(self.too_big(0));
+                        }
+                        mm.entries
+                            .insert(k, a1.cloned().unwrap_or(Value::Null))
+                            .unwrap_or(Value::Null)
+                    }
+                    ("containsKey", 1) => Value::Bool(
+                        m.borrow()
+                            .entries
+                            .contains_key(&Key::from_value(a0.unwrap_or(&Value::Null))),
+                    ),
+                    ("containsValue", 1) => {
+                        let x = a0.cloned().unwrap_or(Value::Null);
+                        Value::Bool(m.borrow().entries.values().any(|v| java_equals(v, &x, 0)))
+                    }
+                    ("keySet", 0) => Value::new_list(
+                        m.borrow().entries.keys().map(Key::to_value).collect(),
+                        ListKind::ArrayList,
+                    ),
+                    ("values", 0) => Value::new_list(
+                        m.borrow().entries.values().cloned().collect(),
+                        ListKind::ArrayList,
+                    ),
+                    ("entrySet", 0) => Value::new_list(
+                        m.borrow()
+                            .entries
+                            .iter()
+                            .map(|(k, v)| Value::Entry(Rc::new((k.clone(), v.clone()))))
+                            .collect(),
+                        ListKind::ArrayList,
+                    ),
+                    ("size", 0) => Value::Int(m.borrow().entries.len() as i32),
+                    ("isEmpty", 0) => Value::Bool(m.borrow().entries.is_empty()),
+                    ("remove", 1) => m
+                        .borrow_mut()
+                        .entries
+                        .shift_remove(&Key::from_value(a0.unwrap_or(&Value::Null)))
+                        .unwrap_or(Value::Null),
+                    ("clear", 0) => {
+                        m.borrow_mut().entries.clear();
+                        Value::Null
+                    }
+                    ("putAll", 1) => {
+                        if let Some(Value::Map(other)) = a0 {
+                            let add: Vec<(Key, Value)> = other
+                                .borrow()
+                                .entries
+                                .iter()
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            let mut mm = m.borrow_mut();
+                            for (k, v) in add {
+                                mm.entries.insert(k, v);
+                            }
+                        }
+                        Value::Null
+                    }
+                    _ => Value::Null,
+                })
+            }
+            Value::Entry(e) => Ok(match (name, args.len()) {
+                ("getKey", 0) => e.0.to_value(),
+                ("getValue", 0) => e.1.clone(),
+                _ => Value::Null,
+            }),
+            Value::Foreach(f) => Ok(match (name, args.len()) {
+                ("hasNext" | "getHasNext" | "isHasNext", 0) => Value::Bool(f.has_next.get()),
+                ("getIndex", 0) => Value::Int(f.index.get() as i32),
+                ("getCount", 0) => Value::Int(f.index.get() as i32 + 1),
+                ("isFirst" | "getFirst", 0) => Value::Bool(f.index.get() == 0),
+                ("isLast" | "getLast", 0) => Value::Bool(!f.has_next.get()),
+                ("getParent", 0) => f.parent.clone().map(Value::Foreach).unwrap_or(Value::Null),
+                _ => Value::Null,
+            }),
+            Value::Int(_) | Value::Long(_) | Value::BigInt(_) | Value::Double(_) => {
+                Ok(match (name, args.len()) {
+                    ("intValue", 0) => match cur {
+                        Value::Double(d) => Value::Int(*d as i32),
+                        v => Value::Int(as_i128(v).unwrap_or(0) as i32),
+                    },
+                    ("longValue", 0) => match cur {
+                        Value::Double(d) => Value::Long(*d as i64),
+                        v => Value::Long(as_i128(v).unwrap_or(0) as i64),
+                    },
+                    ("doubleValue", 0) => Value::Double(as_f64(cur).unwrap_or(0.0)),
+                    ("compareTo", 1) if a0.is_some_and(|a| a.class() == cur.class()) => {
+                        match compare_numbers(cur, a0.unwrap_or(&Value::Null)) {
+                            Some(o) => Value::Int(o as i32),
+                            None => Value::Null,
+                        }
+                    }
+                    _ => Value::Null,
+                })
+            }
+            Value::Bool(b) => Ok(match (name, args.len()) {
+                ("booleanValue", 0) => Value::Bool(*b),
+                _ => Value::Null,
+            }),
+            Value::Input => self.input_method(name, args),
+            Value::Util => self.util_method(name, args),
+            Value::Null => Ok(Value::Null),
+        }
+    }
+
+    fn input_method(&mut self, name: &str, args: &[Value]) -> R<Value> {
+        let path_arg = match args.first() {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        match (name, args.len()) {
+            ("getBody", 0) => Ok(self.input_body()),
+            ("params", 0) => Ok(self.input.params.clone()),
+            ("params", 1) => {
+                let Some(name) = args.first() else {
+                    return Ok(Value::Null);
+                };
+                let key = Key::from_value(name);
+                // Path, then query string, then header (DG).
+                if let Value::Map(all) = &self.input.params {
+                    for section in ["path", "querystring", "header"] {
+                        if let Some(Value::Map(m)) = all.borrow().entries.get(&Key::str(section))
+                            && let Some(v) = m.borrow().entries.get(&key)
+                        {
+                            return Ok(v.clone());
+                        }
+                    }
+                }
+                Ok(Value::Null)
+            }
+            ("path", 1) => {
+                let Some(p) = path_arg else {
+                    return Ok(Value::Null);
+                };
+                let limit = self.limits.max_output_bytes;
+                let Some(doc) = self.body_json() else {
+                    return Ok(Value::Null);
+                };
+                let r = jsonpath::query(doc, &p).map_err(|e| self.method_error(e))?;
+                let _ = limit;
+                Ok(match r {
+                    PathResult::One(Some(v)) => Value::from_json(v, ListKind::Json),
+                    PathResult::One(None) => Value::Null,
+                    PathResult::Many(vs) => Value::new_list(
+                        vs.into_iter()
+                            .map(|v| Value::from_json(v, ListKind::Json))
+                            .collect(),
+                        ListKind::Json,
+                    ),
+                    PathResult::Length(n) => n.map(|n| Value::Int(n as i32)).unwrap_or(Value::Null),
+                })
+            }
+            ("json", 1) => {
+                let Some(p) = path_arg else {
+                    return Ok(Value::Null);
+                };
+                let Some(doc) = self.body_json() else {
+                    return Ok(Value::str(dialect::INPUT_JSON_NO_MATCH));
+                };
+                let r = jsonpath::query(doc, &p).map_err(|e| self.method_error(e))?;
+                let v = match r {
+                    PathResult::One(Some(v)) => Value::from_json(v, ListKind::Json),
+                    PathResult::One(None) => return Ok(Value::str(dialect::INPUT_JSON_NO_MATCH)),
+                    PathResult::Many(vs) => Value::new_list(
+                        vs.into_iter()
+                            .map(|v| Value::from_json(v, ListKind::Json))
+                            .collect(),
+                        ListKind::Json,
+                    ),
+                    PathResult::Length(n) => n.map(|n| Value::Int(n as i32)).unwrap_or(Value::Null),
+                };
+                let s = v
+                    .to_json(self.limits.max_output_bytes)
+                    .map_err(|TooBig| self.too_big(0))?;
+                Ok(Value::string(s))
+            }
+            _ => Ok(Value::Null),
+        }
+    }
+
+    fn util_method(&mut self, name: &str, args: &[Value]) -> R<Value> {
+        if args.len() != 1 {
+            return Ok(Value::Null);
+        }
+        let s = match &args[0] {
+            // AWS-recorded: `$util.urlEncode(<null>)` renders empty (apigateway-semantics.md 8.2).
+            Value::Null => return Ok(Value::Null),
+            Value::Str(s) => s.to_string(),
+            other => self.stringify(other)?,
+        };
+        Ok(match name {
+            "escapeJavaScript" => Value::string(util::escape_javascript(&s)),
+            "urlEncode" => Value::string(util::url_encode(&s)),
+            "urlDecode" => Value::string(util::url_decode(&s).map_err(|e| self.method_error(e))?),
+            "base64Encode" => Value::string(util::base64_encode(&s)),
+            "base64Decode" => {
+                Value::string(util::base64_decode(&s).map_err(|e| self.method_error(e))?)
+            }
+            "parseJson" => {
+                let v: serde_json::Value = serde_json::from_str(&s)
+                    .map_err(|e| self.method_error(format!("parseJson: invalid JSON: {e}")))?;
+                Value::from_json(&v, ListKind::Json)
+            }
+            _ => Value::Null,
+        })
+    }
+
+    /// Velocity 1.7 `evaluate()`: the truth value of an expression in `#if`, `&&`, `||`, `!`.
+    /// References are true unless null or false; literals and arithmetic are false (a 1.7 quirk,
+    /// checked against the jar: `#if("x")` and `#if(1)` are false).
+    pub(crate) fn eval_cond(&mut self, e: &Expr) -> R<bool> {
+        match e {
+            Expr::Ref(r) => Ok(match self.eval_ref(r)? {
+                Value::Null => false,
+                Value::Bool(b) => b,
+                _ => true,
+            }),
+            Expr::Bool(b) => Ok(*b),
+            Expr::Paren(inner) => self.eval_cond(inner),
+            Expr::Not(inner) => Ok(!self.eval_cond(inner)?),
+            Expr::Binary(BinOp::And, l, r, _) => Ok(self.eval_cond(l)? && self.eval_cond(r)?),
+            Expr::Binary(BinOp::Or, l, r, _) => Ok(self.eval_cond(l)? || self.eval_cond(r)?),
+            Expr::Binary(
+                op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge),
+                l,
+                r,
+                _,
+            ) => self.compare(*op, l, r),
+            _ => {
+                // Still evaluated for side effects (method calls inside).
+                self.eval_expr(e)?;
+                Ok(false)
+            }
+        }
+    }
+
+    fn compare(&mut self, op: BinOp, l: &Expr, r: &Expr) -> R<bool> {
+        let a = self.eval_expr(l)?;
+        let b = self.eval_expr(r)?;
+        match op {
+            BinOp::Eq => Ok(self.velocity_eq(&a, &b)),
+            BinOp::Ne => Ok(!self.velocity_eq(&a, &b)),
+            _ => {
+                let Some(ord) = (if a.is_number() && b.is_number() {
+                    compare_numbers(&a, &b)
+                } else {
+                    None
+                }) else {
+                    return Ok(false);
+                };
+                use std::cmp::Ordering::*;
+                Ok(match op {
+                    BinOp::Lt => ord == Less,
+                    BinOp::Gt => ord == Greater,
+                    BinOp::Le => ord != Greater,
+                    _ => ord != Less,
+                })
+            }
+        }
+    }
+
+    /// `==` as Velocity 1.7 `ASTEQNode`, plus API Gateway's null == "" (AWS-recorded, 8.1).
+    fn velocity_eq(&mut self, a: &Value, b: &Value) -> bool {
+        let a = match a {
+            Value::Block(_) => self.stringify(a).map(Value::string).unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        let b = match b {
+            Value::Block(_) => self.stringify(b).map(Value::string).unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        match (&a, &b) {
+            (Value::Null, Value::Null) => true,
+            (Value::Null, Value::Str(s)) | (Value::Str(s), Value::Null) => {
+                dialect::NULL_EQUALS_EMPTY_STRING && s.is_empty()
+            }
+            (Value::Null, _) | (_, Value::Null) => false,
+            _ if a.is_number() && b.is_number() => {
+                compare_numbers(&a, &b) == Some(std::cmp::Ordering::Equal)
+            }
+            _ if a.class() == b.class() => java_equals(&a, &b, 0),
+            _ => {
+                let limit = self.limits.max_output_bytes;
+                match (a.to_java_string(limit), b.to_java_string(limit)) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    pub(crate) fn eval_expr(&mut self, e: &Expr) -> R<Value> {
+        match e {
+            Expr::Ref(r) => {
+                let v = self.eval_ref(r)?;
+                if let Value::Block(_) = v {
+                    return Ok(Value::string(self.stringify(&v)?));
+                }
+                Ok(v)
+            }
+            Expr::Str(s) => Ok(Value::str(s)),
+            Expr::Interpolated(nodes) => {
+                let mut s = String::new();
+                match self.render_nodes(nodes, &mut s) {
+                    Ok(()) | Err(Flow::Break) => {}
+                    Err(other) => return Err(other),
+                }
+                Ok(Value::string(s))
+            }
+            Expr::Int(i) => Ok(int_value(i128::from(*i))),
+            Expr::Float(f) => Ok(Value::Double(*f)),
+            Expr::Bool(b) => Ok(Value::Bool(*b)),
+            Expr::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval_expr(i)?);
+                }
+                Ok(Value::new_list(v, ListKind::ArrayList))
+            }
+            Expr::Map(entries) => {
+                let mut m = IndexMap::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let k = self.eval_expr(k)?;
+                    let v = self.eval_expr(v)?;
+                    m.insert(Key::from_value(&k), v);
+                }
+                Ok(Value::Map(Rc::new(RefCell::new(JMap { entries: m }))))
+            }
+            Expr::Range(a, b) => {
+                let x = self.eval_expr(a)?;
+                let y = self.eval_expr(b)?;
+                let (Some(x), Some(y)) = (range_bound(&x), range_bound(&y)) else {
+                    return Ok(Value::Null);
+                };
+                let len = (x - y).unsigned_abs() as usize + 1;
+                if len > self.limits.max_range {
+                    let pos = expr_pos(e);
+                    return Err(self.fail(
+                        pos,
+                        RenderErrorKind::RangeLimit(x, y, self.limits.max_range),
+                    ));
+                }
+                let items: Vec<Value> = if x <= y {
+                    (x..=y).map(|i| int_value(i128::from(i))).collect()
+                } else {
+                    (y..=x).rev().map(|i| int_value(i128::from(i))).collect()
+                };
+                Ok(Value::new_list(items, ListKind::ArrayList))
+            }
+            Expr::Not(inner) => Ok(Value::Bool(!self.eval_cond(inner)?)),
+            Expr::Paren(inner) => self.eval_expr(inner),
+            Expr::Binary(op, l, r, pos) => match op {
+                BinOp::And
+                | BinOp::Or
+                | BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Gt
+                | BinOp::Le
+                | BinOp::Ge => Ok(Value::Bool(self.eval_cond(e)?)),
+                _ => {
+                    let a = self.eval_expr(l)?;
+                    let b = self.eval_expr(r)?;
+                    self.math(*op, a, b, l, r, *pos)
+                }
+            },
+        }
+    }
+
+    fn math(&mut self, op: BinOp, a: Value, b: Value, l: &Expr, r: &Expr, pos: usize) -> R<Value> {
+        if op == BinOp::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
+            // Velocity 1.7 ASTAddNode: `+` with a String concatenates; a null side prints its
+            // reference literally.
+            let sa = match &a {
+                Value::Null => expr_literal(l),
+                v => self.stringify(v)?,
+            };
+            let sb = match &b {
+                Value::Null => expr_literal(r),
+                v => self.stringify(v)?,
+            };
+            if sa.len() + sb.len() > self.limits.max_output_bytes {
+                return Err(self.too_big(pos));
+            }
+            return Ok(Value::string(sa + &sb));
+        }
+        if !a.is_number() || !b.is_number() {
+            return Ok(Value::Null);
+        }
+        if matches!(a, Value::Double(_)) || matches!(b, Value::Double(_)) {
+            let (x, y) = (as_f64(&a).unwrap_or(0.0), as_f64(&b).unwrap_or(0.0));
+            return Ok(match op {
+                BinOp::Add => Value::Double(x + y),
+                BinOp::Sub => Value::Double(x - y),
+                BinOp::Mul => Value::Double(x * y),
+                // Velocity 1.7 MathUtils.isZero: division by zero gives null.
+                BinOp::Div if y == 0.0 => Value::Null,
+                BinOp::Div => Value::Double(x / y),
+                BinOp::Mod if y == 0.0 => Value::Null,
+                BinOp::Mod => Value::Double(x % y),
+                _ => Value::Null,
+            });
+        }
+        let (Some(x), Some(y)) = (as_i128(&a), as_i128(&b)) else {
+            return Ok(Value::Null);
+        };
+        let rk = rank(&a).max(rank(&b));
+        let res = match op {
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            BinOp::Mul => x.checked_mul(y),
+            BinOp::Div if y == 0 => return Ok(Value::Null),
+            BinOp::Div => x.checked_div(y),
+            BinOp::Mod if y == 0 => return Ok(Value::Null),
+            BinOp::Mod => x.checked_rem(y),
+            _ => None,
+        };
+        match res {
+            Some(v) => Ok(int_of_rank(v, rk)),
+            None => Err(self.fail(
+                pos,
+                RenderErrorKind::Other("integer arithmetic beyond 128 bits".into()),
+            )),
+        }
+    }
+}
+
+fn range_bound(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(i64::from(*i)),
+        Value::Long(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn expr_pos(e: &Expr) -> usize {
+    match e {
+        Expr::Ref(r) => r.pos,
+        Expr::Binary(_, _, _, p) => *p,
+        Expr::Range(a, _) => expr_pos(a),
+        _ => 0,
+    }
+}
+
+fn expr_literal(e: &Expr) -> String {
+    match e {
+        Expr::Ref(r) => r.literal.clone(),
+        _ => "null".into(),
+    }
+}
