@@ -1,1 +1,90 @@
 //! `dynamo`: the DynamoDB JSON protocol (`DynamoDB_20120810.*`) behind one trait.
+//!
+//! [`Dynamo::call`] is the exact wire exchange API Gateway performs for an AWS-service integration:
+//! the action name (from the integration URI) and the rendered request bytes go in, DynamoDB's HTTP
+//! status, headers and response bytes come out. Two implementations:
+//!
+//! - [`Embedded`]: an in-process store (zero set-up, safe under concurrent callers);
+//! - [`Remote`]: a SigV4-signing HTTP client for any DynamoDB endpoint (dynalite, DynamoDB Local, AWS).
+//!
+//! [`server`] serves any `Arc<dyn Dynamo>` as a DynamoDB HTTP endpoint.
+
+pub mod error;
+pub mod expr;
+pub mod number;
+pub mod remote;
+pub mod schema;
+pub mod server;
+pub mod store;
+pub mod util;
+pub mod value;
+
+pub use error::DynamoError;
+pub use remote::{Remote, RemoteConfig};
+pub use store::Embedded;
+
+/// One DynamoDB HTTP response: status, headers (`Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`)
+/// and body bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl DynamoResponse {
+    /// A response with DynamoDB's headers: `Content-Type: application/x-amz-json-1.0`,
+    /// `x-amzn-RequestId` and `x-amz-crc32` (CRC32 of the body), documented in the DynamoDB
+    /// Developer Guide, "Low-level API".
+    pub fn new(status: u16, body: Vec<u8>) -> DynamoResponse {
+        let headers = vec![
+            (
+                "Content-Type".to_string(),
+                "application/x-amz-json-1.0".to_string(),
+            ),
+            ("x-amzn-RequestId".to_string(), util::request_id()),
+            ("x-amz-crc32".to_string(), util::crc32(&body).to_string()),
+        ];
+        DynamoResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn json(status: u16, value: &serde_json::Value) -> DynamoResponse {
+        DynamoResponse::new(status, value.to_string().into_bytes())
+    }
+
+    pub fn from_error(e: &DynamoError) -> DynamoResponse {
+        DynamoResponse::json(e.status(), &e.body())
+    }
+
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON (`Null` when it is not JSON).
+    pub fn json_body(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A DynamoDB endpoint.
+#[async_trait::async_trait]
+pub trait Dynamo: Send + Sync {
+    /// One DynamoDB action: the exact wire exchange API Gateway performs (action from the
+    /// integration URI, body = rendered template bytes, sent unchanged).
+    async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse;
+}
+
+#[async_trait::async_trait]
+impl<T: Dynamo + ?Sized> Dynamo for std::sync::Arc<T> {
+    async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse {
+        (**self).call(action, body).await
+    }
+}

@@ -1,0 +1,95 @@
+//! The crate's one error type. Every variant is a DynamoDB error the service itself returns, so it
+//! renders to DynamoDB's status code and `{"__type": "...#Name", "message": "..."}` body.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DynamoError {
+    /// `com.amazon.coral.validate#ValidationException`
+    #[error("ValidationException: {0}")]
+    Validation(String),
+    /// `com.amazon.coral.service#SerializationException`; DynamoDB sends no message for malformed
+    /// JSON and a capitalised `Message` for a JSON type mismatch.
+    #[error("SerializationException: {0:?}")]
+    Serialization(Option<String>),
+    /// `com.amazon.coral.service#UnknownOperationException` (no message).
+    #[error("UnknownOperationException")]
+    UnknownOperation,
+    /// `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`
+    #[error("ResourceNotFoundException: {0}")]
+    ResourceNotFound(String),
+    /// `com.amazonaws.dynamodb.v20120810#ResourceInUseException`
+    #[error("ResourceInUseException: {0}")]
+    ResourceInUse(String),
+    /// `com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException`
+    #[error("ConditionalCheckFailedException")]
+    ConditionalCheckFailed,
+    /// `com.amazonaws.dynamodb.v20120810#InternalServerError` (500)
+    #[error("InternalServerError: {0}")]
+    Internal(String),
+}
+
+impl DynamoError {
+    pub fn validation(msg: impl Into<String>) -> DynamoError {
+        DynamoError::Validation(msg.into())
+    }
+
+    /// "Requested resource not found" as DynamoDB words it for data-plane actions.
+    pub fn table_not_found() -> DynamoError {
+        DynamoError::ResourceNotFound("Requested resource not found".to_string())
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            DynamoError::Internal(_) => 500,
+            _ => 400,
+        }
+    }
+
+    /// The JSON error body DynamoDB sends.
+    pub fn body(&self) -> Value {
+        let mut m = Map::new();
+        let (ty, key, msg): (&str, &str, Option<&str>) = match self {
+            DynamoError::Validation(m) => (
+                "com.amazon.coral.validate#ValidationException",
+                "message",
+                Some(m),
+            ),
+            DynamoError::Serialization(m) => (
+                "com.amazon.coral.service#SerializationException",
+                "Message",
+                m.as_deref(),
+            ),
+            DynamoError::UnknownOperation => (
+                "com.amazon.coral.service#UnknownOperationException",
+                "message",
+                None,
+            ),
+            DynamoError::ResourceNotFound(m) => (
+                "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+                "message",
+                Some(m),
+            ),
+            DynamoError::ResourceInUse(m) => (
+                "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
+                "message",
+                Some(m),
+            ),
+            DynamoError::ConditionalCheckFailed => (
+                "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                "message",
+                Some("The conditional request failed"),
+            ),
+            DynamoError::Internal(m) => (
+                "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                "message",
+                Some(m),
+            ),
+        };
+        m.insert("__type".to_string(), Value::String(ty.to_string()));
+        if let Some(msg) = msg {
+            m.insert(key.to_string(), Value::String(msg.to_string()));
+        }
+        Value::Object(m)
+    }
+}
