@@ -38,6 +38,9 @@ pub(crate) struct Renderer<'t, 'b> {
     pub vars: HashMap<String, Value>,
     pub limits: &'t Limits,
     pub input: InputData<'b>,
+    /// API Gateway's `null == ""` (true) versus Velocity 1.7's (false); tests turn it off to
+    /// compare with the 1.7 jar.
+    pub null_equals_empty: bool,
     depth: usize,
     total_iterations: usize,
     foreach: Vec<Rc<ForeachScope>>,
@@ -183,6 +186,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             vars: HashMap::new(),
             limits,
             input,
+            null_equals_empty: dialect::NULL_EQUALS_EMPTY_STRING,
             depth: 0,
             total_iterations: 0,
             foreach: Vec::new(),
@@ -742,7 +746,10 @@ impl<'t, 'b> Renderer<'t, 'b> {
                             }
                             Value::string(format!("{s}{x}"))
                         }
-                        None => return Err(self.method_error("NullPointerException")),
+                        None if a0.is_some_and(Value::is_null) => {
+                            return Err(self.method_error("NullPointerException"));
+                        }
+                        None => Value::Null,
                     },
                     ("indexOf" | "lastIndexOf", 1 | 2) => {
                         let h = utf16(&s);
@@ -1271,7 +1278,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
         match (&a, &b) {
             (Value::Null, Value::Null) => true,
             (Value::Null, Value::Str(s)) | (Value::Str(s), Value::Null) => {
-                dialect::NULL_EQUALS_EMPTY_STRING && s.is_empty()
+                self.null_equals_empty && s.is_empty()
             }
             (Value::Null, _) | (_, Value::Null) => false,
             _ if a.is_number() && b.is_number() => {

@@ -263,6 +263,22 @@ impl Template {
         b: &Bindings,
         limits: &Limits,
     ) -> Result<Rendered, RenderError> {
+        self.render_inner(b, limits, dialect::NULL_EQUALS_EMPTY_STRING)
+    }
+
+    /// Renders with Velocity 1.7's `null == ""` (false) instead of API Gateway's (true). Only for
+    /// differential tests against the 1.7 jar.
+    #[doc(hidden)]
+    pub fn render_velocity17_equality(&self, b: &Bindings) -> Result<Rendered, RenderError> {
+        self.render_inner(b, &Limits::default(), false)
+    }
+
+    fn render_inner(
+        &self,
+        b: &Bindings,
+        limits: &Limits,
+        null_equals_empty: bool,
+    ) -> Result<Rendered, RenderError> {
         let mut params = IndexMap::new();
         params.insert(Key::str("path"), string_map(&b.path));
         params.insert(Key::str("querystring"), string_map(&b.querystring));
@@ -273,6 +289,7 @@ impl Template {
             params: Value::new_map(params),
         };
         let mut r = Renderer::new(&self.src, &self.macros, limits, input);
+        r.null_equals_empty = null_equals_empty;
         for (k, v) in &b.vars {
             r.vars
                 .insert(k.clone(), Value::from_json(v, ListKind::ArrayList));

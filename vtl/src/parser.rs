@@ -186,6 +186,7 @@ impl<'a> Parser<'a> {
                         flush(&mut nodes, &mut pending);
                         nodes.push(Node::Ref(r));
                     } else {
+                        self.lone_symbol_at_end()?;
                         pending.push('$');
                         self.pos += 1;
                     }
@@ -208,6 +209,25 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// Velocity 1.7's lexer fails when a template ends inside a `$`/`#` token (`100$`, `a#`, `$!`,
+    /// `${n`); elsewhere such text is printed literally.
+    fn lone_symbol_at_end(&self) -> Result<(), ParseError> {
+        let rest = &self.b[self.pos..];
+        let at_end = match rest {
+            [_] => true,
+            [b'$', b'!'] => true,
+            [b'$', b'!', b'{', tail @ ..] | [b'$', b'{', tail @ ..] => {
+                tail.first().is_some_and(|c| is_ident_start(*c))
+                    && tail.iter().all(|c| is_ident_char(*c))
+            }
+            _ => false,
+        };
+        if at_end {
+            return Err(self.err(self.pos, "unexpected end of template"));
+        }
+        Ok(())
     }
 
     /// `#name` or `#{name}` at `p` (which holds `#`): the name and the position after it.
@@ -292,9 +312,10 @@ impl<'a> Parser<'a> {
             }
             Some(b'*') => {
                 flush(nodes, pending);
+                // Velocity 1.7 lets an unterminated `#*` comment run to the end of the template.
                 match self.src[start + 2..].find("*#") {
                     Some(i) => self.pos = start + 2 + i + 2,
-                    None => return Err(self.err(start, "unterminated #* comment")),
+                    None => self.pos = self.b.len(),
                 }
                 return Ok(None);
             }
@@ -313,6 +334,7 @@ impl<'a> Parser<'a> {
             _ => {}
         }
         let Some((name, name_end)) = self.directive_name_at(start) else {
+            self.lone_symbol_at_end()?;
             pending.push('#');
             self.pos += 1;
             return Ok(None);
@@ -534,7 +556,7 @@ impl<'a> Parser<'a> {
                         }
                         Some(b',') => self.pos += 1,
                         None => break false,
-                        _ => match self.parse_unary() {
+                        _ => match self.parse_param() {
                             Ok(e) => args.push(e),
                             Err(_) => break false,
                         },
@@ -552,8 +574,9 @@ impl<'a> Parser<'a> {
                     return Ok(None);
                 }
                 flush(nodes, pending);
-                let literal = self.src[start..self.pos].to_string();
                 self.eat_trailing_newline();
+                // Printed when no such macro exists, newline included (Velocity 1.7).
+                let literal = self.src[start..self.pos].to_string();
                 nodes.push(Node::MacroCall {
                     name,
                     args,
@@ -649,7 +672,7 @@ impl<'a> Parser<'a> {
                     let save = self.pos;
                     self.pos += 1;
                     let depth = self.depth;
-                    match self.parse_expr() {
+                    match self.parse_param() {
                         Ok(e) => {
                             self.skip_ws();
                             if self.peek() == Some(b']') {
@@ -696,7 +719,7 @@ impl<'a> Parser<'a> {
             return Ok(args);
         }
         loop {
-            args.push(self.parse_expr()?);
+            args.push(self.parse_param()?);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -771,6 +794,20 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A Velocity 1.7 "parameter": what method arguments, indexes, list and map items, range bounds
+    /// and macro arguments may be. Operators are not allowed there (`$l.add($i * $i)` is a parse
+    /// error in 1.7).
+    fn parse_param(&mut self) -> Result<Expr, ParseError> {
+        self.skip_ws();
+        if self.peek() == Some(b'(') {
+            return Err(self.err(self.pos, "expected a literal or a reference"));
+        }
+        self.enter()?;
+        let r = self.parse_primary();
+        self.leave();
+        r
+    }
+
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
         if self.peek() == Some(b'!') && self.peek_at(self.pos + 1) != Some(b'=') {
@@ -818,11 +855,17 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(Expr::List(Vec::new()));
                 }
-                let first = self.parse_expr()?;
+                let first = self.parse_param()?;
                 self.skip_ws();
                 if self.starts_with("..") {
+                    if !matches!(first, Expr::Int(_) | Expr::Ref(_)) {
+                        return Err(self.err(start, "a range bound must be an integer or a reference"));
+                    }
                     self.pos += 2;
-                    let last = self.parse_expr()?;
+                    let last = self.parse_param()?;
+                    if !matches!(last, Expr::Int(_) | Expr::Ref(_)) {
+                        return Err(self.err(start, "a range bound must be an integer or a reference"));
+                    }
                     self.expect(b']', "`]` closing the range")?;
                     return Ok(Expr::Range(Box::new(first), Box::new(last)));
                 }
@@ -832,7 +875,7 @@ impl<'a> Parser<'a> {
                     match self.peek() {
                         Some(b',') => {
                             self.pos += 1;
-                            items.push(self.parse_expr()?);
+                            items.push(self.parse_param()?);
                         }
                         Some(b']') => {
                             self.pos += 1;
@@ -851,9 +894,9 @@ impl<'a> Parser<'a> {
                     return Ok(Expr::Map(entries));
                 }
                 loop {
-                    let k = self.parse_expr()?;
+                    let k = self.parse_param()?;
                     self.expect(b':', "`:` in map literal")?;
-                    let v = self.parse_expr()?;
+                    let v = self.parse_param()?;
                     entries.push((k, v));
                     self.skip_ws();
                     match self.peek() {
