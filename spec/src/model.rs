@@ -1,0 +1,437 @@
+//! Typed models of the `x-amazon-apigateway-*` extensions a REST API can carry, and of this
+//! project's own extensions (`x-deploy-parameters`, `x-dynamodb-tables`, `x-deploy-stage`).
+//!
+//! Shapes and value sets follow API Gateway's extension reference (developer guide,
+//! "API Gateway extensions to OpenAPI"). Unknown fields are errors: a misspelt
+//! `passthroughBehaviour` would otherwise silently fall back to AWS's default.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ErrorKind, SpecError};
+
+/// Deserialize an extension value, turning serde's messages into specific error kinds.
+pub(crate) fn from_extension<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    extension: &str,
+    file: &str,
+    pointer: &str,
+) -> Result<T, SpecError> {
+    serde_json::from_value::<T>(value.clone()).map_err(|e| {
+        let msg = e.to_string();
+        let kind = if let Some(rest) = msg.strip_prefix("unknown field `") {
+            let field = rest.split('`').next().unwrap_or_default().to_string();
+            let expected = rest
+                .split_once("expected ")
+                .map(|(_, x)| x.replace('`', ""))
+                .unwrap_or_default();
+            ErrorKind::UnknownField {
+                extension: extension.to_string(),
+                field,
+                expected,
+            }
+        } else if let Some(rest) = msg.strip_prefix("missing field `") {
+            ErrorKind::MissingField {
+                extension: extension.to_string(),
+                field: rest.split('`').next().unwrap_or_default().to_string(),
+            }
+        } else {
+            ErrorKind::InvalidExtension {
+                extension: extension.to_string(),
+                message: msg,
+            }
+        };
+        SpecError::new(kind, file, pointer)
+    })
+}
+
+/// `x-amazon-apigateway-integration`, as written in the document.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawIntegration {
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    #[serde(default)]
+    pub http_method: Option<String>,
+    #[serde(default)]
+    pub uri: Option<String>,
+    #[serde(default)]
+    pub credentials: Option<String>,
+    #[serde(default)]
+    pub request_parameters: IndexMap<String, String>,
+    #[serde(default)]
+    pub request_templates: IndexMap<String, String>,
+    #[serde(default)]
+    pub passthrough_behavior: Option<String>,
+    #[serde(default)]
+    pub responses: IndexMap<String, RawIntegrationResponse>,
+    #[serde(default)]
+    pub timeout_in_millis: Option<u64>,
+    #[serde(default)]
+    pub content_handling: Option<String>,
+    #[serde(default)]
+    pub cache_key_parameters: Vec<String>,
+    #[serde(default)]
+    pub cache_namespace: Option<String>,
+    #[serde(default)]
+    pub connection_type: Option<String>,
+    #[serde(default)]
+    pub connection_id: Option<String>,
+    #[serde(default)]
+    pub tls_config: Option<TlsConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsConfig {
+    #[serde(default)]
+    pub insecure_skip_verification: bool,
+}
+
+/// One entry of `x-amazon-apigateway-integration.responses`; its key is the selection pattern.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawIntegrationResponse {
+    pub status_code: String,
+    #[serde(default)]
+    pub response_parameters: IndexMap<String, String>,
+    #[serde(default)]
+    pub response_templates: IndexMap<String, String>,
+    #[serde(default)]
+    pub content_handling: Option<String>,
+}
+
+/// The kinds of integration API Gateway REST APIs have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum IntegrationType {
+    Aws,
+    AwsProxy,
+    Http,
+    HttpProxy,
+    Mock,
+}
+
+impl IntegrationType {
+    pub fn parse(s: &str) -> Option<Self> {
+        // The OpenAPI extension is written lower-case; the API enum is upper-case. Both import.
+        match s.to_ascii_lowercase().as_str() {
+            "aws" => Some(Self::Aws),
+            "aws_proxy" => Some(Self::AwsProxy),
+            "http" => Some(Self::Http),
+            "http_proxy" => Some(Self::HttpProxy),
+            "mock" => Some(Self::Mock),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+            Self::AwsProxy => "aws_proxy",
+            Self::Http => "http",
+            Self::HttpProxy => "http_proxy",
+            Self::Mock => "mock",
+        }
+    }
+}
+
+/// `passthroughBehavior`. When absent, API Gateway stores WHEN_NO_MATCH (developer guide,
+/// "integration-passthrough-behaviors").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PassthroughBehavior {
+    WhenNoMatch,
+    WhenNoTemplates,
+    Never,
+}
+
+impl PassthroughBehavior {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "when_no_match" => Some(Self::WhenNoMatch),
+            "when_no_templates" => Some(Self::WhenNoTemplates),
+            "never" => Some(Self::Never),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::WhenNoMatch => "when_no_match",
+            Self::WhenNoTemplates => "when_no_templates",
+            Self::Never => "never",
+        }
+    }
+}
+
+/// One entry of `x-amazon-apigateway-request-validators`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequestValidator {
+    #[serde(default)]
+    pub validate_request_body: bool,
+    #[serde(default)]
+    pub validate_request_parameters: bool,
+}
+
+/// One entry of `x-amazon-apigateway-gateway-responses`, keyed by the response type.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayResponse {
+    #[serde(default)]
+    pub status_code: Option<String>,
+    #[serde(default)]
+    pub response_parameters: IndexMap<String, String>,
+    #[serde(default)]
+    pub response_templates: IndexMap<String, String>,
+}
+
+/// Gateway response types and their default status codes (developer guide,
+/// "supported-gateway-response-types"); `None` for the two DEFAULT_ types, which have none.
+pub const GATEWAY_RESPONSE_TYPES: &[(&str, Option<u16>)] = &[
+    ("ACCESS_DENIED", Some(403)),
+    ("API_CONFIGURATION_ERROR", Some(500)),
+    ("AUTHORIZER_CONFIGURATION_ERROR", Some(500)),
+    ("AUTHORIZER_FAILURE", Some(500)),
+    ("BAD_REQUEST_PARAMETERS", Some(400)),
+    ("BAD_REQUEST_BODY", Some(400)),
+    ("DEFAULT_4XX", None),
+    ("DEFAULT_5XX", None),
+    ("EXPIRED_TOKEN", Some(403)),
+    ("INTEGRATION_FAILURE", Some(504)),
+    ("INTEGRATION_TIMEOUT", Some(504)),
+    ("INVALID_API_KEY", Some(403)),
+    ("INVALID_SIGNATURE", Some(403)),
+    ("MISSING_AUTHENTICATION_TOKEN", Some(403)),
+    ("QUOTA_EXCEEDED", Some(429)),
+    ("REQUEST_TOO_LARGE", Some(413)),
+    ("RESOURCE_NOT_FOUND", Some(404)),
+    ("THROTTLED", Some(429)),
+    ("UNAUTHORIZED", Some(401)),
+    ("UNSUPPORTED_MEDIA_TYPE", Some(415)),
+    ("WAF_FILTERED", Some(403)),
+];
+
+/// `x-amazon-apigateway-endpoint-configuration` (under a `servers[]` entry in OpenAPI 3).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EndpointConfiguration {
+    #[serde(default)]
+    pub disable_execute_api_endpoint: Option<bool>,
+    #[serde(default)]
+    pub vpc_endpoint_ids: Vec<String>,
+}
+
+/// `x-amazon-apigateway-api-key-source`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ApiKeySource {
+    Header,
+    Authorizer,
+}
+
+/// One entry of the project extension `x-deploy-parameters`: a deploy-time value written as
+/// `${Name}` anywhere in the document, substituted by codegen for `import-rest-api`, filled by
+/// CloudFormation `Fn::Sub`, and by `gateway serve --param` locally.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeployParameter {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub default: Option<String>,
+    /// In the generated CloudFormation stack, take the value from this stack resource attribute
+    /// (`Resource.Attribute`, written as `Fn::GetAtt`) instead of a stack parameter.
+    #[serde(default)]
+    pub stack_value: Option<String>,
+}
+
+/// One entry of the project extension `x-dynamodb-tables`: a DynamoDB table in
+/// CreateTable's own shape and field names.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TableDefinition {
+    #[serde(rename = "TableName")]
+    pub table_name: String,
+    #[serde(rename = "AttributeDefinitions")]
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    #[serde(rename = "KeySchema")]
+    pub key_schema: Vec<KeySchemaElement>,
+    #[serde(rename = "BillingMode", default)]
+    pub billing_mode: Option<String>,
+    #[serde(rename = "ProvisionedThroughput", default)]
+    pub provisioned_throughput: Option<Value>,
+    #[serde(rename = "GlobalSecondaryIndexes", default)]
+    pub global_secondary_indexes: Option<Vec<Value>>,
+    #[serde(rename = "LocalSecondaryIndexes", default)]
+    pub local_secondary_indexes: Option<Vec<Value>>,
+    #[serde(rename = "StreamSpecification", default)]
+    pub stream_specification: Option<Value>,
+    #[serde(rename = "SSESpecification", default)]
+    pub sse_specification: Option<Value>,
+    #[serde(rename = "TimeToLiveSpecification", default)]
+    pub time_to_live_specification: Option<Value>,
+    #[serde(rename = "PointInTimeRecoverySpecification", default)]
+    pub point_in_time_recovery_specification: Option<Value>,
+    #[serde(rename = "DeletionProtectionEnabled", default)]
+    pub deletion_protection_enabled: Option<bool>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeDefinition {
+    #[serde(rename = "AttributeName")]
+    pub attribute_name: String,
+    #[serde(rename = "AttributeType")]
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeySchemaElement {
+    #[serde(rename = "AttributeName")]
+    pub attribute_name: String,
+    #[serde(rename = "KeyType")]
+    pub key_type: String,
+}
+
+impl TableDefinition {
+    /// The partition (HASH) key attribute name.
+    pub fn hash_key(&self) -> Option<&str> {
+        self.key_schema
+            .iter()
+            .find(|k| k.key_type == "HASH")
+            .map(|k| k.attribute_name.as_str())
+    }
+    /// The sort (RANGE) key attribute name, if the table has one.
+    pub fn range_key(&self) -> Option<&str> {
+        self.key_schema
+            .iter()
+            .find(|k| k.key_type == "RANGE")
+            .map(|k| k.attribute_name.as_str())
+    }
+
+    /// The body of a DynamoDB `CreateTable` request for this table.
+    pub fn create_table_request(&self) -> Value {
+        let mut v = serde_json::Map::new();
+        v.insert("TableName".into(), Value::String(self.table_name.clone()));
+        v.insert(
+            "AttributeDefinitions".into(),
+            serde_json::to_value(&self.attribute_definitions).unwrap_or(Value::Null),
+        );
+        v.insert(
+            "KeySchema".into(),
+            serde_json::to_value(&self.key_schema).unwrap_or(Value::Null),
+        );
+        let billing = self
+            .billing_mode
+            .clone()
+            .unwrap_or_else(|| "PAY_PER_REQUEST".into());
+        v.insert("BillingMode".into(), Value::String(billing));
+        if let Some(p) = &self.provisioned_throughput {
+            v.insert("ProvisionedThroughput".into(), p.clone());
+        }
+        if let Some(g) = &self.global_secondary_indexes {
+            v.insert("GlobalSecondaryIndexes".into(), Value::Array(g.clone()));
+        }
+        if let Some(l) = &self.local_secondary_indexes {
+            v.insert("LocalSecondaryIndexes".into(), Value::Array(l.clone()));
+        }
+        Value::Object(v)
+    }
+
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let hashes = self
+            .key_schema
+            .iter()
+            .filter(|k| k.key_type == "HASH")
+            .count();
+        let ranges = self
+            .key_schema
+            .iter()
+            .filter(|k| k.key_type == "RANGE")
+            .count();
+        if hashes != 1 {
+            return Err(format!(
+                "KeySchema needs exactly one HASH key, found {hashes}"
+            ));
+        }
+        if ranges > 1 {
+            return Err(format!(
+                "KeySchema may have at most one RANGE key, found {ranges}"
+            ));
+        }
+        for k in &self.key_schema {
+            if k.key_type != "HASH" && k.key_type != "RANGE" {
+                return Err(format!(
+                    "KeyType {:?} of {:?} must be HASH or RANGE",
+                    k.key_type, k.attribute_name
+                ));
+            }
+            match self
+                .attribute_definitions
+                .iter()
+                .find(|a| a.attribute_name == k.attribute_name)
+            {
+                None => {
+                    return Err(format!(
+                        "key attribute {:?} is not in AttributeDefinitions",
+                        k.attribute_name
+                    ));
+                }
+                Some(a) if !matches!(a.attribute_type.as_str(), "S" | "N" | "B") => {
+                    return Err(format!(
+                        "AttributeType {:?} of {:?} must be S, N or B",
+                        a.attribute_type, a.attribute_name
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(b) = &self.billing_mode
+            && b != "PAY_PER_REQUEST"
+            && b != "PROVISIONED"
+        {
+            return Err(format!(
+                "BillingMode {b:?} must be PAY_PER_REQUEST or PROVISIONED"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The project extension `x-deploy-stage`: the stage the generated stack deploys and the local
+/// gateway serves.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeployStage {
+    pub name: String,
+    #[serde(default)]
+    pub tracing_enabled: bool,
+    #[serde(default)]
+    pub logging_level: Option<String>,
+    #[serde(default)]
+    pub metrics_enabled: bool,
+    #[serde(default)]
+    pub data_trace_enabled: bool,
+    /// API Gateway access-log format (`$context` variables), as `accessLogSetting.format`.
+    #[serde(default)]
+    pub access_log_format: Option<String>,
+    /// Stage variables (`$stageVariables`).
+    #[serde(default)]
+    pub variables: IndexMap<String, String>,
+}
+
+impl Default for DeployStage {
+    fn default() -> Self {
+        DeployStage {
+            name: "prod".into(),
+            tracing_enabled: false,
+            logging_level: None,
+            metrics_enabled: false,
+            data_trace_enabled: false,
+            access_log_format: None,
+            variables: IndexMap::new(),
+        }
+    }
+}
