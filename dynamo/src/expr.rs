@@ -773,6 +773,10 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             self.expect_sym(")")?;
             return Ok(Cond::In(left, list));
         }
+        if self.errors.unknown_function.is_some() {
+            // An unknown function used as a condition: reported as "Invalid function name".
+            return Ok(Cond::Misused);
+        }
         if matches!(left, Operand::Size(_))
             && (self.at_end()
                 || matches!(self.peek(), Some(Tok::Sym(")")))
