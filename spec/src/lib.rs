@@ -37,7 +37,7 @@ pub use pattern::SelectionPattern;
 pub use routes::{RouteMatch, RouteTable, Segment};
 
 use error::pointer_push;
-use model::from_extension;
+use model::{from_extension, from_extension_map};
 use source::Positions;
 
 /// HTTP methods an OpenAPI path item can hold, in the order API Gateway lists them.
@@ -469,6 +469,16 @@ impl Builder<'_> {
         let root = raw
             .as_object()
             .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
+        if let Some(v) = root.get("swagger") {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            return Err(self.err(
+                ErrorKind::UnsupportedVersion(format!("{v} (Swagger)")),
+                "/swagger",
+            ));
+        }
         let version = root
             .get("openapi")
             .ok_or_else(|| self.err(ErrorKind::MissingVersion, ""))?;
@@ -501,12 +511,13 @@ impl Builder<'_> {
                 ));
             }
         }
-        let deploy_parameters: IndexMap<String, DeployParameter> = match root
-            .get("x-deploy-parameters")
-        {
-            Some(v) => from_extension(v, "x-deploy-parameters", self.file, "/x-deploy-parameters")?,
-            None => IndexMap::new(),
-        };
+        let deploy_parameters: IndexMap<String, DeployParameter> =
+            match root.get("x-deploy-parameters") {
+                Some(v) => {
+                    from_extension_map(v, "x-deploy-parameters", self.file, "/x-deploy-parameters")?
+                }
+                None => IndexMap::new(),
+            };
         let parameter_values = params::resolve_values(&deploy_parameters, params, self.file)?;
 
         // Every declared-looking placeholder must be declared: `${TableNme}` would otherwise
@@ -531,7 +542,7 @@ impl Builder<'_> {
             .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
 
         let tables: IndexMap<String, TableDefinition> = match root.get("x-dynamodb-tables") {
-            Some(v) => from_extension(v, "x-dynamodb-tables", self.file, "/x-dynamodb-tables")?,
+            Some(v) => from_extension_map(v, "x-dynamodb-tables", self.file, "/x-dynamodb-tables")?,
             None => IndexMap::new(),
         };
         for (name, t) in &tables {
@@ -563,7 +574,7 @@ impl Builder<'_> {
 
         let request_validators: IndexMap<String, RequestValidator> =
             match root.get("x-amazon-apigateway-request-validators") {
-                Some(v) => from_extension(
+                Some(v) => from_extension_map(
                     v,
                     "x-amazon-apigateway-request-validators",
                     self.file,
@@ -581,7 +592,7 @@ impl Builder<'_> {
         };
         let gateway_responses: IndexMap<String, GatewayResponse> =
             match root.get("x-amazon-apigateway-gateway-responses") {
-                Some(v) => from_extension(
+                Some(v) => from_extension_map(
                     v,
                     "x-amazon-apigateway-gateway-responses",
                     self.file,

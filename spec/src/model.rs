@@ -20,12 +20,17 @@ pub(crate) fn from_extension<T: for<'de> Deserialize<'de>>(
 ) -> Result<T, SpecError> {
     serde_json::from_value::<T>(value.clone()).map_err(|e| {
         let msg = e.to_string();
+        let mut pointer = pointer.to_string();
         let kind = if let Some(rest) = msg.strip_prefix("unknown field `") {
             let field = rest.split('`').next().unwrap_or_default().to_string();
             let expected = rest
                 .split_once("expected ")
-                .map(|(_, x)| x.replace('`', ""))
+                .map(|(_, x)| x.trim_start_matches("one of ").replace('`', ""))
                 .unwrap_or_default();
+            // Point at the unknown key itself when it is at this level.
+            if value.get(&field).is_some() {
+                pointer = crate::error::pointer_push(&pointer, &field);
+            }
             ErrorKind::UnknownField {
                 extension: extension.to_string(),
                 field,
@@ -44,6 +49,31 @@ pub(crate) fn from_extension<T: for<'de> Deserialize<'de>>(
         };
         SpecError::new(kind, file, pointer)
     })
+}
+
+/// Deserialize a map-valued extension entry by entry, so an error names the entry.
+pub(crate) fn from_extension_map<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    extension: &str,
+    file: &str,
+    pointer: &str,
+) -> Result<IndexMap<String, T>, SpecError> {
+    let obj = value.as_object().ok_or_else(|| {
+        SpecError::new(
+            ErrorKind::InvalidExtension {
+                extension: extension.to_string(),
+                message: "must be an object (a map of names to entries)".into(),
+            },
+            file,
+            pointer,
+        )
+    })?;
+    obj.iter()
+        .map(|(k, v)| {
+            let p = crate::error::pointer_push(pointer, k);
+            from_extension(v, extension, file, &p).map(|t| (k.clone(), t))
+        })
+        .collect()
 }
 
 /// `x-amazon-apigateway-integration`, as written in the document.
