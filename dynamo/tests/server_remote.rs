@@ -52,17 +52,17 @@ async fn remote_talks_to_served_embedded_store() {
     .await;
     assert_eq!(s, 200);
     let r = remote
-        .call("GetItem", br#"{"TableName":"served","Key":{"pk":{"S":"a"}}}"#)
+        .call(
+            "GetItem",
+            br#"{"TableName":"served","Key":{"pk":{"S":"a"}}}"#,
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json_body(),
         json!({"Item": {"pk": {"S": "a"}, "v": {"N": "1"}}})
     );
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/x-amz-json-1.0")
-    );
+    assert_eq!(r.header("content-type"), Some("application/x-amz-json-1.0"));
     let crc = dynamo::util::crc32(&r.body).to_string();
     assert_eq!(r.header("x-amz-crc32"), Some(crc.as_str()));
     let (s, body) = call(&remote, "NoSuchAction", json!({})).await;
