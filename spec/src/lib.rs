@@ -535,8 +535,11 @@ impl Builder<'_> {
         }
         self.check_refs(&resolved, &resolved, "")?;
 
-        let openapi: openapiv3::OpenAPI = serde_json::from_value(resolved.clone())
-            .map_err(|e| self.err(ErrorKind::InvalidOpenApi(e.to_string()), ""))?;
+        let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(resolved.clone())
+            .map_err(|e| {
+                let pointer = path_to_pointer(e.path());
+                self.err(ErrorKind::InvalidOpenApi(e.inner().to_string()), pointer)
+            })?;
         let root = resolved
             .as_object()
             .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
@@ -983,7 +986,17 @@ impl Builder<'_> {
                 if let Some(c) = rb.get("content").and_then(Value::as_object) {
                     for (mime, media) in c {
                         let schema = match media.get("schema") {
-                            Some(s) => Some(model_schema(doc, s, self.file, &ptr)?),
+                            Some(s) => {
+                                let model = model_schema(doc, s, self.file, &ptr)?;
+                                self.check_model(
+                                    &model,
+                                    &pointer_push(
+                                        &pointer_push(&pointer_push(&ptr, "content"), mime),
+                                        "schema",
+                                    ),
+                                )?;
+                                Some(model)
+                            }
                             None => None,
                         };
                         content.insert(mime.clone(), schema);
@@ -1012,7 +1025,17 @@ impl Builder<'_> {
                 if let Some(c) = r.get("content").and_then(Value::as_object) {
                     for (mime, media) in c {
                         let schema = match media.get("schema") {
-                            Some(s) => Some(model_schema(doc, s, self.file, &ptr)?),
+                            Some(s) => {
+                                let model = model_schema(doc, s, self.file, &ptr)?;
+                                self.check_model(
+                                    &model,
+                                    &pointer_push(
+                                        &pointer_push(&pointer_push(&ptr, "content"), mime),
+                                        "schema",
+                                    ),
+                                )?;
+                                Some(model)
+                            }
                             None => None,
                         };
                         content.insert(mime.clone(), schema);
@@ -1295,6 +1318,17 @@ impl Builder<'_> {
         })
     }
 
+    /// API Gateway models are JSON Schema draft 4 and are checked when created: a model that is
+    /// not a valid draft-4 schema (for example `required: []`, refused by AWS, semantics §4.1)
+    /// is an error here rather than at deploy.
+    fn check_model(&self, model: &Value, pointer: &str) -> Result<(), SpecError> {
+        let fail = |m: String| self.err(ErrorKind::BadSchema(m), pointer);
+        jsonschema::draft4::meta::validate(model)
+            .map_err(|e| fail(format!("{e} (at {} of the model)", e.instance_path())))?;
+        jsonschema::draft4::new(model).map_err(|e| fail(e.to_string()))?;
+        Ok(())
+    }
+
     fn compile(&self, src: &str, what: &str, pointer: &str) -> Result<vtl::Template, SpecError> {
         vtl::Template::parse(src).map_err(|e| {
             let at = self.positions.find(pointer);
@@ -1315,4 +1349,20 @@ fn is_status_code(s: &str) -> bool {
     s.len() == 3
         && s.bytes().all(|b| b.is_ascii_digit())
         && (b'1'..=b'5').contains(&s.as_bytes()[0])
+}
+
+/// `serde_path_to_error`'s path as a JSON pointer (untagged enums may cut it short: the
+/// pointer then names the nearest enclosing node).
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment as S;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            S::Seq { index } => out.push_str(&format!("/{index}")),
+            S::Map { key } => out = pointer_push(&out, key),
+            S::Enum { variant } => out = pointer_push(&out, variant),
+            S::Unknown => break,
+        }
+    }
+    out
 }
