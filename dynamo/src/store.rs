@@ -216,12 +216,14 @@ impl Embedded {
         } else {
             serde_json::from_slice(body).map_err(|_| DynamoError::Serialization(None))?
         };
-        let fields = action_fields(action).ok_or(DynamoError::UnknownOperation)?;
+        let fields = ACTION_FIELDS
+            .get(action)
+            .ok_or(DynamoError::UnknownOperation)?;
         if body.is_empty() {
             return Err(DynamoError::Serialization(None));
         }
-        let data = check_types(&data, &fields)?;
-        check_constraints(&data, &fields)?;
+        let data = check_types(&data, fields)?;
+        check_constraints(&data, fields)?;
         match action {
             "CreateTable" => self.create_table(&data),
             "DescribeTable" => self.describe_table(&data),
@@ -1866,6 +1868,31 @@ fn throughput() -> Field {
         vec![],
     )
 }
+
+/// The supported actions (the DynamoDB API's data-plane subset plus table management).
+const ACTIONS: &[&str] = &[
+    "CreateTable",
+    "DescribeTable",
+    "DeleteTable",
+    "ListTables",
+    "PutItem",
+    "GetItem",
+    "DeleteItem",
+    "UpdateItem",
+    "Query",
+    "Scan",
+    "BatchWriteItem",
+    "BatchGetItem",
+];
+
+/// Input shapes, built once.
+static ACTION_FIELDS: std::sync::LazyLock<HashMap<&'static str, Vec<Field>>> =
+    std::sync::LazyLock::new(|| {
+        ACTIONS
+            .iter()
+            .filter_map(|a| action_fields(a).map(|f| (*a, f)))
+            .collect()
+    });
 
 /// The input shape of each supported action; `None` for an unknown action.
 fn action_fields(action: &str) -> Option<Vec<Field>> {
