@@ -1,0 +1,143 @@
+//! The gateway's dialect table: every behaviour where AWS's answer is unknown (or only weakly
+//! evidenced) and the choice this emulator makes. The README lists it from here; nothing else in
+//! the crate may deviate from AWS silently. Evidence tags are those of
+//! `apigateway-semantics.md` §0 (DOC, AWS-REC, LS, USER, INF, UNK).
+
+/// One dialect entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    /// Short name of the behaviour.
+    pub topic: &'static str,
+    /// What this gateway does.
+    pub choice: &'static str,
+    /// What is known about AWS, with its evidence tag.
+    pub evidence: &'static str,
+}
+
+/// Every choice, in pipeline order.
+pub const CHOICES: &[Choice] = &[
+    Choice {
+        topic: "Stage prefix",
+        choice: "A path whose first segment is the stage name is routed without it first; if that finds no method, the whole path is routed. So `/prod/album` and `/album` both reach POST /album.",
+        evidence: "AWS always has the stage in execute-api URLs [DOC]; accepting both is a local convenience.",
+    },
+    Choice {
+        topic: "Routing precedence and backtracking",
+        choice: "The most specific resource wins segment by segment (literal > {param} > {proxy+}); the method is looked up on that resource only (then ANY); no backtracking to a less specific resource. Done by `spec::RouteTable`.",
+        evidence: "Precedence [DOC known-issues]; backtracking undocumented [UNK].",
+    },
+    Choice {
+        topic: "Trailing slash and empty segments",
+        choice: "One trailing `/` is ignored (`/album/` = `/album`); an empty inner segment (`//`) matches no `{param}`, so it usually ends in 403.",
+        evidence: "[UNK]",
+    },
+    Choice {
+        topic: "Invalid percent-encoding",
+        choice: "Path segments and query values are percent-decoded once; a `%` not followed by two hex digits is kept literally, and bytes that are not UTF-8 after decoding become U+FFFD.",
+        evidence: "Decoding once [DOC known-issues]; invalid sequences [UNK].",
+    },
+    Choice {
+        topic: "Query string `+` and repeated keys",
+        choice: "`+` decodes to a space (Java URLDecoder); for a repeated key the last value is the one templates see.",
+        evidence: "[UNK] (semantics §12 q6)",
+    },
+    Choice {
+        topic: "Header names and repeated headers",
+        choice: "Header names reach templates lower-cased when requests come over HTTP (hyper normalises them); a repeated header's last value wins. Required-header validation is case-insensitive.",
+        evidence: "[UNK]",
+    },
+    Choice {
+        topic: "Required parameter blank values",
+        choice: "A required parameter whose value is empty or only whitespace counts as missing.",
+        evidence: "`?q1=` fails [DOC]; whitespace-only [INF: Java isBlank].",
+    },
+    Choice {
+        topic: "Body model by Content-Type",
+        choice: "The body is validated against the model of the request's media type; a request without Content-Type uses the `application/json` model; a media type without a model is not validated (the integration then decides, e.g. 415).",
+        evidence: "[UNK] (semantics §12 q9); LocalStack always uses the application/json model [LS].",
+    },
+    Choice {
+        topic: "validationErrorString wording",
+        choice: "`[msg, msg]` with the messages of the `jsonschema` crate (draft 4, formats asserted), not java-json-tools' wording.",
+        evidence: "AWS uses fge json-schema-validator wording [INF from USER logs].",
+    },
+    Choice {
+        topic: "Non-UTF-8 bodies",
+        choice: "A body that is not UTF-8 fails body validation (it is not JSON); where no validation applies it reaches templates with invalid bytes replaced by U+FFFD.",
+        evidence: "[UNK]",
+    },
+    Choice {
+        topic: "Body-less request with an unmapped Content-Type",
+        choice: "passthroughBehavior applies whatever the body: `never` (or `when_no_templates` with templates) answers 415 even without a body.",
+        evidence: "DG speaks of requests carrying a payload [UNK].",
+    },
+    Choice {
+        topic: "Default gateway-response bodies",
+        choice: "`{\"message\": \"...\"}` (space after the colon) for BAD_REQUEST_PARAMETERS, BAD_REQUEST_BODY, API_CONFIGURATION_ERROR, INTEGRATION_FAILURE, INTEGRATION_TIMEOUT and other 5XX; `{\"message\":\"...\"}` for MISSING_AUTHENTICATION_TOKEN, UNSUPPORTED_MEDIA_TYPE, REQUEST_TOO_LARGE and other 4XX.",
+        evidence: "500 bytes [AWS-REC, Content-Length 36]; 403 text [DOC+AWS-REC], spacing [USER]; others [UNK] (§12 q7).",
+    },
+    Choice {
+        topic: "x-amzn-ErrorType of 415, 413 and 504",
+        choice: "415 BadRequestException, 413 RequestEntityTooLargeException, 504 InternalServerErrorException.",
+        evidence: "415 [LS]; 413 and 504 [UNK].",
+    },
+    Choice {
+        topic: "413 and 504 messages",
+        choice: "413 `Request Too Long`; 504 `Endpoint request timed out`.",
+        evidence: "504 text [USER]; 413 text [UNK].",
+    },
+    Choice {
+        topic: "Header size limit",
+        choice: "Request line plus header names and values above 10240 bytes answers 431 `{\"message\":\"Request Header Fields Too Large\"}`.",
+        evidence: "The 10240-byte quota [DOC quotas]; the status and body [UNK].",
+    },
+    Choice {
+        topic: "Several matching selection patterns",
+        choice: "The first in document order wins (`spec::Integration::select_response`).",
+        evidence: "[UNK] (§12 q3)",
+    },
+    Choice {
+        topic: "Mock integration status",
+        choice: "The rendered request template must be JSON with an integer `statusCode` (number or numeric string); otherwise 500 API_CONFIGURATION_ERROR. A passed-through empty body means 200.",
+        evidence: "`statusCode` in the template [DOC how-to-mock-integration]; the 500 for a missing one [USER log 'Unable to parse statusCode']; the empty passthrough [UNK].",
+    },
+    Choice {
+        topic: "Response Content-Type",
+        choice: "The media type of the response template used; `application/json` when none was used; a `responseParameters` or responseOverride header replaces it.",
+        evidence: "Default application/json [DOC known-issues + AWS-REC]; template media type [INF].",
+    },
+    Choice {
+        topic: "responseOverride.status",
+        choice: "Honoured when it is an integer (or numeric string) in 100..=599, otherwise ignored.",
+        evidence: "Range [LS, checked on AWS per PR #11135]; strings [UNK] (§12 q12).",
+    },
+    Choice {
+        topic: "Integration timeout",
+        choice: "`timeoutInMillis` bounds the DynamoDB call; on expiry the call is abandoned and 504 INTEGRATION_TIMEOUT is answered (a write may still land, as on AWS).",
+        evidence: "504 INTEGRATION_TIMEOUT [DOC]",
+    },
+    Choice {
+        topic: "Access-log null values",
+        choice: "A `$context` variable without a value prints `-`.",
+        evidence: "[DOC access logging examples]",
+    },
+    Choice {
+        topic: "Trace header",
+        choice: "A client's `X-Amzn-Trace-Id` is echoed unchanged; without one a `Root=1-<8 hex time>-<24 hex>` id is generated and echoed.",
+        evidence: "[INF from X-Ray docs]",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_choice_is_filled_in() {
+        let mut topics = std::collections::HashSet::new();
+        for c in CHOICES {
+            assert!(!c.topic.is_empty() && !c.choice.is_empty() && !c.evidence.is_empty());
+            assert!(topics.insert(c.topic), "duplicate topic {}", c.topic);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `gateway serve`: a local API Gateway stage for an openapi.yaml.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use indexmap::IndexMap;
+
+#[derive(Parser)]
+#[command(
+    name = "gateway",
+    version,
+    about = "Execute an openapi.yaml the way Amazon API Gateway does"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API over HTTP.
+    Serve(Serve),
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    /// The API definition.
+    #[arg(long, default_value = "openapi.yaml")]
+    spec: PathBuf,
+    /// Port to listen on; 0 picks a free one (the line printed at start says which).
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Stage name (default: x-deploy-stage.name).
+    #[arg(long)]
+    stage: Option<String>,
+    /// Use this DynamoDB endpoint (dynalite, DynamoDB Local, AWS) instead of the embedded store;
+    /// credentials and region from the usual AWS_* variables.
+    #[arg(long)]
+    dynamodb_endpoint: Option<String>,
+    /// Also serve the embedded store as a DynamoDB endpoint on 127.0.0.1:PORT.
+    #[arg(long, conflicts_with = "dynamodb_endpoint")]
+    dynamodb_port: Option<u16>,
+    /// Deploy parameter, `K=V` (repeatable), e.g. `--param TableName=albums-test`.
+    #[arg(long = "param", value_name = "K=V")]
+    params: Vec<String>,
+    /// Access log destination: a file (appended) or `-` for standard output.
+    #[arg(long, default_value = "-")]
+    access_log: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(s) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(serve(s)),
+    }
+}
+
+async fn serve(s: Serve) -> anyhow::Result<()> {
+    let mut params = IndexMap::new();
+    for p in &s.params {
+        let Some((k, v)) = p.split_once('=') else {
+            bail!("--param {p:?}: expected K=V");
+        };
+        params.insert(k.to_string(), v.to_string());
+    }
+    let api = spec::Api::load_with(&s.spec, &params)
+        .with_context(|| format!("loading {}", s.spec.display()))?;
+
+    let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
+        Some(url) => Arc::new(dynamo::Remote::new(dynamo::RemoteConfig::from_env(Some(
+            url.clone(),
+        )))),
+        None => Arc::new(dynamo::Embedded::new()),
+    };
+
+    let sink: gateway::AccessLogSink = if s.access_log == "-" {
+        let out = Mutex::new(std::io::LineWriter::new(std::io::stdout()));
+        Arc::new(move |line: &str| {
+            if let Ok(mut o) = out.lock() {
+                let _ = writeln!(o, "{line}");
+            }
+        })
+    } else {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&s.access_log)
+            .with_context(|| format!("opening access log {}", s.access_log))?;
+        let out = Mutex::new(std::io::BufWriter::new(f));
+        Arc::new(move |line: &str| {
+            if let Ok(mut o) = out.lock() {
+                let _ = writeln!(o, "{line}");
+                let _ = o.flush();
+            }
+        })
+    };
+
+    let mut builder = gateway::Gateway::builder(api, dynamo.clone()).access_log(sink);
+    if let Some(stage) = &s.stage {
+        builder = builder.stage(stage.clone());
+    }
+    let gw = builder.build()?;
+    gw.create_tables().await?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut dynamo_task = None;
+    if let Some(port) = s.dynamodb_port {
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("binding the DynamoDB endpoint on 127.0.0.1:{port}"))?;
+        let addr = l.local_addr()?;
+        println!("dynamodb endpoint on http://{addr}");
+        let mut rx = stop_rx.clone();
+        let d = dynamo.clone();
+        dynamo_task = Some(tokio::spawn(async move {
+            dynamo::server::serve(l, d, async move {
+                let _ = rx.wait_for(|s| *s).await;
+            })
+            .await
+        }));
+    }
+
+    let listener = tokio::net::TcpListener::bind((s.host.as_str(), s.port))
+        .await
+        .with_context(|| format!("binding {}:{}", s.host, s.port))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    println!("gateway listening on http://{addr} (stage {})", gw.stage());
+    let _ = std::io::stdout().flush();
+
+    let mut rx = stop_rx.clone();
+    let server = tokio::spawn(gateway::server::serve(listener, gw, async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    server.await??;
+    if let Some(t) = dynamo_task {
+        t.await??;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

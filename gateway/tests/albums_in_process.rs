@@ -1,0 +1,78 @@
+//! The seed scenario against /work/main/openapi.yaml, in process with the embedded store.
+
+use std::sync::Arc;
+
+use gateway::{Gateway, Request};
+use serde_json::{Value, json};
+
+fn spec_path() -> String {
+    format!("{}/../openapi.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+async fn gateway() -> Gateway {
+    let api = spec::Api::load(spec_path()).expect("openapi.yaml loads");
+    let gw = Gateway::new(api, Arc::new(dynamo::Embedded::new())).expect("gateway builds");
+    gw.create_tables().await.expect("tables");
+    gw
+}
+
+#[tokio::test]
+async fn put_get_list_delete() {
+    let gw = gateway().await;
+    let album = json!({"artist": "Dream Theater", "album": "Images and Words",
+        "tracks": [{"title": "Pull Me Under", "length": "8:14"}, {"title": "Another Day", "length": "4:23"}]});
+    let r = gw.handle(Request::new("POST", "/album").json(&album)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(r.body.len(), 0);
+    let rid = r
+        .header("x-amzn-RequestId")
+        .expect("request id")
+        .to_string();
+    assert_eq!(r.header("X-Request-Id"), Some(rid.as_str()));
+
+    let r = gw
+        .handle(Request::new("GET", "/Dream%20Theater/Images%20and%20Words"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), Some(album.clone()));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+
+    // With the stage prefix too.
+    let r = gw
+        .handle(Request::new(
+            "GET",
+            "/prod/Dream%20Theater/Images%20and%20Words",
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let r = gw.handle(Request::new("GET", "/")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), Some(json!([album.clone()])));
+    assert!(r.header("X-Next-Cursor").is_none());
+
+    let r = gw
+        .handle(Request::new(
+            "DELETE",
+            "/Dream%20Theater/Images%20and%20Words",
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), Some(album.clone()));
+    let r = gw
+        .handle(Request::new(
+            "DELETE",
+            "/Dream%20Theater/Images%20and%20Words",
+        ))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        Some(json!({"message": "Album not found", "type": "NotFound"}))
+    );
+    let r = gw
+        .handle(Request::new("GET", "/Dream%20Theater/Images%20and%20Words"))
+        .await;
+    assert_eq!(r.status, 404);
+    let _: Option<Value> = r.json();
+}
