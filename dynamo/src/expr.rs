@@ -1390,6 +1390,12 @@ pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), Str
                         }
                         AttributeValue::BS(x)
                     }
+                    // Only reachable from the legacy `AttributeUpdates` ADD, which appends lists.
+                    (Some(AttributeValue::L(x)), AttributeValue::L(y)) => {
+                        let mut x = x.clone();
+                        x.extend(y.iter().cloned());
+                        AttributeValue::L(x)
+                    }
                     _ => return Err(BAD_TYPE.to_string()),
                 };
                 put_path(item, p, new).ok_or_else(|| BAD_PATH.to_string())?;

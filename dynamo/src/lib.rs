@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod expr;
+pub mod legacy;
 pub mod number;
 pub mod remote;
 pub mod schema;

@@ -598,7 +598,14 @@ impl Embedded {
             Some(o) => o.clone(),
             None => key.clone(),
         };
-        expr::apply_update(&mut item, &exprs.update).map_err(DynamoError::Validation)?;
+        expr::apply_update(&mut item, &exprs.update).map_err(|m| {
+            // The legacy AttributeUpdates report a type clash in their own words.
+            if exprs.legacy_updates && m.contains("incorrect data type") {
+                DynamoError::validation("Type mismatch for attribute to update")
+            } else {
+                DynamoError::Validation(m)
+            }
+        })?;
         if item_size(&item) > MAX_ITEM_SIZE {
             return Err(DynamoError::validation(
                 "Item size to update has exceeded the maximum allowed size",
@@ -699,15 +706,14 @@ impl Embedded {
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
             ));
         }
-        if data.get("KeyConditions").is_some() {
-            return Err(DynamoError::validation(
-                "KeyConditions (legacy parameter) is not supported by the embedded store; use KeyConditionExpression",
-            ));
-        }
         let exprs = exprs.finish()?;
-        let key_conds = match &exprs.key_condition {
-            Some(c) => convert_key_condition(c)?,
-            None => Vec::new(),
+        let key_conds = match (
+            &exprs.key_condition,
+            data.get("KeyConditions").and_then(Value::as_object),
+        ) {
+            (Some(c), _) => convert_key_condition(c)?,
+            (None, Some(kc)) => legacy_key_conditions(kc)?,
+            (None, None) => Vec::new(),
         };
         if key_conds.is_empty() || key_conds.len() > 2 {
             return Err(DynamoError::validation(
@@ -1274,6 +1280,10 @@ struct Expressions {
     projection: Option<Vec<Path>>,
     raw_values: Option<Map<String, Value>>,
     raw_names_present: bool,
+    /// Legacy parameters (`Expected`, `ConditionalOperator`, `ScanFilter`, `QueryFilter`,
+    /// `AttributeUpdates`), translated in `finish`.
+    legacy: Map<String, Value>,
+    legacy_updates: bool,
 }
 
 impl Expressions {
@@ -1346,6 +1356,11 @@ impl Expressions {
             .and_then(Value::as_object)
             .cloned();
         ex.raw_names_present = data.get("ExpressionAttributeNames").is_some();
+        for k in non_expressions.iter().chain(["ConditionalOperator"].iter()) {
+            if let Some(v) = data.get(*k) {
+                ex.legacy.insert((*k).to_string(), v.clone());
+            }
+        }
         Ok(ex)
     }
 
@@ -1449,6 +1464,32 @@ impl Expressions {
             )));
         }
         drop(ctx);
+        let op = self
+            .legacy
+            .get("ConditionalOperator")
+            .and_then(Value::as_str);
+        if condition.is_none() {
+            condition = crate::legacy::expected(
+                self.legacy.get("Expected").and_then(Value::as_object),
+                op,
+            )?;
+        }
+        if filter.is_none() {
+            let f = self
+                .legacy
+                .get("ScanFilter")
+                .or_else(|| self.legacy.get("QueryFilter"))
+                .and_then(Value::as_object);
+            filter = crate::legacy::filter(f, op)?;
+        }
+        if let Some(u) = self
+            .legacy
+            .get("AttributeUpdates")
+            .and_then(Value::as_object)
+        {
+            update = crate::legacy::attribute_updates(Some(u))?;
+            self.legacy_updates = true;
+        }
         self.condition = condition;
         self.filter = filter;
         self.key_condition = key_condition;
@@ -1650,6 +1691,29 @@ fn collect_key_conds(c: &Cond, out: &mut Vec<KeyCond>) -> Result<(), DynamoError
     }
     out.push(KeyCond { attr, op, values });
     Ok(())
+}
+
+/// The legacy `KeyConditions` parameter as key conditions.
+fn legacy_key_conditions(map: &Map<String, Value>) -> Result<Vec<KeyCond>, DynamoError> {
+    let mut out = Vec::new();
+    for (attr, op, values) in crate::legacy::key_conditions(map)? {
+        let op = match op.as_str() {
+            "EQ" => KeyOp::Eq,
+            "LT" => KeyOp::Lt,
+            "LE" => KeyOp::Le,
+            "GT" => KeyOp::Gt,
+            "GE" => KeyOp::Ge,
+            "BETWEEN" => KeyOp::Between,
+            "BEGINS_WITH" => KeyOp::BeginsWith,
+            _ => {
+                return Err(DynamoError::validation(
+                    "Attempted conditional constraint is not an indexable operation",
+                ));
+            }
+        };
+        out.push(KeyCond { attr, op, values });
+    }
+    Ok(out)
 }
 
 fn value_of(o: &Operand) -> AttributeValue {
@@ -2159,6 +2223,40 @@ fn action_fields(action: &str) -> Option<Vec<Field>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn setup() -> Embedded {
+        let e = Embedded::new();
+        let r = e.handle("CreateTable", br#"{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}"#);
+        assert_eq!(r.status, 200);
+        let r = e.handle(
+            "PutItem",
+            br#"{"TableName":"tbl","Item":{"pk":{"S":"a"},"v":{"N":"1"}}}"#,
+        );
+        assert_eq!(r.status, 200);
+        e
+    }
+
+    #[test]
+    fn legacy_or_is_true_when_a_later_condition_holds() {
+        // The documented OR (dynalite stops at the first false condition instead).
+        let e = setup();
+        let r = e.handle("DeleteItem", br#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"Expected":{"v":{"ComparisonOperator":"GT","AttributeValueList":[{"N":"5"}]},"w":{"ComparisonOperator":"NULL"}},"ConditionalOperator":"OR"}"#);
+        assert_eq!(r.status, 200, "{}", r.json_body());
+    }
+
+    #[test]
+    fn delete_item_rejects_all_new() {
+        let e = setup();
+        let r = e.handle(
+            "DeleteItem",
+            br#"{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ReturnValues":"ALL_NEW"}"#,
+        );
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.json_body()["message"],
+            "Return values set to invalid value"
+        );
+    }
 
     #[test]
     fn storage_key_matches_dynalite_layout() {
