@@ -1,3 +1,120 @@
-fn main() {
-    println!("codegen: nothing to generate yet");
+//! The `codegen` command line: generate every artifact from `openapi.yaml`, or check that the
+//! committed ones are up to date.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use codegen::{CodegenError, Difference, Options};
+use indexmap::IndexMap;
+
+const AFTER_HELP: &str = "\
+Artifacts (paths relative to the workspace root):
+  generated/apigateway.json      import-ready definition: aws apigateway import-rest-api --body fileb://generated/apigateway.json --fail-on-warnings
+  generated/cloudformation.yaml  the whole stack: aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name NAME --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
+
+The workspace root is the nearest ancestor of the current directory whose Cargo.toml has a
+[workspace] table (else the current directory), or --root. With no command, `codegen` runs
+`generate` with the defaults.";
+
+/// Write every artifact derived from openapi.yaml, or check that the committed ones are current.
+#[derive(Parser)]
+#[command(name = "codegen", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every artifact and write the ones that changed (files already identical are
+    /// left untouched).
+    Generate(Common),
+    /// Compare every artifact with the file on disk; print each one that is missing or differs
+    /// and exit 1 if any does (CI runs this).
+    Check(Common),
+}
+
+#[derive(Args, Default)]
+struct Common {
+    /// The API definition (YAML or JSON). Default: openapi.yaml at the workspace root.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// The workspace root the artifacts' paths are relative to. Default: found from the
+    /// current directory (see below).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// A deploy parameter for the import-ready definition, overriding its default in
+    /// x-deploy-parameters: NAME=VALUE, repeatable. The pseudo parameters AWS::Region,
+    /// AWS::AccountId and AWS::Partition are substituted only when given here; otherwise they
+    /// stay as ${AWS::Region} etc., which import-rest-api resolves itself. (The CloudFormation
+    /// stack is the same for every value: its parameters take them at deploy time.)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    codegen::parse_param(s).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (check, common) = match cli.command {
+        None => (false, Common::default()),
+        Some(Command::Generate(c)) => (false, c),
+        Some(Command::Check(c)) => (true, c),
+    };
+    match run(check, common) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("codegen: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(check: bool, common: Common) -> Result<ExitCode, CodegenError> {
+    let cwd = std::env::current_dir().map_err(|e| CodegenError::Io {
+        path: ".".into(),
+        message: e.to_string(),
+    })?;
+    let root = common.root.unwrap_or_else(|| codegen::workspace_root(&cwd));
+    let spec_path = common.spec.unwrap_or_else(|| root.join("openapi.yaml"));
+    let options = Options {
+        params: common.params.into_iter().collect::<IndexMap<_, _>>(),
+    };
+    let api = codegen::load(&spec_path, &options)?;
+    let artifacts = codegen::generate(&api, &options)?;
+    if check {
+        let differences = codegen::check(&root, &artifacts);
+        for (path, d) in &differences {
+            match d {
+                Difference::Missing => eprintln!("{path}: missing"),
+                Difference::Differs => eprintln!("{path}: differs from what codegen generates"),
+            }
+        }
+        if differences.is_empty() {
+            println!("codegen check: {} artifacts up to date", artifacts.len());
+            Ok(ExitCode::SUCCESS)
+        } else {
+            eprintln!(
+                "codegen check: {} of {} artifacts out of date; run `cargo run -p codegen` to regenerate",
+                differences.len(),
+                artifacts.len()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    } else {
+        let written = codegen::write(&root, &artifacts)?;
+        for path in &written {
+            println!("wrote {path}");
+        }
+        println!(
+            "codegen: {} artifacts, {} written, {} unchanged",
+            artifacts.len(),
+            written.len(),
+            artifacts.len() - written.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
 }

@@ -1,0 +1,294 @@
+//! The CloudFormation stack: least-privilege policy derived from the integration URIs, the
+//! `Fn::Sub` body, and the resources the seed's stack had.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use codegen::Options;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+fn openapi_yaml() -> String {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn api_of(text: &str) -> spec::Api {
+    spec::Api::from_str_with(text, "openapi.yaml", &IndexMap::new())
+        .unwrap_or_else(|e| panic!("does not load: {e}"))
+}
+
+fn stack_of(api: &spec::Api) -> Value {
+    let artifact = codegen::cloudformation::emit(api, &Options::default()).expect("emit");
+    assert_eq!(artifact.path, "generated/cloudformation.yaml");
+    serde_yaml::from_slice(&artifact.contents).expect("the stack is YAML")
+}
+
+fn policy_actions(stack: &Value) -> BTreeSet<String> {
+    let statements = stack
+        .pointer("/Resources/IntegrationRole/Properties/Policies/0/PolicyDocument/Statement")
+        .and_then(Value::as_array)
+        .expect("policy statements");
+    let mut actions = BTreeSet::new();
+    for s in statements {
+        assert_eq!(s["Effect"], "Allow");
+        assert_eq!(
+            s["Resource"],
+            json!([{"Fn::GetAtt": ["AlbumsTable", "Arn"]}]),
+            "on the table's ARN only"
+        );
+        for a in s["Action"].as_array().expect("actions") {
+            actions.insert(a.as_str().expect("action").to_string());
+        }
+    }
+    actions
+}
+
+/// `dynamodb:<Action>` for each integration URI, read straight from the document.
+fn uri_actions(api: &spec::Api) -> BTreeSet<String> {
+    api.operations
+        .iter()
+        .filter_map(|op| op.integration.uri.as_deref())
+        .filter_map(|uri| uri.rsplit_once(":dynamodb:action/"))
+        .map(|(_, action)| format!("dynamodb:{action}"))
+        .collect()
+}
+
+#[test]
+fn policy_actions_are_exactly_the_integration_uri_actions() {
+    let api = api_of(&openapi_yaml());
+    let stack = stack_of(&api);
+    let actions = policy_actions(&stack);
+    assert_eq!(actions, uri_actions(&api));
+    assert_eq!(
+        actions,
+        ["DeleteItem", "GetItem", "PutItem", "Scan"]
+            .iter()
+            .map(|a| format!("dynamodb:{a}"))
+            .collect()
+    );
+}
+
+#[test]
+fn changing_one_integration_uri_changes_the_policy() {
+    let text = openapi_yaml().replace("dynamodb:action/GetItem", "dynamodb:action/Query");
+    let api = api_of(&text);
+    let actions = policy_actions(&stack_of(&api));
+    assert_eq!(actions, uri_actions(&api));
+    assert!(actions.contains("dynamodb:Query"));
+    assert!(!actions.contains("dynamodb:GetItem"));
+}
+
+fn resource<'a>(stack: &'a Value, name: &str) -> &'a Value {
+    stack
+        .pointer(&format!("/Resources/{name}"))
+        .unwrap_or_else(|| panic!("no resource {name}"))
+}
+
+#[test]
+fn the_seed_stack_resources_are_all_there() {
+    let stack = stack_of(&api_of(&openapi_yaml()));
+    let table = resource(&stack, "AlbumsTable");
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(
+        table["DeletionPolicy"],
+        json!({"Ref": "TableDeletionPolicy"})
+    );
+    assert_eq!(table["Properties"]["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["Properties"]["TableName"],
+        json!({"Ref": "TableName"})
+    );
+    assert_eq!(stack["Parameters"]["TableName"]["Default"], "albums");
+    assert!(
+        stack["Parameters"].get("IntegrationRoleArn").is_none(),
+        "a stack value, not a parameter"
+    );
+
+    let stage = &resource(&stack, "Stage")["Properties"];
+    assert_eq!(stage["StageName"], "prod");
+    assert_eq!(stage["TracingEnabled"], true);
+    assert_eq!(stage["MethodSettings"][0]["LoggingLevel"], "INFO");
+    assert_eq!(stage["MethodSettings"][0]["MetricsEnabled"], true);
+    assert_eq!(
+        stage["AccessLogSetting"]["DestinationArn"],
+        json!({"Fn::GetAtt": ["AccessLogGroup", "Arn"]})
+    );
+    let format: Value = serde_json::from_str(
+        stage["AccessLogSetting"]["Format"]
+            .as_str()
+            .expect("format"),
+    )
+    .expect("the access log format is JSON");
+    assert_eq!(format["requestId"], "$context.requestId");
+    let deployment = stage["DeploymentId"]["Ref"]
+        .as_str()
+        .expect("deployment ref");
+    assert_eq!(
+        resource(&stack, deployment)["Type"],
+        "AWS::ApiGateway::Deployment"
+    );
+
+    assert_eq!(
+        resource(&stack, "ApiGatewayAccount")["Condition"],
+        "ConfigureAccount"
+    );
+    assert!(stack["Outputs"]["ApiUrl"].is_object());
+    assert_eq!(
+        stack["Outputs"]["AlbumsTableName"]["Value"],
+        json!({"Ref": "AlbumsTable"})
+    );
+}
+
+/// What CloudFormation does with the body: `Fn::Sub` (with `${!` as the literal `${`),
+/// `Ref` and `Fn::GetAtt`, for given parameter and attribute values.
+fn resolve(v: &Value, values: &IndexMap<String, String>) -> Value {
+    match v {
+        Value::Object(o) if o.len() == 1 => {
+            if let Some(Value::String(name)) = o.get("Ref") {
+                return json!(values[name]);
+            }
+            if let Some(Value::Array(ga)) = o.get("Fn::GetAtt") {
+                let key = format!(
+                    "{}.{}",
+                    ga[0].as_str().unwrap_or(""),
+                    ga[1].as_str().unwrap_or("")
+                );
+                return json!(values[&key]);
+            }
+            if let Some(sub) = o.get("Fn::Sub") {
+                let (text, vars) = match sub {
+                    Value::String(s) => (s.clone(), IndexMap::new()),
+                    Value::Array(a) => {
+                        let vars = a[1]
+                            .as_object()
+                            .expect("variable map")
+                            .iter()
+                            .map(|(k, x)| {
+                                (
+                                    k.clone(),
+                                    resolve(x, values).as_str().unwrap_or("").to_string(),
+                                )
+                            })
+                            .collect();
+                        (a[0].as_str().expect("text").to_string(), vars)
+                    }
+                    other => panic!("bad Fn::Sub {other}"),
+                };
+                return json!(fn_sub(&text, &vars, values));
+            }
+            Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), resolve(x, values)))
+                    .collect(),
+            )
+        }
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), resolve(x, values)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| resolve(x, values)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn fn_sub(
+    text: &str,
+    vars: &IndexMap<String, String>,
+    values: &IndexMap<String, String>,
+) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        if let Some(literal) = after.strip_prefix('!') {
+            out.push_str("${");
+            rest = literal;
+            continue;
+        }
+        let end = after.find('}').expect("closed ${");
+        let name = &after[..end];
+        let value = vars
+            .get(name)
+            .or_else(|| values.get(name))
+            .unwrap_or_else(|| panic!("Fn::Sub would not resolve ${{{name}}}"));
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_body_resolves_to_the_import_ready_definition() {
+    let api = api_of(&openapi_yaml());
+    let stack = stack_of(&api);
+    let body = stack
+        .pointer("/Resources/Api/Properties/Body")
+        .expect("RestApi Body");
+    let mut values = IndexMap::new();
+    values.insert("TableName".to_string(), "albums".to_string());
+    values.insert("AWS::Region".to_string(), "eu-west-1".to_string());
+    values.insert("AWS::AccountId".to_string(), "111122223333".to_string());
+    values.insert("AWS::Partition".to_string(), "aws".to_string());
+    let role = "arn:aws:iam::111122223333:role/stack-IntegrationRole-X";
+    values.insert("IntegrationRole.Arn".to_string(), role.to_string());
+    let resolved = resolve(body, &values);
+
+    let mut params = IndexMap::new();
+    params.insert("AWS::Region".to_string(), "eu-west-1".to_string());
+    params.insert("AWS::AccountId".to_string(), "111122223333".to_string());
+    params.insert("IntegrationRoleArn".to_string(), role.to_string());
+    let options = Options { params };
+    let expected: Value = serde_json::from_slice(
+        &codegen::apigateway::emit(&api, &options)
+            .expect("emit")
+            .contents,
+    )
+    .expect("json");
+    assert_eq!(resolved, expected);
+}
+
+#[test]
+fn vtl_formal_references_are_escaped_and_placeholders_kept() {
+    let stack = stack_of(&api_of(&openapi_yaml()));
+    let scan = stack
+        .pointer("/Resources/Api/Properties/Body/paths/~1/get/x-amazon-apigateway-integration")
+        .expect("scan integration");
+    let template = scan
+        .pointer("/requestTemplates/application~1json/Fn::Sub")
+        .and_then(Value::as_str)
+        .expect("the Scan request template is an Fn::Sub");
+    assert!(template.contains(r#"$cursor.matches("${!part}[.]${!part}")"#));
+    assert!(template.contains(r#""TableName": "${TableName}""#));
+    assert_eq!(
+        scan["credentials"],
+        json!({"Fn::GetAtt": ["IntegrationRole", "Arn"]})
+    );
+    // A template without placeholders stays a plain string, `${` and all.
+    let response = scan
+        .pointer("/responses/2\\d{2}/responseTemplates/application~1json")
+        .and_then(Value::as_str)
+        .expect("plain response template");
+    assert!(response.contains("${nextArtist}.${nextAlbum}"));
+}
+
+#[test]
+fn the_deployment_id_follows_the_body() {
+    let deployment = |text: &str| -> String {
+        let stack = stack_of(&api_of(text));
+        stack["Resources"]
+            .as_object()
+            .expect("resources")
+            .keys()
+            .find(|k| k.starts_with("Deployment"))
+            .cloned()
+            .expect("a deployment")
+    };
+    let a = deployment(&openapi_yaml());
+    let b =
+        deployment(&openapi_yaml().replace("summary: Read one album", "summary: Read an album"));
+    assert_ne!(a, b, "a changed API must get a new deployment");
+}
