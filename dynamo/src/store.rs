@@ -37,6 +37,28 @@ struct Table {
     range: Option<KeyDef>,
     /// Items in the order a DynamoDB-compatible server scans them (see `storage_key`).
     items: BTreeMap<String, Item>,
+    /// Local and global secondary indexes.
+    indexes: Vec<Index>,
+}
+
+#[derive(Debug, Clone)]
+struct Index {
+    name: String,
+    global: bool,
+    hash: KeyDef,
+    range: Option<KeyDef>,
+    /// `None` for `ALL`, else the projected non-key attributes (empty for `KEYS_ONLY`).
+    projection: Option<Vec<String>>,
+}
+
+impl Index {
+    fn key_names(&self) -> Vec<String> {
+        let mut v = vec![self.hash.name.clone()];
+        if let Some(r) = &self.range {
+            v.push(r.name.clone());
+        }
+        v
+    }
 }
 
 impl Table {
@@ -54,6 +76,59 @@ impl Table {
         storage_key(h, r)
     }
 
+    /// The key of an item in an index: the index key's storage key, then a hash of the table key
+    /// (so equal index keys keep a stable order). `None` when the item is not in the index.
+    fn index_key(&self, idx: &Index, item: &Item) -> Option<String> {
+        let h = item.get(&idx.hash.name)?;
+        if h.scalar_type() != Some(idx.hash.ty) {
+            return None;
+        }
+        let r = match &idx.range {
+            Some(r) => {
+                let v = item.get(&r.name)?;
+                if v.scalar_type() != Some(r.ty) {
+                    return None;
+                }
+                Some(v)
+            }
+            None => None,
+        };
+        let mut key = storage_key(Some(h), r);
+        let mut data = b"Outliers".to_vec();
+        if let Some(th) = item.get(&self.hash.name) {
+            data.extend(key_bytes(th));
+        }
+        if let Some(tr) = self.range.as_ref().and_then(|r| item.get(&r.name)) {
+            data.extend(key_bytes(tr));
+        }
+        key.push_str(&hex::encode(&md5(&data)[..3]));
+        Some(key)
+    }
+
+    /// What an index holds of an item: everything for `ALL`, else the index and table keys and
+    /// the projected attributes.
+    fn index_projection(&self, idx: &Index, item: &Item) -> Item {
+        let Some(extra) = &idx.projection else {
+            return item.clone();
+        };
+        let mut out = Item::new();
+        for n in idx
+            .key_names()
+            .iter()
+            .chain(self.key_names().iter())
+            .chain(extra.iter())
+        {
+            if let Some(v) = item.get(n) {
+                out.insert(n.clone(), v.clone());
+            }
+        }
+        out
+    }
+
+    fn find_index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
     fn key_of(&self, item: &Item) -> Item {
         let mut k = Item::new();
         for n in self.key_names() {
@@ -67,6 +142,20 @@ impl Table {
     fn describe(&self, status: &str) -> Value {
         let mut d = self.description.clone();
         d.insert("TableStatus".to_string(), json!(status));
+        if let Some(Value::Array(g)) = d.get_mut("GlobalSecondaryIndexes") {
+            for e in g.iter_mut() {
+                if let Some(m) = e.as_object_mut() {
+                    m.insert(
+                        "IndexStatus".to_string(),
+                        json!(if status == "CREATING" {
+                            "CREATING"
+                        } else {
+                            "ACTIVE"
+                        }),
+                    );
+                }
+            }
+        }
         d.insert("ItemCount".to_string(), json!(self.items.len()));
         d.insert(
             "TableSizeBytes".to_string(),
@@ -161,6 +250,16 @@ fn range_str(v: &AttributeValue) -> String {
     }
 }
 
+/// The bytes of a key value that are hashed.
+fn key_bytes(v: &AttributeValue) -> Vec<u8> {
+    match v {
+        AttributeValue::S(s) => s.as_bytes().to_vec(),
+        AttributeValue::N(n) => number_bytes(n),
+        AttributeValue::B(b) => decode_b64(b),
+        _ => Vec::new(),
+    }
+}
+
 /// The key under which an item is kept: six hex digits of an MD5 of the partition key, then the
 /// partition and sort key texts. DynamoDB scans in hash order of the partition key (Developer
 /// Guide, "Partitions and data distribution"); using the same hash as dynalite makes Scan pages
@@ -170,12 +269,7 @@ fn storage_key(hash: Option<&AttributeValue>, range: Option<&AttributeValue>) ->
         return String::new();
     };
     let mut data = b"Outliers".to_vec();
-    match h {
-        AttributeValue::S(s) => data.extend_from_slice(s.as_bytes()),
-        AttributeValue::N(n) => data.extend(number_bytes(n)),
-        AttributeValue::B(b) => data.extend(decode_b64(b)),
-        _ => {}
-    }
+    data.extend(key_bytes(h));
     let digest = md5(&data);
     let mut key = hex::encode(&digest[..3]);
     key.push('/');
@@ -331,6 +425,124 @@ impl Embedded {
                 "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
             ));
         }
+        let table_hash = keys[0].0.clone();
+        let mut indexes = Vec::new();
+        for (list, global) in [
+            ("LocalSecondaryIndexes", false),
+            ("GlobalSecondaryIndexes", true),
+        ] {
+            let Some(entries) = data.get(list).and_then(Value::as_array) else {
+                continue;
+            };
+            if entries.is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: List of {list} is empty"
+                )));
+            }
+            if !global && keys.len() != 2 {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                ));
+            }
+            for e in entries {
+                let iname = str_field(e, "IndexName");
+                let ikeys: Vec<(String, String)> = arr(e, "KeySchema")
+                    .iter()
+                    .map(|d| (str_field(d, "AttributeName"), str_field(d, "KeyType")))
+                    .collect();
+                let inames: Vec<&str> = ikeys.iter().map(|k| k.0.as_str()).collect();
+                if inames.iter().any(|k| !def_names.contains(k)) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+                        inames.join(", "),
+                        def_names.join(", ")
+                    )));
+                }
+                if ikeys.len() == 2 && ikeys[0].0 == ikeys[1].0 {
+                    return Err(DynamoError::validation(
+                        "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+                    ));
+                }
+                if ikeys.first().map(|k| k.1.as_str()) != Some("HASH") {
+                    return Err(DynamoError::validation(
+                        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+                    ));
+                }
+                if let Some(k) = ikeys.get(1)
+                    && k.1 != "RANGE"
+                {
+                    return Err(DynamoError::validation(
+                        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                    ));
+                }
+                if !global && ikeys.len() != 2 {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Index KeySchema does not have a range key for index: {iname}"
+                    )));
+                }
+                if !global && ikeys[0].0 != table_hash {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {iname}. index hash key: {}, table hash key: {table_hash}",
+                        ikeys[0].0
+                    )));
+                }
+                let ptype = e
+                    .get("Projection")
+                    .and_then(|p| p.get("ProjectionType"))
+                    .and_then(Value::as_str);
+                let non_key: Option<Vec<String>> = e
+                    .get("Projection")
+                    .and_then(|p| p.get("NonKeyAttributes"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    });
+                let Some(ptype) = ptype else {
+                    return Err(DynamoError::validation(
+                        "One or more parameter values were invalid: Unknown ProjectionType: null",
+                    ));
+                };
+                if non_key.is_some() && ptype != "INCLUDE" {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: ProjectionType is {ptype}, but NonKeyAttributes is specified"
+                    )));
+                }
+                if global
+                    && billing == Some("PAY_PER_REQUEST")
+                    && e.get("ProvisionedThroughput").is_some()
+                {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: {iname} when BillingMode is PAY_PER_REQUEST"
+                    )));
+                }
+                if indexes.iter().any(|i: &Index| i.name == iname) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Duplicate index name: {iname}"
+                    )));
+                }
+                let def = |name: &str| KeyDef {
+                    name: name.to_string(),
+                    ty: defs
+                        .iter()
+                        .find(|d| d.0 == name)
+                        .and_then(|d| ScalarType::parse(&d.1))
+                        .unwrap_or(ScalarType::S),
+                };
+                indexes.push(Index {
+                    name: iname.clone(),
+                    global,
+                    hash: def(&ikeys[0].0),
+                    range: ikeys.get(1).map(|k| def(&k.0)),
+                    projection: match ptype {
+                        "ALL" => None,
+                        _ => Some(non_key.unwrap_or_default()),
+                    },
+                });
+            }
+        }
         let key_def = |name: &str| -> KeyDef {
             let ty = defs
                 .iter()
@@ -367,10 +579,47 @@ impl Embedded {
             "KeySchema".to_string(),
             data.get("KeySchema").cloned().unwrap_or(json!([])),
         );
-        for extra in ["LocalSecondaryIndexes", "GlobalSecondaryIndexes"] {
-            if let Some(v) = data.get(extra) {
-                d.insert(extra.to_string(), v.clone());
-            }
+        for (extra, global) in [
+            ("LocalSecondaryIndexes", false),
+            ("GlobalSecondaryIndexes", true),
+        ] {
+            let Some(Value::Array(list)) = data.get(extra) else {
+                continue;
+            };
+            // DynamoDB describes each index with its ARN, size, count (and, for a global index,
+            // its status and throughput).
+            let described: Vec<Value> = list
+                .iter()
+                .map(|e| {
+                    let mut m = e.as_object().cloned().unwrap_or_default();
+                    let iname = str_field(e, "IndexName");
+                    m.insert(
+                        "IndexArn".to_string(),
+                        json!(format!(
+                            "arn:aws:dynamodb:us-east-1:000000000000:table/{name}/index/{iname}"
+                        )),
+                    );
+                    m.insert("IndexSizeBytes".to_string(), json!(0));
+                    m.insert("ItemCount".to_string(), json!(0));
+                    if global {
+                        m.insert("IndexStatus".to_string(), json!("ACTIVE"));
+                        let mut pt = m
+                            .get("ProvisionedThroughput")
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                let mut p = Map::new();
+                                p.insert("ReadCapacityUnits".to_string(), json!(0));
+                                p.insert("WriteCapacityUnits".to_string(), json!(0));
+                                p
+                            });
+                        pt.insert("NumberOfDecreasesToday".to_string(), json!(0));
+                        m.insert("ProvisionedThroughput".to_string(), Value::Object(pt));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            d.insert(extra.to_string(), Value::Array(described));
         }
         d.insert(
             "TableArn".to_string(),
@@ -409,6 +658,7 @@ impl Embedded {
             hash,
             range,
             items: BTreeMap::new(),
+            indexes,
         };
         // DynamoDB answers CreateTable with status CREATING; the embedded table is usable at once,
         // so DescribeTable reports ACTIVE from then on.
@@ -436,7 +686,12 @@ impl Embedded {
                 "Requested resource not found: Table: {name} not found"
             ))
         })?;
-        Ok(json!({"TableDescription": t.describe("DELETING")}))
+        let mut d = t.describe("DELETING");
+        // DynamoDB's DeleteTable answer no longer lists the global indexes.
+        if let Some(o) = d.as_object_mut() {
+            o.remove("GlobalSecondaryIndexes");
+        }
+        Ok(json!({"TableDescription": d}))
     }
 
     fn list_tables(&self, data: &Value) -> Result<Value, DynamoError> {
@@ -487,6 +742,7 @@ impl Embedded {
             .get_mut(&name)
             .ok_or_else(DynamoError::table_not_found)?;
         validate_item_keys(t, &item)?;
+        validate_index_keys(t, &item)?;
         let key = t.storage_key(&item);
         let existing = t.items.get(&key);
         check_condition(&exprs, existing)?;
@@ -606,6 +862,7 @@ impl Embedded {
                 DynamoError::Validation(m)
             }
         })?;
+        validate_index_keys(t, &item)?;
         if item_size(&item) > MAX_ITEM_SIZE {
             return Err(DynamoError::validation(
                 "Item size to update has exceeded the maximum allowed size",
@@ -654,34 +911,39 @@ impl Embedded {
         let name = str_field(data, "TableName");
         let tables = self.read();
         let t = tables.get(&name).ok_or_else(DynamoError::table_not_found)?;
+        let (index, full) = resolve_index(t, data)?;
+        let start_names = start_key_names(t, index);
         let start = match &esk {
             Some(esk) => {
-                if esk.len() != t.key_names().len() {
-                    return Err(DynamoError::validation(
-                        "The provided starting key is invalid: The provided key element does not match the schema",
-                    ));
+                if esk.len() != start_names.len() {
+                    return Err(DynamoError::validation(if index.is_some() {
+                        "The provided starting key is invalid"
+                    } else {
+                        "The provided starting key is invalid: The provided key element does not match the schema"
+                    }));
                 }
-                validate_key(t, esk).map_err(|e| match e {
-                    DynamoError::Validation(m) => DynamoError::Validation(format!(
-                        "The provided starting key is invalid: {m}"
-                    )),
-                    other => other,
-                })?;
-                Some(t.storage_key(esk))
+                if let Some(idx) = index {
+                    validate_index_start_key(idx, esk)?;
+                }
+                validate_table_start_key(t, esk)?;
+                Some(match index {
+                    Some(idx) => t.index_key(idx, esk).unwrap_or_default(),
+                    None => t.storage_key(esk),
+                })
             }
             None => None,
         };
         check_key_paths(t, exprs.projection_nested())?;
         check_key_paths(t, exprs.filter_nested())?;
+        let view = read_view(t, index, full);
         let iter: Box<dyn Iterator<Item = &Item>> = match &start {
             Some(s) => Box::new(
-                t.items
-                    .range::<String, _>((Bound::Excluded(s), Bound::Unbounded))
+                view.range::<String, _>((Bound::Excluded(s), Bound::Unbounded))
                     .map(|(_, v)| v),
             ),
-            None => Box::new(t.items.values()),
+            None => Box::new(view.values()),
         };
-        Ok(page(t, iter, data, &exprs))
+        Ok(page(t, iter, data, &exprs, &start_names))
     }
 
     fn query(&self, data: &Value) -> Result<Value, DynamoError> {
@@ -723,8 +985,14 @@ impl Embedded {
         let name = str_field(data, "TableName");
         let tables = self.read();
         let t = tables.get(&name).ok_or_else(DynamoError::table_not_found)?;
+        let (index, full) = resolve_index(t, data)?;
+        let start_names = start_key_names(t, index);
+        let (hash_def, range_def) = match index {
+            Some(i) => (i.hash.clone(), i.range.clone()),
+            None => (t.hash.clone(), t.range.clone()),
+        };
         if let Some(esk) = &esk
-            && esk.len() != t.key_names().len()
+            && esk.len() != start_names.len()
         {
             return Err(DynamoError::validation(
                 "The provided starting key is invalid",
@@ -732,7 +1000,10 @@ impl Embedded {
         }
         let mut hash_value: Option<AttributeValue> = None;
         let mut range_cond: Option<&KeyCond> = None;
-        for (i, kd) in std::iter::once(&t.hash).chain(t.range.iter()).enumerate() {
+        for (i, kd) in std::iter::once(&hash_def)
+            .chain(range_def.iter())
+            .enumerate()
+        {
             let is_hash = i == 0;
             if let Some(esk) = &esk {
                 let Some(v) = esk.get(&kd.name) else {
@@ -742,7 +1013,7 @@ impl Embedded {
                 };
                 validate_key_piece(v, &kd.name, kd.ty, is_hash)?;
             }
-            if is_hash && t.range.is_none() && key_conds.len() > 1 {
+            if is_hash && range_def.is_none() && key_conds.len() > 1 {
                 return Err(DynamoError::validation("Query key condition not supported"));
             }
             let Some(kc) = key_conds.iter().find(|k| k.attr == kd.name) else {
@@ -771,18 +1042,13 @@ impl Embedded {
         let hash_value = hash_value.ok_or_else(|| {
             DynamoError::validation(format!(
                 "Query condition missed key schema element: {}",
-                t.hash.name
+                hash_def.name
             ))
         })?;
         if let Some(esk) = &esk {
-            validate_key(t, esk).map_err(|e| match e {
-                DynamoError::Validation(m) => {
-                    DynamoError::Validation(format!("The provided starting key is invalid: {m}"))
-                }
-                other => other,
-            })?;
-            let esk_hash = esk.get(&t.hash.name);
-            match (range_cond, &t.range) {
+            validate_table_start_key(t, esk)?;
+            let esk_hash = esk.get(&hash_def.name);
+            match (range_cond, &range_def) {
                 (Some(rc), Some(r)) => {
                     let ok = esk.get(&r.name).is_some_and(|v| rc.matches(v));
                     if !ok {
@@ -809,10 +1075,11 @@ impl Embedded {
         if let Some(f) = &exprs.filter {
             let mut heads = Vec::new();
             expr::path_heads_cond(f, &mut heads);
-            for kn in t.key_names() {
-                if heads.iter().any(|(h, _)| *h == kn) {
+            for kd in std::iter::once(&hash_def).chain(range_def.iter()) {
+                if heads.iter().any(|(h, _)| *h == kd.name) {
                     return Err(DynamoError::validation(format!(
-                        "Filter Expression can only contain non-primary key attributes: Primary key attribute: {kn}"
+                        "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
+                        kd.name
                     )));
                 }
             }
@@ -820,10 +1087,13 @@ impl Embedded {
         check_key_paths(t, exprs.filter_nested())?;
         let prefix = storage_key(Some(&hash_value), None);
         let forward = data.get("ScanIndexForward").and_then(Value::as_bool) != Some(false);
-        let start = esk.as_ref().map(|e| t.storage_key(e));
-        let range_name = t.range.as_ref().map(|r| r.name.clone());
-        let in_partition = t
-            .items
+        let start = esk.as_ref().map(|e| match index {
+            Some(idx) => t.index_key(idx, e).unwrap_or_default(),
+            None => t.storage_key(e),
+        });
+        let range_name = range_def.as_ref().map(|r| r.name.clone());
+        let view = read_view(t, index, full);
+        let in_partition = view
             .range::<String, _>((Bound::Included(&prefix), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(&prefix))
             .filter(|(k, _)| match &start {
@@ -848,7 +1118,7 @@ impl Embedded {
             v.reverse();
             Box::new(v.into_iter())
         };
-        Ok(page(t, iter, data, &exprs))
+        Ok(page(t, iter, data, &exprs, &start_names))
     }
 
     // --------------------------------------------------------------------------------------
@@ -896,7 +1166,7 @@ impl Embedded {
             let mut seen = std::collections::HashSet::new();
             for (is_put, item) in reqs {
                 let r = if *is_put {
-                    validate_item_keys(t, item)
+                    validate_item_keys(t, item).and_then(|_| validate_index_keys(t, item))
                 } else {
                     validate_key(t, item)
                 };
@@ -1176,6 +1446,26 @@ fn validate_item_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
     Ok(())
 }
 
+/// Attributes that are index keys must have the index's declared type when present.
+fn validate_index_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
+    for idx in &t.indexes {
+        for kd in std::iter::once(&idx.hash).chain(idx.range.iter()) {
+            if let Some(v) = item.get(&kd.name)
+                && v.scalar_type() != Some(kd.ty)
+            {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                    kd.name,
+                    kd.ty.as_str(),
+                    v.type_name(),
+                    idx.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Key attributes are scalars: a nested path into one is refused.
 fn check_key_paths(t: &Table, heads: Vec<(String, bool)>) -> Result<(), DynamoError> {
     for kn in t.key_names() {
@@ -1213,6 +1503,94 @@ fn project_item(item: &Item, exprs: &Expressions, data: &Value) -> Item {
     item.clone()
 }
 
+/// The index named by `IndexName`, and whether whole items must be read (Select ALL_ATTRIBUTES on
+/// a local index that does not project everything).
+fn resolve_index<'t>(t: &'t Table, data: &Value) -> Result<(Option<&'t Index>, bool), DynamoError> {
+    let Some(name) = data.get("IndexName").and_then(Value::as_str) else {
+        return Ok((None, false));
+    };
+    let idx = t.find_index(name).ok_or_else(|| {
+        DynamoError::validation(format!(
+            "The table does not have the specified index: {name}"
+        ))
+    })?;
+    if idx.global && data.get("ConsistentRead").and_then(Value::as_bool) == Some(true) {
+        return Err(DynamoError::validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
+    }
+    let full = data.get("Select").and_then(Value::as_str) == Some("ALL_ATTRIBUTES")
+        && idx.projection.is_some();
+    if full && idx.global {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
+        )));
+    }
+    Ok((Some(idx), full))
+}
+
+/// `LastEvaluatedKey` holds the table key plus, on an index, the index key.
+fn start_key_names(t: &Table, index: Option<&Index>) -> Vec<String> {
+    let mut names = t.key_names();
+    if let Some(idx) = index {
+        for n in idx.key_names() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names
+}
+
+fn validate_index_start_key(idx: &Index, esk: &Item) -> Result<(), DynamoError> {
+    for (i, kd) in std::iter::once(&idx.hash)
+        .chain(idx.range.iter())
+        .enumerate()
+    {
+        let Some(v) = esk.get(&kd.name) else {
+            return Err(DynamoError::validation(
+                "The provided starting key is invalid",
+            ));
+        };
+        validate_key_piece(v, &kd.name, kd.ty, i == 0)?;
+    }
+    Ok(())
+}
+
+fn validate_table_start_key(t: &Table, esk: &Item) -> Result<(), DynamoError> {
+    let table_key = t.key_of(esk);
+    validate_key(t, &table_key).map_err(|e| match e {
+        DynamoError::Validation(m) => {
+            DynamoError::Validation(format!("The provided starting key is invalid: {m}"))
+        }
+        other => other,
+    })
+}
+
+/// The ordered items a Query or Scan reads: the table's own, or an index's (projected items in
+/// index-key order).
+fn read_view<'t>(
+    t: &'t Table,
+    index: Option<&Index>,
+    full: bool,
+) -> std::borrow::Cow<'t, BTreeMap<String, Item>> {
+    let Some(idx) = index else {
+        return std::borrow::Cow::Borrowed(&t.items);
+    };
+    let mut view = BTreeMap::new();
+    for item in t.items.values() {
+        if let Some(k) = t.index_key(idx, item) {
+            let v = if full {
+                item.clone()
+            } else {
+                t.index_projection(idx, item)
+            };
+            view.insert(k, v);
+        }
+    }
+    std::borrow::Cow::Owned(view)
+}
+
 /// One page of a Query or Scan: stop before the next item once `Limit` items were evaluated or the
 /// 1 MB read budget is spent; the filter applies after the read, so `Count` ≤ `ScannedCount`.
 fn page<'a>(
@@ -1220,6 +1598,7 @@ fn page<'a>(
     iter: Box<dyn Iterator<Item = &'a Item> + 'a>,
     data: &Value,
     exprs: &Expressions,
+    lek_names: &[String],
 ) -> Value {
     let limit = data
         .get("Limit")
@@ -1240,10 +1619,13 @@ fn page<'a>(
     if (limit.is_some_and(|l| scanned.len() >= l) || size >= MAX_PAGE_BYTES)
         && let Some(last) = scanned.last()
     {
-        out.insert(
-            "LastEvaluatedKey".to_string(),
-            item_to_json(&t.key_of(last)),
-        );
+        let mut lek = Item::new();
+        for n in lek_names {
+            if let Some(v) = last.get(n) {
+                lek.insert(n.clone(), v.clone());
+            }
+        }
+        out.insert("LastEvaluatedKey".to_string(), item_to_json(&lek));
     }
     let items: Vec<Value> = scanned
         .into_iter()

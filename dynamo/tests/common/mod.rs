@@ -141,6 +141,17 @@ pub fn normalize(action: &str, v: &Value) -> Value {
                 {
                     *s = "ACTIVE".to_string();
                 }
+                if key == "Table"
+                    && let Some(Value::Array(g)) = d.get_mut("GlobalSecondaryIndexes")
+                {
+                    for e in g.iter_mut() {
+                        if let Some(Value::String(s)) = e.get_mut("IndexStatus")
+                            && s == "CREATING"
+                        {
+                            *s = "ACTIVE".to_string();
+                        }
+                    }
+                }
             }
         }
         let is_validation = o
