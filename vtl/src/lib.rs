@@ -12,7 +12,8 @@
 //! assert_eq!(t.render(&b).unwrap().output, r#"{"id": "42", "n": 3}"#);
 //! ```
 
-mod ast;
+/// The syntax tree, read-only, for static analysis (`codegen lint`).
+pub mod ast;
 pub mod dialect;
 mod error;
 mod eval;
@@ -248,6 +249,11 @@ impl Template {
     }
 
     /// The template source.
+    /// The parsed nodes, for static analysis.
+    pub fn nodes(&self) -> &[ast::Node] {
+        &self.nodes
+    }
+
     pub fn source(&self) -> &str {
         &self.src
     }
