@@ -136,6 +136,9 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         }));
     }
 
+    // Signal handlers go in before the "listening" line: a script may send SIGTERM as soon as it
+    // has seen it.
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind((s.host.as_str(), s.port))
         .await
         .with_context(|| format!("binding {}:{}", s.host, s.port))?;
@@ -147,7 +150,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let server = tokio::spawn(gateway::server::serve(listener, gw, async move {
         let _ = rx.wait_for(|s| *s).await;
     }));
-    shutdown_signal().await;
+    shutdown.await;
     let _ = stop_tx.send(true);
     server.await??;
     if let Some(t) = dynamo_task {
@@ -156,23 +159,20 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    })
 }
