@@ -239,6 +239,7 @@ impl<'a> ExprContext<'a> {
 /// expression has been read.
 #[derive(Default)]
 struct Errors {
+    parens: Option<String>,
     unknown_function: Option<String>,
     misused_function: Option<String>,
     reserved: Option<String>,
@@ -573,10 +574,39 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         self.primary_cond()
     }
 
+    /// Index of the `)` matching the `(` at token index `open`.
+    fn matching_paren(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for (i, (t, _)) in self.toks.iter().enumerate().skip(open) {
+            match t {
+                Tok::Sym("(") => depth += 1,
+                Tok::Sym(")") => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     fn primary_cond(&mut self) -> PResult<Cond> {
         if self.eat_sym("(") {
+            let inner_start = self.pos;
             let c = self.condition()?;
+            let close = self.pos;
             self.expect_sym(")")?;
+            // `((x))`: DynamoDB rejects a condition wrapped twice in parentheses.
+            if matches!(self.toks.get(inner_start), Some((Tok::Sym("("), _)))
+                && self.matching_paren(inner_start) == Some(close.wrapping_sub(1))
+            {
+                set(
+                    &mut self.errors.parens,
+                    "The expression has redundant parentheses;".to_string(),
+                );
+            }
             return Ok(c);
         }
         // Condition functions.
@@ -796,6 +826,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     fn finish_condition(&mut self) -> PResult<()> {
         let e = std::mem::take(&mut self.errors);
         if let Some(msg) = [
+            e.parens,
             e.unknown_function,
             e.misused_function,
             e.reserved,

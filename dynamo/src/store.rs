@@ -886,9 +886,8 @@ impl Embedded {
             "UPDATED_NEW" => Some(expr::project(&item, &paths)),
             _ => None,
         };
-        if let Some(a) = attrs
-            && !a.is_empty()
-        {
+        // An empty projection is still returned as `"Attributes": {}` (as dynalite does).
+        if let Some(a) = attrs {
             out.insert("Attributes".to_string(), item_to_json(&a));
         }
         t.items.insert(skey, item);
