@@ -768,10 +768,7 @@ impl Embedded {
         check_key_paths(t, exprs.projection_nested())?;
         let mut out = Map::new();
         if let Some(item) = t.items.get(&t.storage_key(&key)) {
-            out.insert(
-                "Item".to_string(),
-                item_to_json(&project_item(item, &exprs, data)),
-            );
+            out.insert("Item".to_string(), item_json(item, &exprs, data));
         }
         Ok(Value::Object(out))
     }
@@ -1252,7 +1249,7 @@ impl Embedded {
             for key in keys {
                 validate_key(t, key)?;
                 if let Some(item) = t.items.get(&t.storage_key(key)) {
-                    found.push(item_to_json(&project_item(item, exprs, req)));
+                    found.push(item_json(item, exprs, req));
                 }
             }
             responses.insert(table.clone(), Value::Array(found));
@@ -1487,6 +1484,14 @@ fn check_condition(exprs: &Expressions, existing: Option<&Item>) -> Result<(), D
     Ok(())
 }
 
+/// The JSON of an item after `ProjectionExpression`/`AttributesToGet` (no copy when neither).
+fn item_json(item: &Item, exprs: &Expressions, data: &Value) -> Value {
+    if exprs.projection.is_none() && data.get("AttributesToGet").is_none() {
+        return item_to_json(item);
+    }
+    item_to_json(&project_item(item, exprs, data))
+}
+
 fn project_item(item: &Item, exprs: &Expressions, data: &Value) -> Item {
     if let Some(paths) = &exprs.projection {
         return expr::project(item, paths);
@@ -1626,18 +1631,17 @@ fn page<'a>(
         }
         out.insert("LastEvaluatedKey".to_string(), item_to_json(&lek));
     }
-    let items: Vec<Value> = scanned
-        .into_iter()
-        .filter(|i| {
-            exprs
-                .filter
-                .as_ref()
-                .is_none_or(|f| expr::eval_condition(i, f))
-        })
-        .map(|i| item_to_json(&project_item(i, exprs, data)))
-        .collect();
-    out.insert("Count".to_string(), json!(items.len()));
-    if data.get("Select").and_then(Value::as_str) != Some("COUNT") {
+    let matched = scanned.into_iter().filter(|i| {
+        exprs
+            .filter
+            .as_ref()
+            .is_none_or(|f| expr::eval_condition(i, f))
+    });
+    if data.get("Select").and_then(Value::as_str) == Some("COUNT") {
+        out.insert("Count".to_string(), json!(matched.count()));
+    } else {
+        let items: Vec<Value> = matched.map(|i| item_json(i, exprs, data)).collect();
+        out.insert("Count".to_string(), json!(items.len()));
         out.insert("Items".to_string(), Value::Array(items));
     }
     Value::Object(out)
