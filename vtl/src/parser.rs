@@ -151,10 +151,18 @@ impl<'a> Parser<'a> {
                         self.pos = after;
                         if let Some(reference) = self.try_reference()? {
                             flush(&mut nodes, &mut pending);
+                            let property_last =
+                                matches!(reference.parts.last(), Some(Part::Property(_)))
+                                    && !reference.literal.ends_with('}');
                             nodes.push(Node::EscapedRef {
                                 backslashes: n,
                                 reference,
                             });
+                            // Same lexer quirk as for unescaped references (`##` is text).
+                            if property_last && self.starts_with("##") {
+                                pending.push_str("##");
+                                self.pos += 2;
+                            }
                             continue;
                         }
                         self.pos = start;
@@ -184,10 +192,43 @@ impl<'a> Parser<'a> {
                 b'$' => {
                     if let Some(r) = self.try_reference()? {
                         flush(&mut nodes, &mut pending);
+                        // Velocity 1.7 lexer quirk: `##` right after an unbraced property
+                        // reference (`$a.b## c`) is text, not a comment.
+                        let property_last = matches!(r.parts.last(), Some(Part::Property(_)))
+                            && !r.literal.ends_with('}');
+                        let braced = r.literal.ends_with('}');
                         nodes.push(Node::Ref(r));
+                        if property_last && self.starts_with("##") {
+                            pending.push_str("##");
+                            self.pos += 2;
+                        }
+                        // Velocity 1.7 lexer quirk: `$a{word}` prints `{` and drops `word}`;
+                        // `$a{word` without `}` does not parse.
+                        if !braced && self.peek() == Some(b'{') {
+                            let mut q = self.pos + 1;
+                            if self.peek_at(q).is_some_and(is_ident_start) {
+                                while self.peek_at(q).is_some_and(is_ident_char) {
+                                    q += 1;
+                                }
+                                if self.peek_at(q) != Some(b'}') {
+                                    return Err(
+                                        self.err(self.pos, "unexpected `{` after a reference")
+                                    );
+                                }
+                                pending.push('{');
+                                self.pos = q + 1;
+                            }
+                        }
                     } else {
                         self.lone_symbol_at_end()?;
-                        pending.push('$');
+                        // Velocity 1.7 drops a lone `$` written right before a directive.
+                        let before_directive = self.peek_at(self.pos + 1) == Some(b'#')
+                            && self
+                                .directive_name_at(self.pos + 1)
+                                .is_some_and(|(n, _)| DIRECTIVES.contains(&n.as_str()));
+                        if !before_directive {
+                            pending.push('$');
+                        }
                         self.pos += 1;
                     }
                 }
@@ -341,6 +382,16 @@ impl<'a> Parser<'a> {
         };
         let pos = start + self.base;
         match name.as_str() {
+            "set"
+                if self.b[name_end..]
+                    .iter()
+                    .find(|c| !matches!(c, b' ' | b'\t'))
+                    .is_none_or(|c| *c != b'(') =>
+            {
+                // `#set` is only a directive when `(` follows (Velocity 1.7 token).
+                pending.push_str(&self.src[start..name_end]);
+                self.pos = name_end;
+            }
             "set" => {
                 if pending.bytes().all(|c| c == b' ' || c == b'\t') {
                     pending.clear();
@@ -429,15 +480,21 @@ impl<'a> Parser<'a> {
                 flush(nodes, pending);
                 self.pos = name_end;
                 self.expect(b'(', "`(` after #foreach")?;
-                self.skip_ws();
-                let var = self.simple_var("#foreach")?;
-                self.skip_ws();
-                if !self.starts_with("in") || self.peek_at(self.pos + 2).is_some_and(is_word_char) {
-                    return Err(self.err(self.pos, "expected `in` in #foreach"));
-                }
-                self.pos += 2;
-                let iterable = self.parse_expr()?;
-                self.expect(b')', "`)` closing #foreach")?;
+                let args_start = self.pos;
+                let header = self.foreach_header();
+                let (var, iterable) = match header {
+                    Ok(h) => h,
+                    Err(e) => {
+                        // Velocity 1.7 accepts `#foreach($x <anything>)` and then renders nothing;
+                        // we do the same when the parentheses balance.
+                        self.pos = args_start;
+                        self.skip_ws();
+                        if self.peek() != Some(b'$') || !self.skip_balanced_parens() {
+                            return Err(e);
+                        }
+                        (String::new(), Expr::Bool(false))
+                    }
+                };
                 self.eat_trailing_newline();
                 let (body, term, _) = self.parse_block(Block::Other)?;
                 if !matches!(term, Term::End) {
@@ -563,15 +620,9 @@ impl<'a> Parser<'a> {
                     }
                 };
                 if !parsed {
-                    if self.macros.contains_key(&name) {
-                        return Err(
-                            self.err(start, format!("bad arguments in call of macro #{name}"))
-                        );
-                    }
+                    // Velocity 1.7 commits to a macro call at `#name(`.
                     self.depth = save_depth;
-                    pending.push_str(&self.src[start..name_end]);
-                    self.pos = name_end;
-                    return Ok(None);
+                    return Err(self.err(start, format!("bad arguments in call of macro #{name}")));
                 }
                 flush(nodes, pending);
                 self.eat_trailing_newline();
@@ -587,6 +638,47 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(None)
+    }
+
+    /// `$var in expr)` of a #foreach.
+    fn foreach_header(&mut self) -> Result<(String, Expr), ParseError> {
+        self.skip_ws();
+        let var = self.simple_var("#foreach")?;
+        self.skip_ws();
+        if !self.starts_with("in") || self.peek_at(self.pos + 2).is_some_and(is_word_char) {
+            return Err(self.err(self.pos, "expected `in` in #foreach"));
+        }
+        self.pos += 2;
+        let iterable = self.parse_expr()?;
+        self.expect(b')', "`)` closing #foreach")?;
+        Ok((var, iterable))
+    }
+
+    /// Skips to just after the `)` matching an already consumed `(`; false at end of input.
+    fn skip_balanced_parens(&mut self) -> bool {
+        let mut depth = 1usize;
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            match c {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return true;
+                    }
+                }
+                b'"' | b'\'' => {
+                    while let Some(d) = self.peek() {
+                        self.pos += 1;
+                        if d == c {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     fn paren_expr(&mut self, what: &str) -> Result<Expr, ParseError> {
@@ -641,6 +733,9 @@ impl<'a> Parser<'a> {
             p += 1;
         }
         if !self.peek_at(p).is_some_and(is_ident_start) {
+            if braced && self.peek_at(p) == Some(b'$') {
+                return Err(self.err(start, "unexpected `$` after `${`"));
+            }
             return Ok(None);
         }
         let s = p;
@@ -661,34 +756,37 @@ impl<'a> Parser<'a> {
                     let name = self.src[s..q].to_string();
                     self.pos = q;
                     if self.peek() == Some(b'(') {
+                        let open = self.pos;
                         self.pos += 1;
-                        let args = self.call_args()?;
-                        parts.push(Part::Method(name, args));
+                        let depth = self.depth;
+                        match self.call_args() {
+                            Ok(args) => parts.push(Part::Method(name, args)),
+                            Err(e) if braced || self.src[open + 1..].contains(['#', '(']) => {
+                                return Err(e);
+                            }
+                            Err(_) => {
+                                // Velocity 1.7: `$a.b(` without valid arguments is the property
+                                // `$a.b` followed by the text `(`.
+                                self.depth = depth;
+                                self.pos = open;
+                                parts.push(Part::Property(name));
+                                break;
+                            }
+                        }
                     } else {
                         parts.push(Part::Property(name));
                     }
                 }
                 Some(b'[') => {
-                    let save = self.pos;
+                    // Velocity 1.7 commits to an index after `$ref[`: a bad one is a parse error.
                     self.pos += 1;
-                    let depth = self.depth;
-                    match self.parse_param() {
-                        Ok(e) => {
-                            self.skip_ws();
-                            if self.peek() == Some(b']') {
-                                self.pos += 1;
-                                parts.push(Part::Index(e));
-                            } else {
-                                self.pos = save;
-                                break;
-                            }
-                        }
-                        Err(_) => {
-                            self.depth = depth;
-                            self.pos = save;
-                            break;
-                        }
+                    let e = self.parse_param()?;
+                    self.skip_ws();
+                    if self.peek() != Some(b']') {
+                        return Err(self.err(self.pos, "expected `]` closing the index"));
                     }
+                    self.pos += 1;
+                    parts.push(Part::Index(e));
                 }
                 _ => break,
             }
@@ -697,8 +795,7 @@ impl<'a> Parser<'a> {
             if self.peek() == Some(b'}') {
                 self.pos += 1;
             } else {
-                self.pos = start;
-                return Ok(None);
+                return Err(self.err(start, "expected `}` closing the reference"));
             }
         }
         Ok(Some(Reference {
@@ -764,7 +861,16 @@ impl<'a> Parser<'a> {
             (two(">"), BinOp::Gt, 3, 1),
             (self.word_op("gt"), BinOp::Gt, 3, 2),
             (two("+"), BinOp::Add, 4, 1),
-            (two("-"), BinOp::Sub, 4, 1),
+            // `-3` is one token in Velocity 1.7 (a negative literal), so `5 -3` does not parse.
+            (
+                two("-")
+                    && !self
+                        .peek_at(self.pos + 1)
+                        .is_some_and(|c| c.is_ascii_digit()),
+                BinOp::Sub,
+                4,
+                1,
+            ),
             (two("*"), BinOp::Mul, 5, 1),
             (two("/"), BinOp::Div, 5, 1),
             (two("%"), BinOp::Mod, 5, 1),
@@ -859,12 +965,16 @@ impl<'a> Parser<'a> {
                 self.skip_ws();
                 if self.starts_with("..") {
                     if !matches!(first, Expr::Int(_) | Expr::Ref(_)) {
-                        return Err(self.err(start, "a range bound must be an integer or a reference"));
+                        return Err(
+                            self.err(start, "a range bound must be an integer or a reference")
+                        );
                     }
                     self.pos += 2;
                     let last = self.parse_param()?;
                     if !matches!(last, Expr::Int(_) | Expr::Ref(_)) {
-                        return Err(self.err(start, "a range bound must be an integer or a reference"));
+                        return Err(
+                            self.err(start, "a range bound must be an integer or a reference")
+                        );
                     }
                     self.expect(b']', "`]` closing the range")?;
                     return Ok(Expr::Range(Box::new(first), Box::new(last)));

@@ -96,5 +96,9 @@ fn aws_recorded_vectors() {
             }
         }
     }
-    assert!(failures.is_empty(), "AWS vectors failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "AWS vectors failed:\n{}",
+        failures.join("\n")
+    );
 }
