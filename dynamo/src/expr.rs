@@ -265,7 +265,13 @@ struct Parser<'s, 'c, 'a> {
     pos: usize,
     ctx: &'c mut ExprContext<'a>,
     errors: Errors,
+    /// Parenthesis nesting, bounded so that no input can exhaust the stack.
+    depth: usize,
 }
+
+/// Deeper nesting than this is refused as a syntax error (a 4 KB expression could otherwise nest
+/// thousands of levels).
+const MAX_DEPTH: usize = 100;
 
 type PResult<T> = Result<T, String>;
 
@@ -277,6 +283,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             pos: 0,
             ctx,
             errors: Errors::default(),
+            depth: 0,
         })
     }
 
@@ -407,6 +414,16 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     fn args(&mut self, update: bool) -> PResult<Vec<Operand>> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_here());
+        }
+        let r = self.args_inner(update);
+        self.depth -= 1;
+        r
+    }
+
+    fn args_inner(&mut self, update: bool) -> PResult<Vec<Operand>> {
         self.expect_sym("(")?;
         let mut args = vec![self.operand(update)?];
         while self.eat_sym(",") {
@@ -561,6 +578,9 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     fn not_cond(&mut self) -> PResult<Cond> {
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_here());
+        }
         if self.is_keyword("NOT")
             && !matches!(
                 self.peek_at(1),
@@ -568,7 +588,9 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             )
         {
             self.pos += 1;
+            self.depth += 1;
             let inner = self.not_cond()?;
+            self.depth -= 1;
             return Ok(Cond::Not(Box::new(inner)));
         }
         self.primary_cond()
@@ -595,7 +617,12 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     fn primary_cond(&mut self) -> PResult<Cond> {
         if self.eat_sym("(") {
             let inner_start = self.pos;
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(self.err_here());
+            }
             let c = self.condition()?;
+            self.depth -= 1;
             let close = self.pos;
             self.expect_sym(")")?;
             // `((x))`: DynamoDB rejects a condition wrapped twice in parentheses.
@@ -896,6 +923,16 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     fn update_args(&mut self) -> PResult<Vec<Operand>> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_here());
+        }
+        let r = self.update_args_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn update_args_inner(&mut self) -> PResult<Vec<Operand>> {
         self.expect_sym("(")?;
         let mut args = vec![self.update_operand()?];
         while self.eat_sym(",") {
@@ -1647,6 +1684,25 @@ mod tests {
         assert!(eval_condition(&item, &c));
         item.insert("name".to_string(), AttributeValue::S("xbc".to_string()));
         assert!(!eval_condition(&item, &c));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let names = HashMap::new();
+        let values = HashMap::new();
+        let mut ctx = ctx_with(&names, &values);
+        let src = format!("{}a = b{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(parse_condition(&src, &mut ctx).is_err());
+        let mut ctx = ctx_with(&names, &values);
+        let src = format!("{}a = b", "NOT ".repeat(5000));
+        assert!(parse_condition(&src, &mut ctx).is_err());
+        let mut ctx = ctx_with(&names, &values);
+        let src = format!(
+            "SET a = {}b{}",
+            "list_append(".repeat(5000),
+            ", c)".repeat(5000)
+        );
+        assert!(parse_update(&src, &mut ctx).is_err());
     }
 
     #[test]
