@@ -84,7 +84,7 @@ pub const CHOICES: &[Choice] = &[
     Choice {
         topic: "413 and 504 messages",
         choice: "413 `Request Too Long`; 504 `Endpoint request timed out`.",
-        evidence: "504 text [USER]; 413 text [UNK].",
+        evidence: "504 text [USER]; 413 text [UNK]: users report both `Request Too Long` and `Request Too Large`.",
     },
     Choice {
         topic: "Header size limit",
@@ -120,6 +120,16 @@ pub const CHOICES: &[Choice] = &[
         topic: "Access-log null values",
         choice: "A `$context` variable without a value prints `-`.",
         evidence: "[DOC access logging examples]",
+    },
+    Choice {
+        topic: "Integration requestParameters, binary media types, contentHandling",
+        choice: "Not applied: a DynamoDB action integration takes only the rendered body, and bodies are text (invalid UTF-8 replaced). A spec that relies on them behaves differently here.",
+        evidence: "Mappings to forbidden headers give 500 on AWS [AWS-REC]; not emulated.",
+    },
+    Choice {
+        topic: "$context.path",
+        choice: "Always `/{stage}` followed by the resource path as sent, also when the request came without the stage prefix.",
+        evidence: "[DOC] (the path with the stage)",
     },
     Choice {
         topic: "Trace header",

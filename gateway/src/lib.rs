@@ -514,7 +514,7 @@ impl Gateway {
         for (k, v) in &req.headers {
             ctx.headers.insert(k.clone(), v.clone());
         }
-        let Some((op_index, path_params)) = self.route(&method, &segments) else {
+        let Some((op_index, path_params, stage_prefixed)) = self.route(&method, &segments) else {
             return self.gateway_response(
                 ResponseType::MissingAuthenticationToken,
                 None,
@@ -524,6 +524,13 @@ impl Gateway {
         };
         let op = &self.inner.api.operations[op_index];
         ctx.path_params = path_params;
+        // `$context.path` carries the stage (DG), whether or not the client sent it.
+        if !stage_prefixed {
+            ctx.context.insert(
+                "path".into(),
+                Value::String(format!("/{}{}", self.inner.stage, raw_path)),
+            );
+        }
         ctx.context
             .insert("resourcePath".into(), Value::String(op.path.clone()));
         ctx.context
@@ -586,11 +593,13 @@ impl Gateway {
         }
     }
 
+    /// Routes with the stage prefix stripped first, then the path as is (dialect table); the
+    /// flag says whether the stage prefix was used.
     fn route(
         &self,
         method: &str,
         segments: &[String],
-    ) -> Option<(usize, IndexMap<String, String>)> {
+    ) -> Option<(usize, IndexMap<String, String>, bool)> {
         let api = &self.inner.api;
         if segments.first().is_some_and(|s| *s == self.inner.stage)
             && let spec::RouteMatch::Found {
@@ -598,13 +607,13 @@ impl Gateway {
                 path_params,
             } = api.route(method, &segments[1..])
         {
-            return Some((operation, path_params));
+            return Some((operation, path_params, true));
         }
         match api.route(method, segments) {
             spec::RouteMatch::Found {
                 operation,
                 path_params,
-            } => Some((operation, path_params)),
+            } => Some((operation, path_params, false)),
             spec::RouteMatch::NotFound => None,
         }
     }

@@ -777,10 +777,17 @@ async fn access_log_one_line_per_request() {
         )
         .build()
         .expect("builds");
+    send(&g, Request::new("GET", "/items/x")).await;
+    send(&g, Request::new("GET", "/prod/items/y")).await;
     send(&g, Request::new("GET", "/nope")).await;
+    let got = lines2.lock().expect("lock").clone();
     assert_eq!(
-        lines2.lock().expect("lock")[0],
-        "GET /nope 403 MISSING_AUTHENTICATION_TOKEN"
+        got,
+        vec![
+            "GET /prod/items/x 200 -",
+            "GET /prod/items/y 200 -",
+            "GET /nope 403 MISSING_AUTHENTICATION_TOKEN"
+        ]
     );
 }
 
