@@ -39,6 +39,8 @@ pub enum Con {
     Enum(&'static [&'static str]),
     /// Map keys are table names.
     TableNameKeys,
+    /// Every map value is a list with a length in `min..=max`.
+    MapValuesLen(usize, usize),
     /// Required, with the table-name length rule checked before everything else (the table
     /// control-plane actions: CreateTable, DescribeTable, DeleteTable).
     RequiredTableName,
@@ -432,6 +434,16 @@ fn check_field(v: Option<&Value>, field: &Field, parent: &str, errors: &mut Vec<
                         "Member must satisfy enum value set: [{}]",
                         vals.join(", ")
                     ));
+                }
+            }
+            (Con::MapValuesLen(min, max), Some(Value::Object(o))) => {
+                for x in o.values() {
+                    let len = length_of(x);
+                    if len < *min || len > *max {
+                        push(format!(
+                            "Map value must satisfy constraint: [Member must have length less than or equal to {max}, Member must have length greater than or equal to {min}]"
+                        ));
+                    }
                 }
             }
             (Con::TableNameKeys, Some(Value::Object(o))) => {

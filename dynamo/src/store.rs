@@ -2564,11 +2564,16 @@ fn action_fields(action: &str) -> Option<Vec<Field>> {
                             ),
                             vec![],
                         ))),
-                        vec![Con::LenGe(1), Con::LenLe(25)],
+                        vec![],
                     )),
                     "java.util.List<com.amazonaws.dynamodb.v20120810.WriteRequest>",
                 ),
-                vec![Con::NotNull, Con::LenGe(1), Con::TableNameKeys],
+                vec![
+                    Con::NotNull,
+                    Con::LenGe(1),
+                    Con::TableNameKeys,
+                    Con::MapValuesLen(1, 25),
+                ],
             ),
         ],
         "BatchGetItem" => vec![
