@@ -29,9 +29,11 @@ struct Cli {
 enum Command {
     /// Regenerate every artifact and write the ones that changed (files already identical are
     /// left untouched).
+    #[command(after_help = AFTER_HELP)]
     Generate(Common),
     /// Compare every artifact with the file on disk; print each one that is missing or differs
     /// and exit 1 if any does (CI runs this).
+    #[command(after_help = AFTER_HELP)]
     Check(Common),
 }
 

@@ -292,3 +292,94 @@ fn the_deployment_id_follows_the_body() {
         deployment(&openapi_yaml().replace("summary: Read one album", "summary: Read an album"));
     assert_ne!(a, b, "a changed API must get a new deployment");
 }
+
+const RULES: &str = include_str!("data/rules.yaml");
+
+#[test]
+fn a_small_spec_gets_its_own_table_role_and_escapes() {
+    let stack = stack_of(&api_of(RULES));
+    let statement = stack
+        .pointer("/Resources/IntegrationRole/Properties/Policies/0/PolicyDocument/Statement/0")
+        .expect("statement");
+    assert_eq!(statement["Action"], json!(["dynamodb:GetItem"]));
+    assert_eq!(
+        statement["Resource"],
+        json!([{"Fn::GetAtt": ["ThingsTable", "Arn"]}])
+    );
+    assert_eq!(stack["Parameters"]["TableName"]["Default"], "things");
+    assert!(stack["Parameters"].get("RoleArn").is_none());
+    let integration = stack
+        .pointer("/Resources/Api/Properties/Body/paths/~1things~1{id}/get/x-amazon-apigateway-integration")
+        .expect("integration");
+    assert_eq!(
+        integration["credentials"],
+        json!({"Fn::GetAtt": ["IntegrationRole", "Arn"]})
+    );
+    let template = integration
+        .pointer("/requestTemplates/application~1json/Fn::Sub")
+        .and_then(Value::as_str)
+        .expect("Fn::Sub template");
+    assert!(
+        template.contains(r#""TableName": "${TableName}""#),
+        "{template}"
+    );
+    assert!(template.contains(r#""Note": "${!part}""#), "{template}");
+    // A placeholder inside a longer string that also needs the variable map.
+    let with_role_in_text = RULES.replace(
+        "credentials: ${RoleArn}",
+        "credentials: ${RoleArn}\n        cacheNamespace: ns-${RoleArn}-${TableName}",
+    );
+    let stack = stack_of(&api_of(&with_role_in_text));
+    let ns = stack
+        .pointer("/Resources/Api/Properties/Body/paths/~1things~1{id}/get/x-amazon-apigateway-integration/cacheNamespace")
+        .expect("cacheNamespace");
+    assert_eq!(
+        ns,
+        &json!({"Fn::Sub": ["ns-${RoleArn}-${TableName}", {"RoleArn": {"Fn::GetAtt": ["IntegrationRole", "Arn"]}}]})
+    );
+}
+
+#[test]
+fn a_stack_value_naming_no_resource_is_an_error() {
+    let text = RULES.replace("stackValue: IntegrationRole.Arn", "stackValue: Nowhere.Arn");
+    let e = codegen::cloudformation::emit(&api_of(&text), &Options::default())
+        .expect_err("unknown resource");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("/x-deploy-parameters/RoleArn/stackValue"),
+        "{msg}"
+    );
+    assert!(msg.contains("Nowhere.Arn"), "{msg}");
+}
+
+#[test]
+fn with_two_tables_each_action_is_granted_on_the_table_its_template_names() {
+    let text = RULES
+        .replace(
+            "  TableName:\n    default: things\n",
+            "  TableName:\n    default: things\n  LogTableName:\n    default: log\n",
+        )
+        .replace(
+            "x-deploy-stage:",
+            "  Log:\n    TableName: ${LogTableName}\n    AttributeDefinitions:\n      - AttributeName: id\n        AttributeType: S\n    KeySchema:\n      - AttributeName: id\n        KeyType: HASH\n    GlobalSecondaryIndexes: []\nx-deploy-stage:",
+        );
+    let stack = stack_of(&api_of(&text));
+    let statements = stack
+        .pointer("/Resources/IntegrationRole/Properties/Policies/0/PolicyDocument/Statement")
+        .and_then(Value::as_array)
+        .expect("statements");
+    assert_eq!(statements.len(), 1, "only the table the template names");
+    assert_eq!(statements[0]["Sid"], "ThingsTable");
+    assert!(stack.pointer("/Resources/LogTable").is_some());
+    let moved = text.replace(
+        r#""TableName": "${TableName}""#,
+        r#""TableName": "${LogTableName}""#,
+    );
+    let stack = stack_of(&api_of(&moved));
+    assert_eq!(
+        stack.pointer(
+            "/Resources/IntegrationRole/Properties/Policies/0/PolicyDocument/Statement/0/Sid"
+        ),
+        Some(&json!("LogTable"))
+    );
+}

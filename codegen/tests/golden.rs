@@ -94,3 +94,41 @@ fn the_binary_check_passes_on_the_committed_files() {
 fn workspace_root_is_found_from_a_subdirectory() {
     assert_eq!(codegen::workspace_root(&root().join("codegen/src")), root());
 }
+
+#[test]
+fn the_binary_check_exits_1_and_names_each_differing_artifact() {
+    let dir = std::env::temp_dir().join(format!("codegen-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let artifacts = artifacts();
+    codegen::write(&dir, &artifacts).expect("write");
+    std::fs::remove_file(dir.join("generated/apigateway.json")).expect("remove");
+    std::fs::write(dir.join("generated/cloudformation.yaml"), "changed\n").expect("edit");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_codegen"))
+        .arg("check")
+        .arg("--spec")
+        .arg(root().join("openapi.yaml"))
+        .arg("--root")
+        .arg(&dir)
+        .output()
+        .expect("run codegen");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("generated/apigateway.json: missing"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("generated/cloudformation.yaml: differs"),
+        "{stderr}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_codegen"))
+        .args(["generate", "--root"])
+        .arg(&dir)
+        .arg("--spec")
+        .arg(root().join("openapi.yaml"))
+        .output()
+        .expect("run codegen generate");
+    assert!(out.status.success());
+    assert!(codegen::check(&dir, &artifacts).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
