@@ -17,6 +17,9 @@ use crate::error::ParseError;
 /// Deepest nesting of blocks and expressions accepted; beyond it the parser would risk the stack.
 pub const MAX_NESTING: usize = 100;
 
+/// Most binary operators accepted in one expression.
+pub const MAX_OPERATOR_CHAIN: usize = 256;
+
 const DIRECTIVES: &[&str] = &[
     "set", "if", "elseif", "else", "end", "foreach", "break", "stop", "define", "macro", "include",
     "parse", "evaluate",
@@ -883,6 +886,7 @@ impl<'a> Parser<'a> {
 
     fn parse_binary(&mut self, min_prec: usize) -> Result<Expr, ParseError> {
         let mut left = self.parse_unary()?;
+        let mut chain = 0usize;
         loop {
             self.skip_ws();
             let Some((op, prec, len)) = self.peek_op() else {
@@ -890,6 +894,15 @@ impl<'a> Parser<'a> {
             };
             if prec < min_prec {
                 return Ok(left);
+            }
+            // A chain `a + b + c ...` nests to the left; bound it so evaluating it cannot
+            // exhaust the stack.
+            chain += 1;
+            if chain > MAX_OPERATOR_CHAIN {
+                return Err(self.err(
+                    self.pos,
+                    format!("more than {MAX_OPERATOR_CHAIN} operators in one expression"),
+                ));
             }
             let at = self.pos + self.base;
             self.pos += len;

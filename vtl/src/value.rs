@@ -63,6 +63,57 @@ pub struct JMap {
     pub entries: IndexMap<Key, Value>,
 }
 
+// Deeply nested lists and maps (a template can build a million levels with `add`) must not
+// overflow the stack when they are dropped: children are moved out and dropped iteratively.
+fn drop_iteratively(mut stack: Vec<Value>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::List(rc) => {
+                if let Ok(cell) = Rc::try_unwrap(rc) {
+                    let mut l = cell.into_inner();
+                    stack.append(&mut l.items);
+                }
+            }
+            Value::Map(rc) => {
+                if let Ok(cell) = Rc::try_unwrap(rc) {
+                    let mut m = cell.into_inner();
+                    stack.extend(std::mem::take(&mut m.entries).into_values());
+                }
+            }
+            Value::Entry(rc) => {
+                if let Ok((_, v)) = Rc::try_unwrap(rc) {
+                    stack.push(v);
+                }
+            }
+            other => drop(other),
+        }
+    }
+}
+
+impl Drop for JList {
+    fn drop(&mut self) {
+        if self
+            .items
+            .iter()
+            .any(|v| matches!(v, Value::List(_) | Value::Map(_) | Value::Entry(_)))
+        {
+            drop_iteratively(std::mem::take(&mut self.items));
+        }
+    }
+}
+
+impl Drop for JMap {
+    fn drop(&mut self) {
+        if self
+            .entries
+            .values()
+            .any(|v| matches!(v, Value::List(_) | Value::Map(_) | Value::Entry(_)))
+        {
+            drop_iteratively(std::mem::take(&mut self.entries).into_values().collect());
+        }
+    }
+}
+
 /// A map key with Java `equals`/`hashCode` semantics for the key types templates use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
