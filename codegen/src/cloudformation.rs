@@ -10,9 +10,9 @@
 //!   "Intrinsic function references in DeletionPolicy and UpdateReplacePolicy attributes");
 //! - `IntegrationRole`, assumable by API Gateway, allowed exactly the DynamoDB actions of the
 //!   integration URIs, each on the ARN of the table its request template names;
-//! - `Api` (`AWS::ApiGateway::RestApi`) whose `Body` is the import-ready definition with every
-//!   string that holds a placeholder written as `Fn::Sub`: `${TableName}` refers to the stack
-//!   parameter, a `stackValue` parameter goes through `Fn::Sub`'s variable map as `Fn::GetAtt`,
+//! - `Api` (`AWS::ApiGateway::RestApi`, `Mode: overwrite`, `FailOnWarnings`) whose `Body` is
+//!   the import-ready definition with every string that holds a placeholder written as
+//!   `Fn::Sub`: `${TableName}` refers to the stack parameter, a `stackValue` parameter goes through `Fn::Sub`'s variable map as `Fn::GetAtt`,
 //!   and every other `${` (VTL's formal references such as `${part}`) is escaped as `${!`, which
 //!   `Fn::Sub` turns back into `${` (user guide, `Fn::Sub`);
 //! - a `Deployment` whose logical id carries a hash of the body, because CloudFormation does not
@@ -444,7 +444,10 @@ impl<'a> Stack<'a> {
             API.into(),
             json!({
                 "Type": "AWS::ApiGateway::RestApi",
-                "Properties": {"Body": body, "FailOnWarnings": true},
+                // `overwrite`: the body is the whole API, so an operation removed from the
+                // document is removed from the API (the default mode for new APIs merges, and
+                // would keep it: user guide, AWS::ApiGateway::RestApi `Mode`).
+                "Properties": {"Body": body, "FailOnWarnings": true, "Mode": "overwrite"},
             }),
         );
         let deployment = format!("Deployment{hash}");
