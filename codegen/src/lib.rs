@@ -18,6 +18,7 @@
 pub mod apigateway;
 pub mod cloudformation;
 mod import_ready;
+pub mod lint;
 
 use std::path::{Path, PathBuf};
 

@@ -35,6 +35,26 @@ enum Command {
     /// and exit 1 if any does (CI runs this).
     #[command(after_help = AFTER_HELP)]
     Check(Common),
+    /// Static contract checks of the mapping templates and integrations against the schemas
+    /// (also run by generate and check); exit 1 when any error-severity finding.
+    Lint(LintArgs),
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// The API definition (YAML or JSON). Default: openapi.yaml at the workspace root.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Output format: human (rustc style), json (documented in codegen::lint), sarif (2.1.0).
+    #[arg(long, value_enum, default_value = "human")]
+    format: LintFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LintFormat {
+    Human,
+    Json,
+    Sarif,
 }
 
 #[derive(Args, Default)]
@@ -65,6 +85,7 @@ fn main() -> ExitCode {
         None => (false, Common::default()),
         Some(Command::Generate(c)) => (false, c),
         Some(Command::Check(c)) => (true, c),
+        Some(Command::Lint(l)) => return lint_command(l),
     };
     match run(check, common) {
         Ok(code) => code,
@@ -72,6 +93,45 @@ fn main() -> ExitCode {
             eprintln!("codegen: error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Read the document and lint it; `None` when the file cannot be read.
+fn lint_file(path: &std::path::Path) -> Result<codegen::lint::Report, CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(codegen::lint::lint(&path.display().to_string(), &text))
+}
+
+fn lint_command(args: LintArgs) -> ExitCode {
+    let spec_path = match args.spec {
+        Some(p) => p,
+        None => match std::env::current_dir() {
+            Ok(cwd) => codegen::workspace_root(&cwd).join("openapi.yaml"),
+            Err(e) => {
+                eprintln!("codegen: error: .: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let report = match lint_file(&spec_path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("codegen: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.format {
+        LintFormat::Human => print!("{}", report.human()),
+        LintFormat::Json => println!("{:#}", report.json()),
+        LintFormat::Sarif => println!("{:#}", report.sarif()),
+    }
+    if report.errors() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -85,6 +145,15 @@ fn run(check: bool, common: Common) -> Result<ExitCode, CodegenError> {
     let options = Options {
         params: common.params.into_iter().collect::<IndexMap<_, _>>(),
     };
+    // The lint first: it also explains documents the spec crate refuses. Errors fail the
+    // command, warnings are only printed.
+    let report = lint_file(&spec_path)?;
+    if !report.findings.is_empty() {
+        eprint!("{}", report.human());
+    }
+    if report.errors() > 0 {
+        return Ok(ExitCode::FAILURE);
+    }
     let api = codegen::load(&spec_path, &options)?;
     let artifacts = codegen::generate(&api, &options)?;
     if check {
