@@ -25,7 +25,10 @@
 //! - model names (the keys of `components/schemas`) must be alphanumeric ("Model name must be
 //!   alphanumeric"): other characters are dropped, collisions get a numeric suffix, and every
 //!   `$ref` follows the rename;
-//! - placeholders are substituted (or kept, for the CloudFormation `Fn::Sub` body).
+//! - placeholders are substituted (or kept, for the CloudFormation `Fn::Sub` body): deploy
+//!   parameters always, the AWS variables that `import-rest-api` resolves itself
+//!   (`AWS::AccountId`, `AWS::Partition`, `AWS::Region`) only when given with `--param`, and
+//!   `AWS::URLSuffix`, which it does not resolve, always.
 //!
 //! Mapping templates, selection patterns and every other extension value are copied unchanged
 //! apart from placeholders.
@@ -73,6 +76,10 @@ const DROPPED_SCHEMA_KEYWORDS: &[&str] = &[
 ];
 const DROPPED_FORMATS: &[&str] = &["int32", "int64", "decimal"];
 
+/// The AWS variables `import-rest-api` resolves itself (developer guide, "AWS variables for
+/// OpenAPI import").
+const IMPORT_RESOLVES: &[&str] = &["AWS::AccountId", "AWS::Partition", "AWS::Region"];
+
 /// What to do with `${Name}` placeholders.
 pub(crate) enum Placeholders<'a> {
     /// Replace each name in the map; leave the others.
@@ -82,15 +89,22 @@ pub(crate) enum Placeholders<'a> {
 }
 
 /// The values the import-ready definition substitutes: each declared deploy parameter (from
-/// `--param`, else its default), and a pseudo parameter (`AWS::Region`, ...) only when given
-/// with `--param`. Otherwise `${AWS::Region}` and friends stay in the file, because
+/// `--param`, else its default), and an AWS variable (`AWS::Region`, `AWS::AccountId`,
+/// `AWS::Partition`) only when given with `--param`. Otherwise `${AWS::Region}` and friends stay
+/// in the file, because
 /// `import-rest-api` resolves them itself to the importing account and region (developer
 /// guide, "AWS variables for OpenAPI import"), which keeps the file valid in every account.
 pub(crate) fn import_values(
     api: &Api,
     options: &Options,
 ) -> Result<IndexMap<String, String>, CodegenError> {
-    let mut pseudo = IndexMap::new();
+    // Pseudo parameters that import-rest-api does not resolve (`AWS::URLSuffix`) get the value
+    // the spec crate uses, like a declared parameter's default.
+    let mut pseudo: IndexMap<String, String> = spec::params::PSEUDO_PARAMETERS
+        .iter()
+        .filter(|(name, _)| !IMPORT_RESOLVES.contains(name))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
     for (name, value) in &options.params {
         if spec::params::PSEUDO_PARAMETERS
             .iter()

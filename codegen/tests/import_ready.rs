@@ -233,3 +233,18 @@ fn an_undeclared_param_is_an_error() {
         ("A".to_string(), "b=c".to_string())
     );
 }
+
+#[test]
+fn aws_variables_the_importer_does_not_resolve_are_substituted() {
+    let text = RULES.replace(
+        "        credentials: ${RoleArn}\n",
+        "        credentials: ${RoleArn}\n        cacheNamespace: ${AWS::Partition}-${AWS::URLSuffix}\n",
+    );
+    let doc = import_ready(&text, &[]);
+    assert_eq!(
+        doc.pointer(&format!(
+            "{OP}/x-amazon-apigateway-integration/cacheNamespace"
+        )),
+        Some(&json!("${AWS::Partition}-amazonaws.com"))
+    );
+}
