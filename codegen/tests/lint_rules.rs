@@ -336,3 +336,20 @@ fn human_output_has_a_caret_snippet() {
     assert!(text.contains("^^^^^"), "{text}");
     assert!(text.contains("\"S\": \"$b.id\""), "{text}");
 }
+
+#[test]
+fn json_injection_sees_bare_splices_unless_checked() {
+    fires(
+        "json-injection",
+        &[(
+            "{\"TableName\": \"things\"#if",
+            "{\"TableName\": \"things\", \"Limit\": $input.params('cursor')#if",
+        )],
+    );
+    // Checked with a regex first: the author constrained it.
+    let doc = edit(&[(
+        "{\"TableName\": \"things\"#if",
+        "{\"TableName\": \"things\"#if($c.matches('[0-9]{1,3}')), \"Limit\": $c#end#if",
+    )]);
+    quiet("json-injection", &doc);
+}

@@ -41,6 +41,8 @@ enum Fill {
     /// Every top-level property, one array item, nested objects with required properties only,
     /// shortest strings.
     Sparse,
+    /// Every property, hostile strings, arrays as short as allowed (usually empty).
+    EmptyArrays,
 }
 
 pub(super) struct Context<'a> {
@@ -190,6 +192,7 @@ impl<'a> Context<'a> {
             (Fill::Full, "every field set to strings with quotes, backslashes, `'`, control characters and emoji"),
             (Fill::Minimal, "only the required fields, shortest strings"),
             (Fill::Sparse, "every field, one array element with only its required fields"),
+            (Fill::EmptyArrays, "every field, empty arrays"),
         ]
         .into_iter()
         .map(|(fill, what)| {
@@ -483,7 +486,7 @@ fn generate(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
             if let Some(props) = s.get("properties").and_then(Value::as_object) {
                 for (k, p) in props {
                     let include = match fill {
-                        Fill::Full => true,
+                        Fill::Full | Fill::EmptyArrays => true,
                         Fill::Minimal => required.contains(&k.as_str()),
                         Fill::Sparse => depth == 0 || required.contains(&k.as_str()),
                     };
@@ -499,7 +502,7 @@ fn generate(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
             let max = s.get("maxItems").and_then(Value::as_u64).unwrap_or(100) as usize;
             let n = match fill {
                 Fill::Full => 2,
-                Fill::Minimal => 0,
+                Fill::Minimal | Fill::EmptyArrays => 0,
                 Fill::Sparse => 1,
             }
             .clamp(min.min(max), max);
@@ -522,7 +525,8 @@ fn generate(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
                 .unwrap_or(1 << 20) as usize;
             // A pattern or format this cannot satisfy with hostile text: use plain letters.
             let constrained = s.get("pattern").is_some() || s.get("format").is_some();
-            let text = if fill == Fill::Full && !constrained {
+            let hostile = matches!(fill, Fill::Full | Fill::EmptyArrays);
+            let text = if hostile && !constrained {
                 HOSTILE.chars().take(max).collect::<String>()
             } else {
                 String::new()

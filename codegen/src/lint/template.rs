@@ -226,6 +226,13 @@ fn collect_defined(nodes: &[Node], out: &mut HashSet<String>) {
 fn equality_guard(e: &Expr) -> Option<String> {
     match e {
         Expr::Paren(x) => equality_guard(x),
+        // `$x.matches('regex')`: the author constrained the value; trust the regex.
+        Expr::Ref(r)
+            if r.parts.len() == 1
+                && matches!(&r.parts[0], Part::Method(m, _) if m == "matches") =>
+        {
+            Some(r.root.clone())
+        }
         Expr::Binary(BinOp::Eq, a, b, _) => match (a.as_ref(), b.as_ref()) {
             (Expr::Ref(r), Expr::Str(_) | Expr::Int(_))
             | (Expr::Str(_) | Expr::Int(_), Expr::Ref(r))
@@ -477,6 +484,12 @@ impl Walker<'_> {
                 );
                 self.report("json-injection", r.pos, width, msg);
             }
+            Taint::Raw(source) if self.tpl.kind == Kind::Request && self.splices(source, v) => {
+                let msg = format!(
+                    "request data from {source} is spliced into the JSON bare: a client can send `1, \"TableName\": \"other\"` and add or replace fields; quote and escape it, use `$input.json(..)`, or check it with `#if($x.matches('...'))` first"
+                );
+                self.report("json-injection", r.pos, width, msg);
+            }
             Taint::Escaped if self.in_string => {
                 self.report(
                     "escape-quote",
@@ -487,6 +500,21 @@ impl Walker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Raw request text output outside a string literal: only safe when the schema makes it a
+    /// number or boolean (an object from `$input.path` renders as `{k=v}`, invalid-json's case).
+    fn splices(&self, source: &str, v: &Val) -> bool {
+        if self.in_string {
+            return false;
+        }
+        if source.contains("$input.path") {
+            let (Some(schema), Some(path)) = (self.schema, v.path.as_ref()) else {
+                return false;
+            };
+            return type_at(self.doc, schema, path).as_deref() == Some("string");
+        }
+        true
     }
 
     fn expr(&mut self, e: &Expr) -> Val {
@@ -833,5 +861,15 @@ fn resolve(doc: &Doc, schema: &Value, path: &[Seg]) -> Result<(), (String, Vec<S
             Some(items) if items.is_object() => resolve(doc, items, rest),
             _ => Ok(()),
         },
+    }
+}
+
+/// The declared `type` at `path`, when the schema says.
+fn type_at(doc: &Doc, schema: &Value, path: &[Seg]) -> Option<String> {
+    let node = doc.deref(schema);
+    match path.split_first() {
+        None => node.get("type").and_then(Value::as_str).map(str::to_string),
+        Some((Seg::Key(k), rest)) => type_at(doc, node.get("properties")?.get(k)?, rest),
+        Some((Seg::Item, rest)) => type_at(doc, node.get("items")?, rest),
     }
 }
