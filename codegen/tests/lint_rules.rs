@@ -353,3 +353,33 @@ fn json_injection_sees_bare_splices_unless_checked() {
     )]);
     quiet("json-injection", &doc);
 }
+
+/// Broken documents never panic the lint: every line of both fixtures deleted in turn, and
+/// the good one cut at many byte offsets.
+#[test]
+fn no_panic_on_mangled_documents() {
+    for doc in [GOOD, include_str!("data/lint/seed.yaml")] {
+        let lines: Vec<&str> = doc.lines().collect();
+        for i in 0..lines.len() {
+            let mut l = lines.clone();
+            l.remove(i);
+            let _ = lint("mangled.yaml", &l.join("\n"));
+        }
+    }
+    for cut in (0..GOOD.len()).step_by(97) {
+        if GOOD.is_char_boundary(cut) {
+            let _ = lint("cut.yaml", &GOOD[..cut]);
+        }
+    }
+    // Templates full of odd constructs.
+    for t in [
+        "#foreach($i in [1..50])#foreach($j in [1..50])$i#end#end",
+        "#define($d)$input.body#end\"$d\"",
+        "#macro(m $a)\"$a\"#end#m($input.path('$.x'))",
+        "$input.path('$..x[?(@.a)]').b.c[0].d",
+        "${input.params().header.get('x')}\\$escaped",
+    ] {
+        let doc = edit(&[(ESCAPED_ID, t)]);
+        let _ = lint("odd.yaml", &doc);
+    }
+}

@@ -401,7 +401,11 @@ impl Doc {
             Some(Origin::Inline { line: l, column: c }) if line == 1 => {
                 (Some(l), Some(c + column - 1))
             }
-            _ => (None, None),
+            // Not mappable line by line: point at the template's key at least.
+            _ => match self.position(&t.pointer) {
+                Some((l, c)) => (Some(l), Some(c)),
+                None => (None, None),
+            },
         };
         let snippet = Some(Snippet {
             line_number: file_line.unwrap_or(line),
