@@ -267,7 +267,12 @@ struct Parser<'s, 'c, 'a> {
     errors: Errors,
     /// Parenthesis nesting, bounded so that no input can exhaust the stack.
     depth: usize,
+    /// Grammar keywords of the expression kind being parsed; they cannot name an attribute.
+    keywords: &'static [&'static str],
 }
+
+const CONDITION_KEYWORDS: &[&str] = &["AND", "OR", "NOT", "IN", "BETWEEN"];
+const UPDATE_KEYWORDS: &[&str] = &["SET", "REMOVE", "ADD", "DELETE"];
 
 /// Deeper nesting than this is refused as a syntax error (a 4 KB expression could otherwise nest
 /// thousands of levels).
@@ -284,6 +289,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             ctx,
             errors: Errors::default(),
             depth: 0,
+            keywords: CONDITION_KEYWORDS,
         })
     }
 
@@ -372,6 +378,9 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     fn path_element_name(&mut self) -> PResult<String> {
         match self.peek().cloned() {
             Some(Tok::Ident(n)) => {
+                if self.keywords.iter().any(|k| k.eq_ignore_ascii_case(&n)) {
+                    return Err(self.err_here());
+                }
                 self.pos += 1;
                 if is_reserved(&n) {
                     set(
@@ -410,7 +419,12 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     fn is_function_call(&self) -> bool {
-        matches!(self.peek(), Some(Tok::Ident(_))) && matches!(self.peek_at(1), Some(Tok::Sym("(")))
+        match (self.peek(), self.peek_at(1)) {
+            (Some(Tok::Ident(name)), Some(Tok::Sym("("))) => {
+                !self.keywords.iter().any(|k| k.eq_ignore_ascii_case(name))
+            }
+            _ => false,
+        }
     }
 
     fn args(&mut self, update: bool) -> PResult<Vec<Operand>> {
@@ -1093,11 +1107,22 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 }
 
+/// A value as it appears inside a BETWEEN error message: the way dynalite (a JavaScript server)
+/// prints it — sets joined by commas, maps and list elements as `[object Object]`.
 fn scalar_text(v: &AttributeValue) -> String {
     match v {
         AttributeValue::S(s) | AttributeValue::B(s) => s.clone(),
         AttributeValue::N(n) => n.to_plain_string(),
-        other => other.to_json().to_string(),
+        AttributeValue::SS(l) | AttributeValue::BS(l) => l.join(","),
+        AttributeValue::NS(l) => l
+            .iter()
+            .map(Number::to_plain_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        AttributeValue::Bool(b) => b.to_string(),
+        AttributeValue::Null => "true".to_string(),
+        AttributeValue::L(l) => vec!["[object Object]"; l.len()].join(","),
+        AttributeValue::M(_) => "[object Object]".to_string(),
     }
 }
 
@@ -1132,6 +1157,7 @@ pub fn parse_update(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<UpdateAc
         return Err("The expression can not be empty;".to_string());
     }
     let mut p = Parser::new(src, ctx)?;
+    p.keywords = UPDATE_KEYWORDS;
     let actions = p.update_expression()?;
     p.finish_update()?;
     Ok(actions)
@@ -1142,6 +1168,7 @@ pub fn parse_projection(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<Path
         return Err("The expression can not be empty;".to_string());
     }
     let mut p = Parser::new(src, ctx)?;
+    p.keywords = &[];
     let mut paths: Vec<Path> = Vec::new();
     let mut checked: Vec<Path> = Vec::new();
     loop {
@@ -1336,66 +1363,52 @@ pub fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, St
     }
 }
 
-/// Build the projection of an item onto `paths` (nested paths keep their enclosing maps and lists).
+/// Build the projection of an item onto `paths` (nested paths keep their enclosing maps and lists;
+/// projected list elements keep their relative order and are compacted).
 pub fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut out = Item::new();
-    for p in paths {
-        let Some(v) = resolve_path(item, p) else {
-            continue;
+    enum Node {
+        Leaf(AttributeValue),
+        Map(indexmap::IndexMap<String, Node>),
+        List(std::collections::BTreeMap<usize, Node>),
+    }
+    fn insert(slot: &mut Node, rest: &[PathElem], v: AttributeValue) {
+        let Some(first) = rest.first() else {
+            *slot = Node::Leaf(v);
+            return;
         };
-        insert_projected(&mut out, p, v.clone());
-    }
-    out
-}
-
-fn insert_projected(out: &mut Item, path: &Path, v: AttributeValue) {
-    let Some(PathElem::Name(head)) = path.first() else {
-        return;
-    };
-    if path.len() == 1 {
-        out.insert(head.clone(), v);
-        return;
-    }
-    let slot = out
-        .entry(head.clone())
-        .or_insert_with(|| match path.get(1) {
-            Some(PathElem::Index(_)) => AttributeValue::L(Vec::new()),
-            _ => AttributeValue::M(Item::new()),
-        });
-    insert_nested(slot, &path[1..], v);
-}
-
-fn insert_nested(slot: &mut AttributeValue, rest: &[PathElem], v: AttributeValue) {
-    let Some(first) = rest.first() else {
-        *slot = v;
-        return;
-    };
-    match (first, slot) {
-        (PathElem::Name(n), AttributeValue::M(m)) => {
-            if rest.len() == 1 {
-                m.insert(n.clone(), v);
-            } else {
-                let child = m.entry(n.clone()).or_insert_with(|| match rest.get(1) {
-                    Some(PathElem::Index(_)) => AttributeValue::L(Vec::new()),
-                    _ => AttributeValue::M(Item::new()),
-                });
-                insert_nested(child, &rest[1..], v);
+        let fresh = || match rest.get(1) {
+            Some(PathElem::Index(_)) => Node::List(Default::default()),
+            Some(PathElem::Name(_)) => Node::Map(Default::default()),
+            None => Node::Leaf(AttributeValue::Null),
+        };
+        match (first, slot) {
+            (PathElem::Name(n), Node::Map(m)) => {
+                let child = m.entry(n.clone()).or_insert_with(fresh);
+                insert(child, &rest[1..], v);
             }
-        }
-        (PathElem::Index(_), AttributeValue::L(l)) => {
-            // Projected list elements are compacted in path order, as DynamoDB returns them.
-            if rest.len() == 1 {
-                l.push(v);
-            } else {
-                let mut child = match rest.get(1) {
-                    Some(PathElem::Index(_)) => AttributeValue::L(Vec::new()),
-                    _ => AttributeValue::M(Item::new()),
-                };
-                insert_nested(&mut child, &rest[1..], v);
-                l.push(child);
+            (PathElem::Index(i), Node::List(l)) => {
+                let child = l.entry(*i).or_insert_with(fresh);
+                insert(child, &rest[1..], v);
             }
+            _ => {}
         }
-        _ => {}
+    }
+    fn build(n: Node) -> AttributeValue {
+        match n {
+            Node::Leaf(v) => v,
+            Node::Map(m) => AttributeValue::M(m.into_iter().map(|(k, v)| (k, build(v))).collect()),
+            Node::List(l) => AttributeValue::L(l.into_values().map(build).collect()),
+        }
+    }
+    let mut root = Node::Map(Default::default());
+    for p in paths {
+        if let Some(v) = resolve_path(item, p) {
+            insert(&mut root, p, v.clone());
+        }
+    }
+    match build(root) {
+        AttributeValue::M(m) => m,
+        _ => Item::new(),
     }
 }
 

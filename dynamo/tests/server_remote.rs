@@ -248,3 +248,69 @@ proptest! {
         }
     }
 }
+
+fn expression_tokens() -> impl Strategy<Value = String> {
+    let tok = prop_oneof![
+        Just("a"),
+        Just("#n"),
+        Just(":v"),
+        Just(":l"),
+        Just("m.x"),
+        Just("l[0]"),
+        Just("("),
+        Just(")"),
+        Just(","),
+        Just("="),
+        Just("<>"),
+        Just("<"),
+        Just(">="),
+        Just("+"),
+        Just("-"),
+        Just("AND"),
+        Just("OR"),
+        Just("NOT"),
+        Just("BETWEEN"),
+        Just("IN"),
+        Just("SET"),
+        Just("REMOVE"),
+        Just("ADD"),
+        Just("DELETE"),
+        Just("size"),
+        Just("contains"),
+        Just("begins_with"),
+        Just("attribute_exists"),
+        Just("attribute_type"),
+        Just("if_not_exists"),
+        Just("list_append"),
+        Just("name"),
+        Just("["),
+        Just("]"),
+        Just("."),
+    ];
+    prop::collection::vec(tok, 0..16).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+
+    /// Random token soup in every expression parameter: an answer, never a panic.
+    #[test]
+    fn arbitrary_expressions_never_panic(cond in expression_tokens(), update in expression_tokens(), proj in expression_tokens()) {
+        let store = Embedded::new();
+        let _ = store.handle("CreateTable", br#"{"TableName":"t1","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}"#);
+        let _ = store.handle("PutItem", br#"{"TableName":"t1","Item":{"pk":{"S":"k"},"a":{"N":"1"},"m":{"M":{"x":{"S":"y"}}},"l":{"L":[{"N":"2"}]}}}"#);
+        let values = json!({":v": {"N": "1"}, ":l": {"L": [{"S": "z"}]}});
+        let names = json!({"#n": "a"});
+        let requests = [
+            ("UpdateItem", json!({"TableName": "t1", "Key": {"pk": {"S": "k"}}, "UpdateExpression": update,
+                "ConditionExpression": cond, "ExpressionAttributeValues": values, "ExpressionAttributeNames": names, "ReturnValues": "ALL_NEW"})),
+            ("Scan", json!({"TableName": "t1", "FilterExpression": cond, "ProjectionExpression": proj,
+                "ExpressionAttributeValues": values, "ExpressionAttributeNames": names})),
+            ("Query", json!({"TableName": "t1", "KeyConditionExpression": cond, "ExpressionAttributeValues": values})),
+        ];
+        for (action, req) in requests {
+            let r = store.handle(action, req.to_string().as_bytes());
+            prop_assert!(r.status == 200 || r.status == 400, "status {}", r.status);
+        }
+    }
+}

@@ -49,6 +49,26 @@ pub const ACCEPTED_DIFFERENCES: &[(&str, &str)] = &[
         "DynamoDB counts UTF-8 bytes (as the embedded store does); dynalite counts UTF-16 code units.",
     ),
     (
+        "Not exercised: a comparison whose two operands are both absent from the item",
+        "dynalite treats two missing attributes as equal (so =, <=, >=, BETWEEN hold and <> fails); the embedded store makes every comparison with an absent operand false (and <> true).",
+    ),
+    (
+        "Not exercised: =, <>, IN and contains on List and Map values",
+        "DynamoDB compares lists and maps by value (as the embedded store does); dynalite compares JavaScript object identity, so they are never equal.",
+    ),
+    (
+        "Not exercised: empty-string attribute values in size(), attribute_type(), BETWEEN and IN",
+        "Empty non-key strings are valid since 2020; dynalite predates that and treats \"\" as an absent value there; the embedded store treats it as a string of size 0.",
+    ),
+    (
+        "Not exercised: <, <=, >, >= and BETWEEN on sets, lists and maps",
+        "DynamoDB orders only strings, numbers and binaries (the embedded store answers false); dynalite compares JavaScript string coercions of the values.",
+    ),
+    (
+        "Not exercised: SET a.b = a (a value path that contains the target)",
+        "dynalite builds a cyclic object and crashes; the embedded store copies the value.",
+    ),
+    (
         "Table names inside strings (ARNs, messages)",
         "Each run uses unique table names so tests can share one dynalite; the name is replaced by its placeholder.",
     ),
