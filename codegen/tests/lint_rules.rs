@@ -383,3 +383,28 @@ fn no_panic_on_mangled_documents() {
         let _ = lint("odd.yaml", &doc);
     }
 }
+
+#[test]
+fn status_undeclared_sees_response_overrides() {
+    let doc = edit(&[(
+        "[#foreach($i",
+        "#if(\"$!last\" == \"\")#set($context.responseOverride.status = 418)#end[#foreach($i",
+    )]);
+    let report = lint("teapot.yaml", &doc);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "status-undeclared")
+        .expect("status-undeclared");
+    assert_eq!(
+        f.template.as_deref(),
+        Some("response 2\\d{2} application/json")
+    );
+    assert!(f.message.contains("418"), "{}", f.message);
+    // A declared one is fine.
+    let doc = edit(&[(
+        "[#foreach($i",
+        "#if(\"$!last\" == \"\")#set($context.responseOverride.status = 400)#end[#foreach($i",
+    )]);
+    quiet("status-undeclared", &doc);
+}

@@ -174,7 +174,7 @@ pub const RULES: &[Rule] = &[
     rule(
         "status-undeclared",
         Severity::Error,
-        "An integration response's statusCode is not declared in the operation's responses: import fails.",
+        "An integration response's statusCode (import fails) or a template's responseOverride.status is not declared in the operation's responses.",
     ),
     rule(
         "pattern-invalid",

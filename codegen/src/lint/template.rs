@@ -380,6 +380,7 @@ impl Walker<'_> {
                     for p in &target.parts {
                         self.part_exprs(p);
                     }
+                    self.check_override_status(target, value);
                 }
             }
             Node::If {
@@ -499,6 +500,44 @@ impl Walker<'_> {
                 );
             }
             _ => {}
+        }
+    }
+
+    /// `#set($context.responseOverride.status = N)`: N must be a declared response, or
+    /// clients get a status the contract does not have.
+    fn check_override_status(&mut self, target: &Reference, value: &Expr) {
+        let is_status = target.root == "context"
+            && matches!(
+                target.parts.as_slice(),
+                [Part::Property(a), Part::Property(b)] if a == "responseOverride" && b == "status"
+            );
+        if !is_status {
+            return;
+        }
+        let status = match value {
+            Expr::Int(n) => n.to_string(),
+            Expr::Str(s) => s.trim().to_string(),
+            _ => return,
+        };
+        let Some(op) = self.doc.operations.get(self.tpl.op_index) else {
+            return;
+        };
+        let declared: Vec<String> = op
+            .value
+            .get("responses")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        if !declared.contains(&status) && !declared.iter().any(|d| d == "default") {
+            self.report(
+                "status-undeclared",
+                target.pos,
+                target.literal.chars().count(),
+                format!(
+                    "the template overrides the status to {status}, which the operation's responses do not declare (declared: {}); clients get a status the contract does not have",
+                    declared.join(", ")
+                ),
+            );
         }
     }
 
