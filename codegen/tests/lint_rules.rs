@@ -408,3 +408,13 @@ fn status_undeclared_sees_response_overrides() {
     )]);
     quiet("status-undeclared", &doc);
 }
+
+#[test]
+fn json_injection_knows_the_user_agent_is_client_data() {
+    fires(
+        "json-injection",
+        &[(ESCAPED_ID, "$context.identity.userAgent")],
+    );
+    let doc = edit(&[(ESCAPED_ID, "$context.requestId")]);
+    quiet("json-injection", &doc);
+}

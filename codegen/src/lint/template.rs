@@ -778,6 +778,17 @@ impl Walker<'_> {
                 path: None,
                 param: true,
             },
+            // The one context value a client writes verbatim: its User-Agent header.
+            "context"
+                if matches!(
+                    r.parts.as_slice(),
+                    [Part::Property(a), Part::Property(b), ..] if a == "identity" && b == "userAgent"
+                ) =>
+            {
+                parts.next();
+                parts.next();
+                Val::raw("`$context.identity.userAgent` (the client's User-Agent header)")
+            }
             root => match self.env.get(root) {
                 Some(v) => v.clone(),
                 None if known => Val::clean(),
