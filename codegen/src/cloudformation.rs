@@ -333,7 +333,9 @@ impl<'a> Stack<'a> {
             if stack_value.is_some() {
                 continue;
             }
-            let declared = &self.api.deploy_parameters[name];
+            let Some(declared) = self.api.deploy_parameters.get(name) else {
+                continue;
+            };
             let mut param = Map::new();
             param.insert("Type".into(), json!("String"));
             if let Some(d) = &declared.description {
