@@ -125,6 +125,14 @@ impl Table {
         out
     }
 
+    fn name(&self) -> String {
+        self.description
+            .get("TableName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
     fn find_index(&self, name: &str) -> Option<&Index> {
         self.indexes.iter().find(|i| i.name == name)
     }
@@ -752,6 +760,8 @@ impl Embedded {
         {
             out.insert("Attributes".to_string(), item_to_json(old));
         }
+        let units = write_units(existing).max(write_units(Some(&item)));
+        add_consumed(&mut out, data, &name, units, None);
         t.items.insert(key, item);
         Ok(Value::Object(out))
     }
@@ -767,9 +777,17 @@ impl Embedded {
         validate_key(t, &key)?;
         check_key_paths(t, exprs.projection_nested())?;
         let mut out = Map::new();
-        if let Some(item) = t.items.get(&t.storage_key(&key)) {
+        let found = t.items.get(&t.storage_key(&key));
+        if let Some(item) = found {
             out.insert("Item".to_string(), item_json(item, &exprs, data));
         }
+        add_consumed(
+            &mut out,
+            data,
+            &name,
+            read_units(found, consistent(data)),
+            None,
+        );
         Ok(Value::Object(out))
     }
 
@@ -797,6 +815,7 @@ impl Embedded {
         check_condition(&exprs, t.items.get(&skey))?;
         let old = t.items.remove(&skey);
         let mut out = Map::new();
+        add_consumed(&mut out, data, &name, write_units(old.as_ref()), None);
         if let Some(old) = old
             && rv == Some("ALL_OLD")
         {
@@ -887,6 +906,8 @@ impl Embedded {
         if let Some(a) = attrs {
             out.insert("Attributes".to_string(), item_to_json(&a));
         }
+        let units = write_units(old.as_ref()).max(write_units(Some(&item)));
+        add_consumed(&mut out, data, &name, units, None);
         t.items.insert(skey, item);
         Ok(Value::Object(out))
     }
@@ -1183,20 +1204,28 @@ impl Embedded {
                 }
             }
         }
+        let mut capacity = Vec::new();
         for (table, reqs) in parsed {
             let Some(t) = tables.get_mut(&table) else {
                 continue;
             };
+            let mut units = 0.0;
             for (is_put, item) in reqs {
                 let key = t.storage_key(&item);
                 if is_put {
+                    units += write_units(t.items.get(&key)).max(write_units(Some(&item)));
                     t.items.insert(key, item);
                 } else {
+                    units += write_units(t.items.get(&key));
                     t.items.remove(&key);
                 }
             }
+            capacity.push((table, units));
         }
-        Ok(json!({"UnprocessedItems": {}}))
+        let mut out = Map::new();
+        out.insert("UnprocessedItems".to_string(), json!({}));
+        add_batch_consumed(&mut out, data, capacity);
+        Ok(Value::Object(out))
     }
 
     fn batch_get_item(&self, data: &Value) -> Result<Value, DynamoError> {
@@ -1243,18 +1272,27 @@ impl Embedded {
         }
         let tables = self.read();
         let mut responses = Map::new();
+        let mut capacity = Vec::new();
         for (table, exprs, keys, req) in &plans {
             let t = tables.get(table).ok_or_else(DynamoError::table_not_found)?;
             let mut found = Vec::new();
+            let mut units = 0.0;
             for key in keys {
                 validate_key(t, key)?;
-                if let Some(item) = t.items.get(&t.storage_key(key)) {
+                let item = t.items.get(&t.storage_key(key));
+                units += read_units(item, consistent(req));
+                if let Some(item) = item {
                     found.push(item_json(item, exprs, req));
                 }
             }
             responses.insert(table.clone(), Value::Array(found));
+            capacity.push((table.clone(), units));
         }
-        Ok(json!({"Responses": responses, "UnprocessedKeys": {}}))
+        let mut out = Map::new();
+        out.insert("Responses".to_string(), Value::Object(responses));
+        out.insert("UnprocessedKeys".to_string(), json!({}));
+        add_batch_consumed(&mut out, data, capacity);
+        Ok(Value::Object(out))
     }
 }
 
@@ -1595,6 +1633,96 @@ fn read_view<'t>(
     std::borrow::Cow::Owned(view)
 }
 
+fn consistent(data: &Value) -> bool {
+    data.get("ConsistentRead").and_then(Value::as_bool) == Some(true)
+}
+
+/// Write units of one item: 1 KB per unit, at least 1 (Developer Guide, "Read/write capacity mode").
+fn write_units(item: Option<&Item>) -> f64 {
+    match item {
+        Some(i) => (item_size(i) as f64 / 1024.0).ceil().max(1.0),
+        None => 1.0,
+    }
+}
+
+/// Read units of one item: 4 KB per unit, at least 1, halved for eventually consistent reads.
+fn read_units(item: Option<&Item>, consistent: bool) -> f64 {
+    let units = match item {
+        Some(i) => (item_size(i) as f64 / 1024.0 / 4.0).ceil().max(1.0),
+        None => 1.0,
+    };
+    if consistent { units } else { units / 2.0 }
+}
+
+/// A capacity number as JSON: whole numbers without a fraction, as DynamoDB writes them.
+fn units_json(u: f64) -> Value {
+    if u.fract() == 0.0 && u.abs() < 1e15 {
+        json!(u as i64)
+    } else {
+        json!(u)
+    }
+}
+
+/// `ConsumedCapacity` when the request asks for it (`ReturnConsumedCapacity` TOTAL or INDEXES).
+fn add_consumed(
+    out: &mut Map<String, Value>,
+    data: &Value,
+    table: &str,
+    units: f64,
+    index: Option<(&Index, f64)>,
+) {
+    let mode = data.get("ReturnConsumedCapacity").and_then(Value::as_str);
+    if !matches!(mode, Some("TOTAL" | "INDEXES")) {
+        return;
+    }
+    let index_units = index.map(|(_, u)| u).unwrap_or(0.0);
+    let mut c = Map::new();
+    c.insert("CapacityUnits".to_string(), units_json(units + index_units));
+    c.insert("TableName".to_string(), json!(table));
+    if mode == Some("INDEXES") {
+        c.insert(
+            "Table".to_string(),
+            json!({"CapacityUnits": units_json(units)}),
+        );
+        if let Some((idx, u)) = index {
+            let key = if idx.global {
+                "GlobalSecondaryIndexes"
+            } else {
+                "LocalSecondaryIndexes"
+            };
+            c.insert(
+                key.to_string(),
+                json!({ idx.name.clone(): {"CapacityUnits": units_json(u)} }),
+            );
+        }
+    }
+    out.insert("ConsumedCapacity".to_string(), Value::Object(c));
+}
+
+/// The list form of `ConsumedCapacity` used by the batch actions (one entry per table).
+fn add_batch_consumed(out: &mut Map<String, Value>, data: &Value, per_table: Vec<(String, f64)>) {
+    let mode = data.get("ReturnConsumedCapacity").and_then(Value::as_str);
+    if !matches!(mode, Some("TOTAL" | "INDEXES")) {
+        return;
+    }
+    let list: Vec<Value> = per_table
+        .into_iter()
+        .map(|(table, units)| {
+            let mut c = Map::new();
+            c.insert("CapacityUnits".to_string(), units_json(units));
+            c.insert("TableName".to_string(), json!(table));
+            if mode == Some("INDEXES") {
+                c.insert(
+                    "Table".to_string(),
+                    json!({"CapacityUnits": units_json(units)}),
+                );
+            }
+            Value::Object(c)
+        })
+        .collect();
+    out.insert("ConsumedCapacity".to_string(), Value::Array(list));
+}
+
 /// One page of a Query or Scan: stop before the next item once `Limit` items were evaluated or the
 /// 1 MB read budget is spent; the filter applies after the read, so `Count` ≤ `ScannedCount`.
 fn page<'a>(
@@ -1610,15 +1738,30 @@ fn page<'a>(
         .map(|l| l.max(0) as usize);
     let range_name = t.range.as_ref().map(|r| r.name.as_str());
     let mut size = 0usize;
+    let mut read_bytes = 0usize;
     let mut scanned: Vec<&Item> = Vec::new();
     for item in iter {
         if limit.is_some_and(|l| scanned.len() >= l) || size >= MAX_PAGE_BYTES {
             break;
         }
         size += page_size(item, range_name);
+        read_bytes += item_size(item);
         scanned.push(item);
     }
     let mut out = Map::new();
+    // Query and Scan consume read units for the bytes read (4 KB per unit, half for eventually
+    // consistent reads), summed over the page before filtering.
+    let factor = if consistent(data) { 1.0 } else { 0.5 };
+    let units = (read_bytes as f64 / 1024.0 / 4.0).ceil() * factor;
+    let index = data
+        .get("IndexName")
+        .and_then(Value::as_str)
+        .and_then(|n| t.find_index(n));
+    match index {
+        // Reads of an index are charged to the index, not to the table.
+        Some(idx) => add_consumed(&mut out, data, &t.name(), 0.0, Some((idx, units))),
+        None => add_consumed(&mut out, data, &t.name(), units, None),
+    }
     out.insert("ScannedCount".to_string(), json!(scanned.len()));
     if (limit.is_some_and(|l| scanned.len() >= l) || size >= MAX_PAGE_BYTES)
         && let Some(last) = scanned.last()
