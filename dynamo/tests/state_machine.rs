@@ -21,6 +21,10 @@ enum Step {
     Get(String, i64),
     Query(String, bool),
     Scan,
+    /// PutItem with `attribute_not_exists(pk)`: fails when the item exists.
+    PutIfAbsent(String, i64, i64),
+    /// A whole Scan read page by page with this `Limit`.
+    ScanPaged(i64),
 }
 
 struct Reference;
@@ -49,6 +53,8 @@ impl ReferenceStateMachine for Reference {
             2 => (pk(), -3i64..4).prop_map(|(p, s)| Step::Get(p, s)),
             1 => (pk(), any::<bool>()).prop_map(|(p, f)| Step::Query(p, f)),
             1 => Just(Step::Scan),
+            1 => (pk(), -3i64..4, -1000i64..1000).prop_map(|(p, s, a)| Step::PutIfAbsent(p, s, a)),
+            1 => (1i64..5).prop_map(Step::ScanPaged),
         ]
         .boxed()
     }
@@ -63,6 +69,9 @@ impl ReferenceStateMachine for Reference {
             }
             Step::Delete(p, s) => {
                 state.remove(&(p.clone(), *s));
+            }
+            Step::PutIfAbsent(p, s, a) => {
+                state.entry((p.clone(), *s)).or_insert(*a);
             }
             _ => {}
         }
@@ -102,11 +111,66 @@ fn request(table: &str, t: &Step) -> (&'static str, Value) {
                    "ExpressionAttributeValues": {":p": {"S": p}}, "ScanIndexForward": forward}),
         ),
         Step::Scan => ("Scan", json!({"TableName": table})),
+        Step::PutIfAbsent(p, s, a) => (
+            "PutItem",
+            json!({"TableName": table, "Item": item(p, *s, *a), "ConditionExpression": "attribute_not_exists(pk)"}),
+        ),
+        Step::ScanPaged(limit) => ("Scan", json!({"TableName": table, "Limit": limit})),
     }
 }
 
+/// Run a step; a paged Scan follows `LastEvaluatedKey` and answers with all items and the page
+/// count, so it can be compared as one answer.
+fn run(call: &mut dyn FnMut(&str, &Value) -> (u16, Value), table: &str, t: &Step) -> (u16, Value) {
+    let (action, mut req) = request(table, t);
+    if !matches!(t, Step::ScanPaged(_)) {
+        return call(action, &req);
+    }
+    let mut items = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (status, body) = call(action, &req);
+        if status != 200 {
+            return (status, body);
+        }
+        pages += 1;
+        items.extend(body["Items"].as_array().cloned().unwrap_or_default());
+        match body.get("LastEvaluatedKey") {
+            Some(k) => req["ExclusiveStartKey"] = k.clone(),
+            None => break,
+        }
+        assert!(pages < 1000, "paged Scan does not end");
+    }
+    (200, json!({"Items": items, "Pages": pages}))
+}
+
 /// What DynamoDB answers for a step, given the items before it.
-fn expected(before: &Model, t: &Step) -> Value {
+fn expected(before: &Model, t: &Step) -> (u16, Value) {
+    match t {
+        Step::PutIfAbsent(p, s, _) => {
+            if before.contains_key(&(p.clone(), *s)) {
+                (
+                    400,
+                    json!({"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                           "message": "The conditional request failed"}),
+                )
+            } else {
+                (200, json!({}))
+            }
+        }
+        Step::ScanPaged(limit) => {
+            let items: Vec<Value> = before.iter().map(|((q, s), a)| item(q, *s, *a)).collect();
+            // A page is full at `Limit` items, and a full last page still carries a
+            // LastEvaluatedKey, so one more (possibly empty) page follows it.
+            let limit = (*limit).max(1) as usize;
+            let pages = items.len() / limit + 1;
+            (200, json!({"Items": items, "Pages": pages}))
+        }
+        _ => (200, expected_ok(before, t)),
+    }
+}
+
+fn expected_ok(before: &Model, t: &Step) -> Value {
     match t {
         Step::Put(p, s, _) | Step::Delete(p, s) => match before.get(&(p.clone(), *s)) {
             Some(old) => json!({"Attributes": item(p, *s, *old)}),
@@ -135,13 +199,14 @@ fn expected(before: &Model, t: &Step) -> Value {
             let items: Vec<Value> = before.iter().map(|((q, s), a)| item(q, *s, *a)).collect();
             json!({"Count": items.len(), "ScannedCount": items.len(), "Items": items})
         }
+        Step::PutIfAbsent(..) | Step::ScanPaged(_) => json!({}),
     }
 }
 
 /// Scan order is the hash order of the partition key, which the model does not know: compare
 /// Scan items as a sorted list.
 fn canonical(t: &Step, mut v: Value) -> Value {
-    if matches!(t, Step::Scan)
+    if matches!(t, Step::Scan | Step::ScanPaged(_))
         && let Some(Value::Array(items)) = v.get_mut("Items")
     {
         items.sort_by_key(|i| i.to_string());
@@ -172,14 +237,15 @@ impl StateMachineTest for EmbeddedVsModel {
     }
 
     fn apply(mut sut: EmbeddedVsModel, after: &Model, t: Step) -> EmbeddedVsModel {
-        let (action, req) = request("sm-table", &t);
-        let r = sut.store.handle(action, req.to_string().as_bytes());
-        assert_eq!(r.status, 200, "{action} failed: {}", r.json_body());
-        assert_eq!(
-            canonical(&t, r.json_body()),
-            canonical(&t, expected(&sut.before, &t)),
-            "step {t:?}"
-        );
+        let store = sut.store.clone();
+        let mut call = |action: &str, req: &Value| {
+            let r = store.handle(action, req.to_string().as_bytes());
+            (r.status, r.json_body())
+        };
+        let (status, body) = run(&mut call, "sm-table", &t);
+        let (want_status, want) = expected(&sut.before, &t);
+        assert_eq!(status, want_status, "step {t:?}: {body}");
+        assert_eq!(canonical(&t, body), canonical(&t, want), "step {t:?}");
         sut.before = after.clone();
         sut
     }
@@ -238,14 +304,20 @@ impl StateMachineTest for EmbeddedVsDynalite {
     }
 
     fn apply(sut: EmbeddedVsDynalite, _: &Model, t: Step) -> EmbeddedVsDynalite {
-        let (action, req_local) = request(&sut.local_table, &t);
-        let (_, req_remote) = request(&sut.remote_table, &t);
-        let local = sut.local.handle(action, req_local.to_string().as_bytes());
-        let remote = sut
-            .rt
-            .block_on(sut.remote.call(action, req_remote.to_string().as_bytes()));
-        assert_eq!(local.status, remote.status, "step {t:?}");
-        assert_eq!(local.json_body(), remote.json_body(), "step {t:?}");
+        let local_store = sut.local.clone();
+        let mut local_call = |action: &str, req: &Value| {
+            let r = local_store.handle(action, req.to_string().as_bytes());
+            (r.status, r.json_body())
+        };
+        let local = run(&mut local_call, &sut.local_table, &t);
+        let remote_store = sut.remote.clone();
+        let rt = &sut.rt;
+        let mut remote_call = |action: &str, req: &Value| {
+            let r = rt.block_on(remote_store.call(action, req.to_string().as_bytes()));
+            (r.status, r.json_body())
+        };
+        let remote = run(&mut remote_call, &sut.remote_table, &t);
+        assert_eq!(local, remote, "step {t:?}");
         sut
     }
 
