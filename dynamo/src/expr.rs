@@ -568,10 +568,6 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    fn check_misused(&mut self, ops: &[&Operand]) {
-        let _ = ops;
-    }
-
     // condition ::= or
     fn condition(&mut self) -> PResult<Cond> {
         let mut left = self.and_cond()?;
@@ -917,7 +913,6 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 );
             }
         }
-        self.check_misused(ops);
     }
 
     fn update_operand(&mut self) -> PResult<Operand> {

@@ -114,9 +114,7 @@ impl Number {
             i += 1;
         }
         let mut frac_digits = Vec::new();
-        let mut had_point = false;
         if i < bytes.len() && bytes[i] == b'.' {
-            had_point = true;
             i += 1;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
                 frac_digits.push(bytes[i] - b'0');
@@ -126,7 +124,6 @@ impl Number {
         if int_digits.is_empty() && frac_digits.is_empty() {
             return None;
         }
-        let _ = had_point;
         let mut exp: i64 = 0;
         if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
             i += 1;
