@@ -310,7 +310,8 @@ fn number_size(n: &Number) -> usize {
         + usize::from(n.is_negative())
 }
 
-/// Item size as documented in "Item sizes and formats" of the DynamoDB Developer Guide: the UTF-8
+/// Item size as documented in "Item sizes and formats" of the DynamoDB Developer Guide
+/// (docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html): the UTF-8
 /// length of every attribute name plus the size of its value (strings: UTF-8 bytes; binary: raw
 /// bytes; numbers: see `number_size`; BOOL and NULL: 1; List and Map: 3 bytes plus 1 byte per
 /// element plus the elements).
