@@ -924,12 +924,44 @@ impl Embedded {
         )?;
         check_duplicate_attributes_to_get(data)?;
         let esk = parse_start_key(data)?;
+        let segment = data.get("Segment").and_then(Value::as_i64);
+        let total_segments = data.get("TotalSegments").and_then(Value::as_i64);
+        if segment.is_some_and(|s| s != 0) && total_segments.is_none() {
+            return Err(DynamoError::validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ));
+        }
+        if let Some(total) = total_segments {
+            let Some(seg) = segment else {
+                return Err(DynamoError::validation(
+                    "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+                ));
+            };
+            if seg >= total {
+                return Err(DynamoError::validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {seg} is not less than TotalSegments: {total}"
+                )));
+            }
+        }
         let exprs = exprs.finish()?;
         let name = str_field(data, "TableName");
         let tables = self.read();
         let t = tables.get(&name).ok_or_else(DynamoError::table_not_found)?;
         let (index, full) = resolve_index(t, data)?;
         let start_names = start_key_names(t, index);
+        // A parallel scan splits the key space by the first three hex digits of the partition
+        // hash (4096 buckets), so the segments are disjoint and together cover the table.
+        let (seg_start, seg_end) = match (segment, total_segments) {
+            (Some(seg), Some(total)) if total > 1 => {
+                let lo = (4096 * seg + total - 1) / total;
+                let hi = (4096 * (seg + 1) + total - 1) / total - 1;
+                (
+                    (seg > 0).then(|| format!("{lo:03x}")),
+                    Some(format!("{hi:03x}~")),
+                )
+            }
+            _ => (None, None),
+        };
         let start = match &esk {
             Some(esk) => {
                 if esk.len() != start_names.len() {
@@ -943,22 +975,38 @@ impl Embedded {
                     validate_index_start_key(idx, esk)?;
                 }
                 validate_table_start_key(t, esk)?;
-                Some(match index {
+                let key = match index {
                     Some(idx) => t.index_key(idx, esk).unwrap_or_default(),
                     None => t.storage_key(esk),
-                })
+                };
+                if let (Some(seg), Some(total)) = (segment, total_segments)
+                    && total > 1
+                    && (seg_start.as_ref().is_some_and(|lo| key < *lo)
+                        || seg_end.as_ref().is_some_and(|hi| key > *hi))
+                {
+                    return Err(DynamoError::validation(format!(
+                        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
+                    )));
+                }
+                Some(key)
             }
-            None => None,
+            None => seg_start.clone(),
         };
         check_key_paths(t, exprs.projection_nested())?;
         check_key_paths(t, exprs.filter_nested())?;
         let view = read_view(t, index, full);
-        let iter: Box<dyn Iterator<Item = &Item>> = match &start {
-            Some(s) => Box::new(
-                view.range::<String, _>((Bound::Excluded(s), Bound::Unbounded))
-                    .map(|(_, v)| v),
-            ),
-            None => Box::new(view.values()),
+        let upper = match &seg_end {
+            Some(hi) => Bound::Excluded(hi),
+            None => Bound::Unbounded,
+        };
+        let lower = match &start {
+            Some(s) => Bound::Excluded(s),
+            None => Bound::Unbounded,
+        };
+        // An empty range (start past the segment's end) reads nothing.
+        let iter: Box<dyn Iterator<Item = &Item>> = match (&start, &seg_end) {
+            (Some(s), Some(hi)) if s >= hi => Box::new(std::iter::empty()),
+            _ => Box::new(view.range::<String, _>((lower, upper)).map(|(_, v)| v)),
         };
         Ok(page(t, iter, data, &exprs, &start_names))
     }
