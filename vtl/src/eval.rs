@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 
 use crate::Limits;
 use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
@@ -15,7 +14,7 @@ use crate::error::{RenderError, RenderErrorKind};
 use crate::javaregex::JavaPattern;
 use crate::jsonpath::{self, PathResult};
 use crate::util;
-use crate::value::{ForeachScope, JMap, Key, ListKind, TooBig, Value};
+use crate::value::{ForeachScope, JMap, Key, ListKind, StrKey, TooBig, Value};
 
 /// Non-local exits while rendering.
 pub(crate) enum Flow {
@@ -28,7 +27,10 @@ type R<T> = Result<T, Flow>;
 
 pub(crate) struct InputData<'b> {
     pub body: &'b str,
+    /// The body as `serde_json::Value`, for JSONPath queries beyond simple member/index chains.
     pub json: OnceCell<Option<serde_json::Value>>,
+    /// The body as template values, for simple paths (the common case, and much faster).
+    pub doc: OnceCell<Option<Value>>,
     pub params: Value,
 }
 
@@ -578,7 +580,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 return Ok(m
                     .borrow()
                     .entries
-                    .get(&Key::str(name))
+                    .get(&StrKey(name))
                     .cloned()
                     .unwrap_or(Value::Null));
             }
@@ -607,6 +609,45 @@ impl<'t, 'b> Renderer<'t, 'b> {
         } else {
             Value::str(self.input.body)
         }
+    }
+
+    fn body_doc(&self) -> Option<&Value> {
+        self.input
+            .doc
+            .get_or_init(|| {
+                let body = if self.input.body.trim().is_empty() {
+                    "{}"
+                } else {
+                    self.input.body
+                };
+                serde_json::from_str::<crate::value::JsonDoc>(body)
+                    .ok()
+                    .map(|d| d.0)
+            })
+            .as_ref()
+    }
+
+    /// `$input.path`/`$input.json` for a simple definite path (`$`, `.name`, `['name']`, `[n]`):
+    /// `Some(result)`, or `None` when the path needs the full JSONPath engine.
+    fn simple_path(&self, path: &str) -> Option<Option<Value>> {
+        let steps = jsonpath::simple_steps(path)?;
+        let Some(mut cur) = self.body_doc().cloned() else {
+            return Some(None);
+        };
+        for step in steps {
+            let next = match (&cur, step) {
+                (Value::Map(m), jsonpath::Step::Name(n)) => {
+                    m.borrow().entries.get(&StrKey(&n)).cloned()
+                }
+                (Value::List(l), jsonpath::Step::Index(i)) => l.borrow().items.get(i).cloned(),
+                _ => None,
+            };
+            match next {
+                Some(v) => cur = v,
+                None => return Some(None),
+            }
+        }
+        Some(Some(cur))
     }
 
     fn body_json(&self) -> Option<&serde_json::Value> {
@@ -1138,6 +1179,10 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 let Some(p) = path_arg else {
                     return Ok(Value::Null);
                 };
+                if let Some(found) = self.simple_path(&p) {
+                    // JSON null and a missing member both render empty (AWS-recorded, 8.1).
+                    return Ok(found.unwrap_or(Value::Null));
+                }
                 let limit = self.limits.max_output_bytes;
                 let Some(doc) = self.body_json() else {
                     return Ok(Value::Null);
@@ -1160,6 +1205,15 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 let Some(p) = path_arg else {
                     return Ok(Value::Null);
                 };
+                if let Some(found) = self.simple_path(&p) {
+                    let Some(v) = found else {
+                        return Ok(Value::str(dialect::INPUT_JSON_NO_MATCH));
+                    };
+                    let s = v
+                        .to_json(self.limits.max_output_bytes)
+                        .map_err(|TooBig| self.too_big(0))?;
+                    return Ok(Value::string(s));
+                }
                 let Some(doc) = self.body_json() else {
                     return Ok(Value::str(dialect::INPUT_JSON_NO_MATCH));
                 };
@@ -1324,7 +1378,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Ok(Value::new_list(v, ListKind::ArrayList))
             }
             Expr::Map(entries) => {
-                let mut m = IndexMap::with_capacity(entries.len());
+                let mut m = crate::value::Entries::with_capacity(entries.len());
                 for (k, v) in entries {
                     let k = self.eval_expr(k)?;
                     let v = self.eval_expr(v)?;

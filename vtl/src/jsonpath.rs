@@ -128,6 +128,63 @@ pub fn is_definite(rfc: &str) -> bool {
     true
 }
 
+/// One step of a simple definite path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Name(String),
+    Index(usize),
+}
+
+/// The steps of a simple definite path (`$`, `$.a.b`, `$['a']`, `$.a[0]`), or `None` when the
+/// path needs the full engine (wildcards, filters, slices, negative indexes, functions...).
+pub fn simple_steps(path: &str) -> Option<Vec<Step>> {
+    let p = path.trim();
+    let rest = p.strip_prefix('$')?;
+    let b = rest.as_bytes();
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'.' => {
+                let s = i + 1;
+                let mut e = s;
+                while e < b.len() && b[e] != b'.' && b[e] != b'[' {
+                    e += 1;
+                }
+                let name = &rest[s..e];
+                if name.is_empty()
+                    || name.contains(['*', '(', ')', '?', '@', '\'', '"', ' ', ']', ','])
+                {
+                    return None;
+                }
+                steps.push(Step::Name(name.to_string()));
+                i = e;
+            }
+            b'[' => {
+                let close = rest[i..].find(']')? + i;
+                let inner = &rest[i + 1..close];
+                if let Some(q) = inner
+                    .strip_prefix('\'')
+                    .and_then(|x| x.strip_suffix('\''))
+                    .or_else(|| inner.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+                {
+                    if q.contains(['\'', '"', '\\']) {
+                        return None;
+                    }
+                    steps.push(Step::Name(q.to_string()));
+                } else if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit()) {
+                    steps.push(Step::Index(inner.parse().ok()?));
+                } else {
+                    return None;
+                }
+                i = close + 1;
+            }
+            _ => return None,
+        }
+    }
+    Some(steps)
+}
+
 /// Evaluates a Jayway-style path.
 pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a>, String> {
     let trimmed = path.trim();
@@ -158,6 +215,21 @@ pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_paths() {
+        assert_eq!(simple_steps("$"), Some(vec![]));
+        assert_eq!(
+            simple_steps("$.a['b c'][2]"),
+            Some(vec![Step::Name("a".into()), Step::Name("b c".into()), Step::Index(2)])
+        );
+        assert_eq!(simple_steps("$.x-amz-id"), Some(vec![Step::Name("x-amz-id".into())]));
+        assert_eq!(simple_steps("$.a[*]"), None);
+        assert_eq!(simple_steps("$..a"), None);
+        assert_eq!(simple_steps("$.a[-1]"), None);
+        assert_eq!(simple_steps("$.a.length()"), None);
+        assert_eq!(simple_steps("a.b"), None);
+    }
 
     #[test]
     fn jayway_compat() {

@@ -122,7 +122,7 @@ impl Overrides {
                     .collect(),
             )
         };
-        let mut entries = IndexMap::new();
+        let mut entries = value::Entries::default();
         if let Some(s) = &self.status {
             entries.insert(Key::str("status"), Value::from_json(s, ListKind::Json));
         }
@@ -285,13 +285,14 @@ impl Template {
         limits: &Limits,
         null_equals_empty: bool,
     ) -> Result<Rendered, RenderError> {
-        let mut params = IndexMap::new();
+        let mut params = value::Entries::default();
         params.insert(Key::str("path"), string_map(&b.path));
         params.insert(Key::str("querystring"), string_map(&b.querystring));
         params.insert(Key::str("header"), string_map(&b.header));
         let input = InputData {
             body: &b.body,
             json: OnceCell::new(),
+            doc: OnceCell::new(),
             params: Value::new_map(params),
         };
         let mut r = Renderer::new(&self.src, &self.macros, limits, input);

@@ -60,7 +60,143 @@ pub struct JList {
 
 #[derive(Clone, Debug, Default)]
 pub struct JMap {
-    pub entries: IndexMap<Key, Value>,
+    pub entries: Entries,
+}
+
+/// Insertion-ordered map entries (`LinkedHashMap`). Small maps, the vast majority (DynamoDB's
+/// `{"S": "x"}`), are a plain vector searched linearly; a hash index is added past
+/// [`Entries::INDEX_FROM`] entries.
+#[derive(Clone, Debug, Default)]
+pub struct Entries {
+    items: Vec<(Key, Value)>,
+    index: Option<IndexMap<Key, usize>>,
+}
+
+impl Entries {
+    const INDEX_FROM: usize = 12;
+
+    pub fn with_capacity(n: usize) -> Entries {
+        Entries {
+            items: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    fn position<Q>(&self, q: &Q) -> Option<usize>
+    where
+        Q: std::hash::Hash + indexmap::Equivalent<Key> + ?Sized,
+    {
+        match &self.index {
+            Some(ix) => ix.get(q).copied(),
+            None => self.items.iter().position(|(k, _)| q.equivalent(k)),
+        }
+    }
+
+    pub fn get<Q>(&self, q: &Q) -> Option<&Value>
+    where
+        Q: std::hash::Hash + indexmap::Equivalent<Key> + ?Sized,
+    {
+        self.position(q).map(|i| &self.items[i].1)
+    }
+
+    pub fn contains_key<Q>(&self, q: &Q) -> bool
+    where
+        Q: std::hash::Hash + indexmap::Equivalent<Key> + ?Sized,
+    {
+        self.position(q).is_some()
+    }
+
+    /// `put`: replaces in place (keeping the position) and returns the previous value.
+    pub fn insert(&mut self, k: Key, v: Value) -> Option<Value> {
+        if let Some(i) = self.position(&k) {
+            return Some(std::mem::replace(&mut self.items[i].1, v));
+        }
+        if let Some(ix) = &mut self.index {
+            ix.insert(k.clone(), self.items.len());
+        }
+        self.items.push((k, v));
+        if self.index.is_none() && self.items.len() > Self::INDEX_FROM {
+            self.reindex();
+        }
+        None
+    }
+
+    fn reindex(&mut self) {
+        if self.items.len() > Self::INDEX_FROM {
+            self.index = Some(
+                self.items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            );
+        } else {
+            self.index = None;
+        }
+    }
+
+    pub fn shift_remove<Q>(&mut self, q: &Q) -> Option<Value>
+    where
+        Q: std::hash::Hash + indexmap::Equivalent<Key> + ?Sized,
+    {
+        let i = self.position(q)?;
+        let (_, v) = self.items.remove(i);
+        if self.index.is_some() {
+            self.reindex();
+        }
+        Some(v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.index = None;
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.items.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.items.iter().map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Value)> {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn into_values(self) -> impl Iterator<Item = Value> {
+        let mut me = self;
+        std::mem::take(&mut me.items).into_iter().map(|(_, v)| v)
+    }
+}
+
+impl FromIterator<(Key, Value)> for Entries {
+    fn from_iter<I: IntoIterator<Item = (Key, Value)>>(iter: I) -> Entries {
+        let mut e = Entries::default();
+        for (k, v) in iter {
+            e.insert(k, v);
+        }
+        e
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = (&'a Key, &'a Value);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Key, Value)>, fn(&'a (Key, Value)) -> (&'a Key, &'a Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        fn pair<'b>(e: &'b (Key, Value)) -> (&'b Key, &'b Value) {
+            (&e.0, &e.1)
+        }
+        self.items.iter().map(pair)
+    }
 }
 
 // Deeply nested lists and maps (a template can build a million levels with `add`) must not
@@ -115,7 +251,7 @@ impl Drop for JMap {
 }
 
 /// A map key with Java `equals`/`hashCode` semantics for the key types templates use.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
     Null,
     Bool(bool),
@@ -126,6 +262,140 @@ pub enum Key {
     Str(Rc<str>),
     /// Any other object, keyed by its `toString()` (approximation for lists/maps used as keys).
     Other(Rc<str>),
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Null => state.write_u8(0),
+            Key::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state);
+            }
+            Key::Int(i) => {
+                state.write_u8(2);
+                i.hash(state);
+            }
+            Key::Long(i) => {
+                state.write_u8(3);
+                i.hash(state);
+            }
+            Key::BigInt(i) => {
+                state.write_u8(4);
+                i.hash(state);
+            }
+            Key::Double(d) => {
+                state.write_u8(5);
+                d.hash(state);
+            }
+            Key::Str(s) => {
+                state.write_u8(6);
+                (**s).hash(state);
+            }
+            Key::Other(s) => {
+                state.write_u8(7);
+                (**s).hash(state);
+            }
+        }
+    }
+}
+
+/// Looks a string key up without allocating a [`Key`] (hashes exactly like `Key::Str`).
+pub struct StrKey<'a>(pub &'a str);
+
+impl std::hash::Hash for StrKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u8(6);
+        self.0.hash(state);
+    }
+}
+
+impl indexmap::Equivalent<Key> for StrKey<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        matches!(key, Key::Str(s) if &**s == self.0)
+    }
+}
+
+thread_local! {
+    /// Attribute names repeat across a document (`S`, `M`, `Title`...): one allocation each.
+    static KEY_NAMES: RefCell<std::collections::HashMap<Box<str>, Rc<str>>> =
+        RefCell::new(std::collections::HashMap::new());
+}
+
+fn intern(k: &str) -> Rc<str> {
+    KEY_NAMES.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(r) = c.get(k) {
+            return r.clone();
+        }
+        let r: Rc<str> = Rc::from(k);
+        if c.len() < 4096 {
+            c.insert(k.into(), r.clone());
+        }
+        r
+    })
+}
+
+/// Parses JSON straight into values (objects -> maps, arrays -> JSON lists), without an
+/// intermediate `serde_json::Value`.
+pub struct JsonDoc(pub Value);
+
+impl<'de> serde::Deserialize<'de> for JsonDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(Value::Bool(b)))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(match i32::try_from(i) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::Long(i),
+                }))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(match i64::try_from(u) {
+                    Ok(i) => match i32::try_from(i) {
+                        Ok(i) => Value::Int(i),
+                        Err(_) => Value::Long(i),
+                    },
+                    Err(_) => Value::BigInt(i128::from(u)),
+                }))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(Value::Double(f)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(Value::str(s)))
+            }
+            fn visit_unit<E>(self) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<JsonDoc, E> {
+                Ok(JsonDoc(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<JsonDoc, A::Error> {
+                let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(JsonDoc(v)) = a.next_element()? {
+                    items.push(v);
+                }
+                Ok(JsonDoc(Value::new_list(items, ListKind::Json)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<JsonDoc, A::Error> {
+                let mut entries = Entries::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(k) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let JsonDoc(v) = a.next_value()?;
+                    entries.insert(Key::Str(intern(&k)), v);
+                }
+                Ok(JsonDoc(Value::new_map(entries)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Key {
@@ -194,7 +464,7 @@ impl Value {
         Value::List(Rc::new(RefCell::new(JList { items, kind })))
     }
 
-    pub fn new_map(entries: IndexMap<Key, Value>) -> Value {
+    pub fn new_map(entries: Entries) -> Value {
         Value::Map(Rc::new(RefCell::new(JMap { entries })))
     }
 

@@ -1,0 +1,86 @@
+//! Renders the seed API's `GET /` Scan response template over a ~1 MB DynamoDB Scan page of album
+//! items and reports MB/s of input. The same page is written to
+//! `target/vtl-bench/scan_page.json` so the Velocity 1.7 timing harness can render it too:
+//!
+//! ```text
+//! java -cp $VELOCITY_CLASSPATH:<dir with VelocityOracle.class> VelocityOracle time \
+//!     vtl/tests/data/seed/scan.response.vtl target/vtl-bench/scan_page.json 10
+//! ```
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use vtl::{Bindings, Template};
+
+/// A deterministic Scan page of about `target` bytes: albums with 10-18 tracks.
+fn scan_page(target: usize) -> String {
+    let mut items = String::new();
+    let mut i = 0u64;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    while items.len() < target {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        if i > 0 {
+            items.push(',');
+        }
+        // 10-18 tracks: about 1.1 KB per album, so a 1 MB page stays under the 1000-iteration
+        // #foreach limit, as a real 1 MB Scan page of such items does on AWS.
+        let tracks = 10 + seed % 9;
+        let _ = write!(
+            items,
+            r#"{{"Artist":{{"S":"Artist {}"}},"Album":{{"S":"Album number {} (live)"}}"#,
+            seed % 500,
+            i
+        );
+        if tracks > 0 {
+            items.push_str(r#","Tracks":{"L":["#);
+            for t in 0..tracks {
+                if t > 0 {
+                    items.push(',');
+                }
+                let _ = write!(
+                    items,
+                    r#"{{"M":{{"Title":{{"S":"Track {t} of album {i}"}},"Length":{{"S":"{}:{:02}"}}}}}}"#,
+                    2 + (seed >> t) % 7,
+                    (seed >> (t + 3)) % 60
+                );
+            }
+            items.push_str("]}");
+        }
+        items.push('}');
+        i += 1;
+    }
+    format!(r#"{{"Count":{i},"Items":[{items}],"ScannedCount":{i}}}"#)
+}
+
+fn bench(c: &mut Criterion) {
+    let template = include_str!("../tests/data/seed/scan.response.vtl");
+    let t = Template::parse(template).expect("seed template parses");
+    let body = scan_page(1_000_000);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/vtl-bench");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("scan_page.json"), &body);
+    }
+    let b = Bindings {
+        body,
+        ..Bindings::default()
+    };
+    let out = t.render(&b).expect("renders");
+    serde_json::from_str::<serde_json::Value>(&out.output).expect("output is JSON");
+
+    let mut g = c.benchmark_group("scan_response");
+    g.throughput(Throughput::Bytes(b.body.len() as u64));
+    g.sample_size(20);
+    g.bench_function("render_1mb_scan_page", |bench| {
+        bench.iter(|| black_box(t.render(black_box(&b)).expect("renders")))
+    });
+    g.bench_function("parse_json_only", |bench| {
+        bench.iter(|| black_box(serde_json::from_str::<serde_json::Value>(black_box(&b.body))))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
