@@ -130,6 +130,33 @@ impl Request {
     }
 }
 
+impl From<http::Request<Bytes>> for Request {
+    /// An `http` request (header values that are not UTF-8 are converted lossily).
+    fn from(r: http::Request<Bytes>) -> Request {
+        let (parts, body) = r.into_parts();
+        Request {
+            method: parts.method.as_str().to_string(),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_string(), |p| p.as_str().to_string()),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body,
+            source_ip: "127.0.0.1".into(),
+            protocol: "HTTP/1.1".into(),
+        }
+    }
+}
+
 /// A method response, in process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -154,6 +181,23 @@ impl Response {
     /// The body as JSON, `None` when it is not JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
+    }
+
+    /// As an `http` response; headers HTTP cannot carry (a template can produce any text) are
+    /// dropped.
+    pub fn into_http(self) -> http::Response<Bytes> {
+        let mut resp = http::Response::new(self.body);
+        *resp.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        for (k, v) in &self.headers {
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(k.as_bytes()),
+                http::HeaderValue::from_str(v),
+            ) {
+                resp.headers_mut().append(n, v);
+            }
+        }
+        resp
     }
 
     fn set_header(&mut self, name: &str, value: String) {

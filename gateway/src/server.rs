@@ -93,22 +93,5 @@ async fn handler(
 }
 
 fn to_http(r: Response) -> http::Response<Body> {
-    let mut b = http::Response::builder().status(r.status);
-    for (k, v) in &r.headers {
-        // A header a template produced that HTTP cannot carry is dropped rather than failing the
-        // whole response.
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(k.as_bytes()),
-            http::HeaderValue::from_str(v),
-        ) {
-            b = b.header(n, v);
-        }
-    }
-    let status = r.status;
-    b.body(Body::from(r.body)).unwrap_or_else(|_| {
-        let mut resp = http::Response::new(Body::from("{\"message\": \"Internal server error\"}"));
-        *resp.status_mut() =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        resp
-    })
+    r.into_http().map(Body::from)
 }

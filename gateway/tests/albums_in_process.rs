@@ -76,3 +76,28 @@ async fn put_get_list_delete() {
     assert_eq!(r.status, 404);
     let _: Option<Value> = r.json();
 }
+
+#[tokio::test]
+async fn http_request_and_response_conversions() {
+    let gw = gateway().await;
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/album")
+        .header("Content-Type", "application/json")
+        .body(bytes::Bytes::from_static(
+            br#"{"artist":"Rush","album":"2112"}"#,
+        ))
+        .expect("request");
+    let resp = gw.handle(req.into()).await.into_http();
+    assert_eq!(resp.status(), 204);
+    assert!(resp.headers().contains_key("x-request-id"));
+    let resp = gw
+        .handle(Request::new("GET", "/Rush/2112"))
+        .await
+        .into_http();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(resp.body()).ok(),
+        Some(json!({"artist": "Rush", "album": "2112"}))
+    );
+}
