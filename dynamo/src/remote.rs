@@ -1,6 +1,8 @@
 //! `Remote`: a DynamoDB client for any endpoint (dynalite, DynamoDB Local, AWS) that sends the given
 //! bytes unchanged, signed with SigV4, and returns the service's status, headers and body as they
-//! came. Plain HTTP only: TLS endpoints (real AWS) are not supported yet.
+//! came. `http://` and `https://` endpoints both work: TLS is rustls with the bundled Mozilla root
+//! certificates, plus the certificates of `AWS_CA_BUNDLE` (a PEM file, the variable the AWS CLI
+//! and SDKs read) when it is set, so private CAs and local TLS proxies can be trusted too.
 //!
 //! A transport failure (connection refused, timeout, bad endpoint) is returned as a
 //! [`DynamoResponse`] too, because API Gateway surfaces it as an integration failure rather than
@@ -14,6 +16,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -31,6 +34,8 @@ pub struct RemoteConfig {
     pub session_token: Option<String>,
     /// Whole-request timeout (connect, send, receive).
     pub timeout: Duration,
+    /// Extra trusted root certificates (PEM file), from `AWS_CA_BUNDLE`.
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl RemoteConfig {
@@ -52,6 +57,7 @@ impl RemoteConfig {
             secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| "test".to_string()),
             session_token: var("AWS_SESSION_TOKEN"),
             timeout: Duration::from_secs(29),
+            ca_bundle: var("AWS_CA_BUNDLE").map(std::path::PathBuf::from),
         }
     }
 }
@@ -60,7 +66,9 @@ impl RemoteConfig {
 #[derive(Clone)]
 pub struct Remote {
     config: RemoteConfig,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Option<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
+    /// Why no client could be built (an unreadable `AWS_CA_BUNDLE`): every call answers 500 with it.
+    setup_error: Option<String>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -82,11 +90,62 @@ fn transport_error(status: u16, what: &str, endpoint: &str) -> DynamoResponse {
 
 impl Remote {
     pub fn new(config: RemoteConfig) -> Remote {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(config.timeout));
-        connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Remote { config, client }
+        match Self::client(&config) {
+            Ok(client) => Remote {
+                config,
+                client: Some(client),
+                setup_error: None,
+            },
+            Err(e) => Remote {
+                config,
+                client: None,
+                setup_error: Some(e),
+            },
+        }
+    }
+
+    fn client(
+        config: &RemoteConfig,
+    ) -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, String> {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(config.timeout));
+        http.set_nodelay(true);
+        // The HTTPS connector handles both schemes; it must see https:// URIs itself.
+        http.enforce_http(false);
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = &config.ca_bundle {
+            use rustls_pki_types::pem::PemObject;
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
+            let mut added = 0;
+            for cert in certs {
+                let cert = cert.map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(format!(
+                    "AWS_CA_BUNDLE {}: no PEM certificate in the file",
+                    path.display()
+                ));
+            }
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Ok(Client::builder(TokioExecutor::new()).build(https))
     }
 
     pub fn config(&self) -> &RemoteConfig {
@@ -158,9 +217,12 @@ impl Dynamo for Remote {
             Ok(r) => r,
             Err(e) => return transport_error(500, &e, endpoint),
         };
+        let Some(client) = &self.client else {
+            let why = self.setup_error.as_deref().unwrap_or("no HTTP client");
+            return transport_error(500, why, endpoint);
+        };
         let exchange = async {
-            let resp = self
-                .client
+            let resp = client
                 .request(req)
                 .await
                 .map_err(|e| format!("request failed: {e}"))?;

@@ -16,6 +16,7 @@ fn config(endpoint: String, timeout: Duration) -> RemoteConfig {
         secret_access_key: "test".to_string(),
         session_token: None,
         timeout,
+        ca_bundle: None,
     }
 }
 
