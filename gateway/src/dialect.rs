@@ -138,9 +138,31 @@ pub const CHOICES: &[Choice] = &[
     },
 ];
 
+/// The table as Markdown (topic | this gateway | AWS and evidence), for the README and docs.
+pub fn markdown() -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::from("| Behaviour | This gateway | AWS (evidence) |\n|---|---|---|\n");
+    for c in CHOICES {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            cell(c.topic),
+            cell(c.choice),
+            cell(c.evidence)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_has_one_row_per_choice() {
+        let md = markdown();
+        assert_eq!(md.lines().count(), CHOICES.len() + 2);
+        assert!(md.lines().all(|l| l.starts_with('|') && l.ends_with('|')));
+    }
 
     #[test]
     fn every_choice_is_filled_in() {

@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Serve the API over HTTP.
     Serve(Serve),
+    /// Print the dialect table (where AWS is unknown and what this gateway does) as Markdown.
+    Dialect,
 }
 
 #[derive(clap::Args)]
@@ -64,6 +66,10 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Dialect => {
+            print!("{}", gateway::dialect::markdown());
+            Ok(())
+        }
         Command::Serve(s) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?

@@ -195,11 +195,47 @@ async fn seed_scenario_over_http_embedded() {
 
 #[tokio::test]
 async fn dynamodb_port_serves_the_embedded_store() {
-    let server = Server::start(&["--dynamodb-port", "0"]);
+    let server = Server::start(&["--dynamodb-port", "0", "--stage", "dev"]);
+    assert!(
+        server.first_line.ends_with("(stage dev)"),
+        "{}",
+        server.first_line
+    );
     let r = request(&server.addr, "GET", "/", &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!([]));
+    let r = request(&server.addr, "GET", "/dev/", &[], b"").await;
+    assert_eq!(r.status, 200);
+    // The embedded store answers as a DynamoDB endpoint.
+    let ddb = server
+        .dynamodb_addr
+        .clone()
+        .expect("dynamodb endpoint printed");
+    let r = request(
+        &ddb,
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["TableNames"], json!(["albums"]));
     assert!(server.stop().success());
+}
+
+#[test]
+fn dialect_subcommand_prints_the_table() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .arg("dialect")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text, gateway::dialect::markdown());
 }
 
 #[tokio::test]
