@@ -77,7 +77,11 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| black_box(t.render(black_box(&b)).expect("renders")))
     });
     g.bench_function("parse_json_only", |bench| {
-        bench.iter(|| black_box(serde_json::from_str::<serde_json::Value>(black_box(&b.body))))
+        bench.iter(|| {
+            black_box(serde_json::from_str::<serde_json::Value>(black_box(
+                &b.body,
+            )))
+        })
     });
     g.finish();
 }

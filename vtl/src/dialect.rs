@@ -157,6 +157,18 @@ pub const TABLE: &[Behaviour] = &[
         aws_recorded: false,
     },
     Behaviour {
+        name: "$input.path results",
+        chosen: "all calls share one parsed copy of the body, so a map changed through one result is seen by the next call",
+        evidence: "UNK on AWS; no template relies on it, and parsing once keeps large bodies fast",
+        aws_recorded: false,
+    },
+    Behaviour {
+        name: "Velocity 1.7 lexer corner cases",
+        chosen: "reproduced where seen in the differential corpus: `$a.b## x` prints `## x`, `$a{b}` prints `{`, a lone `$` before a directive vanishes, a template ending in `$`/`#` does not parse, `5 -3` does not parse",
+        evidence: "Velocity 1.7 jar (tests/data/corpus); UNK whether AWS patched any of them",
+        aws_recorded: false,
+    },
+    Behaviour {
         name: "$method.request.* and unknown roots",
         chosen: "undefined, so they render empty",
         evidence: "not a documented VTL variable (apigateway-semantics.md 1.5); AWS output UNK (12.1)",

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-
 use crate::Limits;
 use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
 use crate::dialect;

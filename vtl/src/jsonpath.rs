@@ -221,9 +221,16 @@ mod tests {
         assert_eq!(simple_steps("$"), Some(vec![]));
         assert_eq!(
             simple_steps("$.a['b c'][2]"),
-            Some(vec![Step::Name("a".into()), Step::Name("b c".into()), Step::Index(2)])
+            Some(vec![
+                Step::Name("a".into()),
+                Step::Name("b c".into()),
+                Step::Index(2)
+            ])
         );
-        assert_eq!(simple_steps("$.x-amz-id"), Some(vec![Step::Name("x-amz-id".into())]));
+        assert_eq!(
+            simple_steps("$.x-amz-id"),
+            Some(vec![Step::Name("x-amz-id".into())])
+        );
         assert_eq!(simple_steps("$.a[*]"), None);
         assert_eq!(simple_steps("$..a"), None);
         assert_eq!(simple_steps("$.a[-1]"), None);

@@ -190,9 +190,12 @@ impl FromIterator<(Key, Value)> for Entries {
 
 impl<'a> IntoIterator for &'a Entries {
     type Item = (&'a Key, &'a Value);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Key, Value)>, fn(&'a (Key, Value)) -> (&'a Key, &'a Value)>;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Key, Value)>,
+        fn(&'a (Key, Value)) -> (&'a Key, &'a Value),
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        fn pair<'b>(e: &'b (Key, Value)) -> (&'b Key, &'b Value) {
+        fn pair(e: &(Key, Value)) -> (&Key, &Value) {
             (&e.0, &e.1)
         }
         self.items.iter().map(pair)
@@ -378,14 +381,20 @@ impl<'de> serde::Deserialize<'de> for JsonDoc {
             fn visit_none<E>(self) -> Result<JsonDoc, E> {
                 Ok(JsonDoc(Value::Null))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<JsonDoc, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<JsonDoc, A::Error> {
                 let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0));
                 while let Some(JsonDoc(v)) = a.next_element()? {
                     items.push(v);
                 }
                 Ok(JsonDoc(Value::new_list(items, ListKind::Json)))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<JsonDoc, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<JsonDoc, A::Error> {
                 let mut entries = Entries::with_capacity(a.size_hint().unwrap_or(0));
                 while let Some(k) = a.next_key::<std::borrow::Cow<'de, str>>()? {
                     let JsonDoc(v) = a.next_value()?;

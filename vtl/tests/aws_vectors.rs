@@ -102,3 +102,16 @@ fn aws_recorded_vectors() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn readme_lists_every_dialect_entry() {
+    let readme = include_str!("../README.md");
+    for b in vtl::dialect::TABLE {
+        let name = b.name.replace('|', "\\|");
+        assert!(
+            readme.contains(&format!("| {name} |")),
+            "README.md lacks dialect entry {:?}",
+            b.name
+        );
+    }
+}
