@@ -7,12 +7,22 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rand::Rng;
 use serde_json::{Map, Value};
 
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    s
+}
+
 /// A random UUID v4 in its usual text form, like API Gateway's `$context.requestId`.
 pub fn uuid_v4() -> String {
     let mut b: [u8; 16] = rand::rng().random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -42,8 +52,7 @@ pub fn trace_id(now: SystemTime) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let r: [u8; 12] = rand::rng().random();
-    let h: String = r.iter().map(|x| format!("{x:02x}")).collect();
-    format!("Root=1-{:08x}-{h}", secs & 0xffff_ffff)
+    format!("Root=1-{:08x}-{}", secs & 0xffff_ffff, hex(&r))
 }
 
 /// Milliseconds since the epoch (`$context.requestTimeEpoch`).
