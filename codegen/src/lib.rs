@@ -8,6 +8,9 @@
 //! |---|---|
 //! | [`apigateway`] | `generated/apigateway.json`: the import-ready definition for `aws apigateway import-rest-api` |
 //! | [`cloudformation`] | `generated/cloudformation.yaml`: the deployable stack |
+//! | [`models`] | `generated/src/models.rs`: a Rust type for every schema |
+//! | [`client`] | `generated/src/client.rs` and `generated/src/lib.rs`: the typed async client |
+//! | [`docs`] | `generated/docs/api.md` and `generated/docs/index.html`: the API reference |
 //!
 //! Output is deterministic: keys keep the order of the source document (or a fixed order chosen
 //! here), every file ends with a newline, nothing depends on the clock or the machine.
@@ -16,9 +19,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod apigateway;
+pub mod client;
 pub mod cloudformation;
+pub mod docs;
 mod import_ready;
 pub mod lint;
+pub mod models;
+mod rust;
 
 use std::path::{Path, PathBuf};
 
@@ -125,10 +132,14 @@ pub fn load(spec_path: &Path, options: &Options) -> Result<spec::Api, CodegenErr
 
 /// Run every emitter, in a fixed order.
 pub fn generate(api: &spec::Api, options: &Options) -> Result<Vec<Artifact>, CodegenError> {
-    Ok(vec![
+    let mut artifacts = vec![
         apigateway::emit(api, options)?,
         cloudformation::emit(api, options)?,
-    ])
+    ];
+    artifacts.push(models::emit(api, options)?);
+    artifacts.extend(client::emit(api, options)?);
+    artifacts.extend(docs::emit(api, options)?);
+    Ok(artifacts)
 }
 
 /// How a file on disk differs from its artifact.

@@ -1,0 +1,819 @@
+//! `generated/docs/api.md` and `generated/docs/index.html`: the API reference.
+//!
+//! For each operation: method and path, description, parameters, request schema, responses with
+//! schemas, examples, and the integration (DynamoDB action, request template, response templates
+//! with their selection patterns); then an error reference and the deploy commands. The examples
+//! are not written by hand: at generation time each one is sent through the local gateway
+//! (`gateway::Gateway` over a fresh `dynamo::Embedded` store), with a fixed request-id sequence
+//! and a fixed clock, so the responses shown are exactly what the document does and the output is
+//! the same on every run. Markdown comes from a minijinja template; the HTML page is that
+//! Markdown through pulldown-cmark inside one self-contained page (inline CSS, no script, no
+//! external asset).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+
+use crate::rust::{ModelKind, Ty, TypeSpace};
+use crate::{Artifact, CodegenError};
+
+/// The Markdown reference, relative to the workspace root.
+pub const MD_PATH: &str = "generated/docs/api.md";
+/// The HTML page, relative to the workspace root.
+pub const HTML_PATH: &str = "generated/docs/index.html";
+
+/// Response headers whose values are random on every request.
+const RANDOM_HEADERS: &[&str] = &["x-amz-apigw-id", "X-Amzn-Trace-Id"];
+
+/// The clock of the examples: 2025-11-24T16:00:00Z, any fixed instant would do.
+const EXAMPLE_EPOCH_SECS: u64 = 1_764_000_000;
+
+/// Emit `generated/docs/api.md` and `generated/docs/index.html` for `api`.
+pub fn emit(api: &spec::Api, _options: &crate::Options) -> Result<Vec<Artifact>, CodegenError> {
+    let space = TypeSpace::build(api)?;
+    let examples = run_examples(api)?;
+    let context = context(api, &space, &examples);
+    let md = render(MD_PATH, MARKDOWN, &context, false)?;
+    let body = markdown_to_html(&md);
+    let title = api
+        .resolved
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("API");
+    let html = render(
+        HTML_PATH,
+        HTML,
+        &json!({"title": title, "body": body, "css": CSS}),
+        true,
+    )?;
+    Ok(vec![
+        Artifact::new(MD_PATH, end_with_newline(md)),
+        Artifact::new(HTML_PATH, end_with_newline(html)),
+    ])
+}
+
+fn end_with_newline(mut s: String) -> String {
+    while s.ends_with("\n\n") {
+        s.pop();
+    }
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// One request sent through the gateway and what it answered, as text.
+#[derive(Debug, Clone)]
+struct Example {
+    /// The `operationId` (or label) of the operation it exercises, `None` for a routing miss.
+    operation: Option<String>,
+    title: String,
+    request: String,
+    status: u16,
+    response: String,
+}
+
+/// Percent-encode a path segment outside RFC 3986's unreserved characters (as the client does).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The example body of an operation's JSON request body, if the document gives one.
+fn body_example(api: &spec::Api, op: &spec::Operation) -> Option<Value> {
+    let mut node = api
+        .resolved
+        .pointer(&format!("{}/requestBody", op.pointer))?;
+    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+        node = api.resolve_ref(r).ok()?;
+    }
+    let media = node.get("content")?.get("application/json")?;
+    if let Some(e) = media.get("example") {
+        return Some(e.clone());
+    }
+    media
+        .get("examples")?
+        .as_object()?
+        .values()
+        .find_map(|e| e.get("value").cloned())
+}
+
+/// The request target for `op` with path parameters taken from `values` (matched by name,
+/// ignoring case), or `None` when a path parameter has no value.
+fn target_for(op: &spec::Operation, values: &Value) -> Option<String> {
+    let mut target = String::new();
+    for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+        target.push('/');
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                let name = name.trim_end_matches('+');
+                let value = values.as_object()?.iter().find_map(|(k, v)| {
+                    if k.eq_ignore_ascii_case(name) {
+                        v.as_str().map(str::to_string)
+                    } else {
+                        None
+                    }
+                })?;
+                target.push_str(&encode_segment(&value));
+            }
+            None => target.push_str(segment),
+        }
+    }
+    if target.is_empty() {
+        target.push('/');
+    }
+    Some(target)
+}
+
+/// The scenario: every operation with a request-body example (with its example), then every
+/// read (`GET`), then the other methods, then every `DELETE` twice (the second one shows the
+/// "not found" answer); then three error paths (an invalid body, an unsupported media type, a
+/// route that does not exist). Path parameters come from the first body example.
+fn scenario(api: &spec::Api) -> Vec<(Option<String>, String, gateway::Request)> {
+    let mut steps = Vec::new();
+    let label = |op: &spec::Operation| crate::rust::operation_name(op);
+    let mut values = Value::Null;
+    let mut with_body = None;
+    for op in &api.operations {
+        if let Some(body) = body_example(api, op)
+            && let Some(target) = target_for(op, &body)
+        {
+            if values.is_null() {
+                values = body.clone();
+            }
+            with_body.get_or_insert((op, target.clone()));
+            steps.push((
+                Some(label(op)),
+                "The request body's example".to_string(),
+                gateway::Request::new(op.method.to_uppercase(), target).json(&body),
+            ));
+        }
+    }
+    let order = |m: &str| match m {
+        "GET" => 0,
+        "DELETE" => 2,
+        _ => 1,
+    };
+    let mut rest: Vec<&spec::Operation> = api
+        .operations
+        .iter()
+        .filter(|op| op.request_body.is_none())
+        .collect();
+    rest.sort_by_key(|op| order(&op.method.to_uppercase()));
+    for op in rest {
+        let Some(target) = target_for(op, &values) else {
+            continue;
+        };
+        let method = op.method.to_uppercase();
+        let times = if method == "DELETE" { 2 } else { 1 };
+        for i in 0..times {
+            let title = if i == 0 {
+                "With the example stored".to_string()
+            } else {
+                "Again, once it is gone".to_string()
+            };
+            steps.push((
+                Some(label(op)),
+                title,
+                gateway::Request::new(method.clone(), target.clone()),
+            ));
+        }
+    }
+    if let Some((op, target)) = with_body {
+        steps.push((
+            Some(label(op)),
+            "A body that breaks the request schema".to_string(),
+            gateway::Request::new(op.method.to_uppercase(), target.clone()).json(&json!({})),
+        ));
+        steps.push((
+            Some(label(op)),
+            "A Content-Type with no mapping template".to_string(),
+            gateway::Request::new(op.method.to_uppercase(), target)
+                .header("Content-Type", "text/plain")
+                .body("hello"),
+        ));
+    }
+    steps.push((
+        None,
+        "A route that does not exist".to_string(),
+        gateway::Request::new("GET", "/no/such/route/here"),
+    ));
+    steps
+}
+
+fn request_text(r: &gateway::Request) -> String {
+    let mut s = format!("{} {} HTTP/1.1\n", r.method, r.target);
+    let mut headers = r.headers.clone();
+    if !r.body.is_empty()
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    for (k, v) in &headers {
+        s.push_str(&format!("{k}: {v}\n"));
+    }
+    if !r.body.is_empty() {
+        s.push('\n');
+        let text = String::from_utf8_lossy(&r.body);
+        // Shown pretty; sent compact (the gateway's validator and template see the same JSON).
+        match serde_json::from_str::<Value>(&text) {
+            Ok(v) => {
+                s.push_str(&serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string()))
+            }
+            Err(_) => s.push_str(&text),
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn response_text(r: &gateway::Response) -> String {
+    let mut s = format!("HTTP/1.1 {}\n", r.status);
+    for (k, v) in &r.headers {
+        // The gateway draws these two at random for every request and has no option to fix
+        // them (request ids and the clock it does have), so the page shows a placeholder.
+        if RANDOM_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(k)) {
+            s.push_str(&format!("{k}: <random>\n"));
+        } else {
+            s.push_str(&format!("{k}: {v}\n"));
+        }
+    }
+    if !r.body.is_empty() {
+        s.push('\n');
+        // Exactly the bytes the gateway answered.
+        s.push_str(&String::from_utf8_lossy(&r.body));
+        if !r.body.ends_with(b"\n") {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Run the scenario through the local gateway. The gateway is async; `generate` is not, and may
+/// itself be called inside a runtime (a `#[tokio::test]`), where starting another runtime on the
+/// same thread panics: so the scenario runs on a thread of its own with its own runtime.
+fn run_examples(api: &spec::Api) -> Result<Vec<Example>, CodegenError> {
+    let failed = |message: String| CodegenError::Serialize {
+        artifact: MD_PATH.to_string(),
+        message,
+    };
+    let api = api.clone();
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| failed(format!("cannot start a runtime for the examples: {e}")))?;
+                runtime.block_on(examples_in_runtime(api))
+            })
+            .join()
+            .map_err(|_| CodegenError::Serialize {
+                artifact: MD_PATH.to_string(),
+                message: "the examples' thread panicked".into(),
+            })?
+    })
+}
+
+async fn examples_in_runtime(api: spec::Api) -> Result<Vec<Example>, CodegenError> {
+    let failed = |message: String| CodegenError::Serialize {
+        artifact: MD_PATH.to_string(),
+        message,
+    };
+    let steps = scenario(&api);
+    let store: Arc<dyn dynamo::Dynamo> = Arc::new(dynamo::Embedded::new());
+    let counter = Arc::new(AtomicU64::new(1));
+    // A fixed request-id sequence and a fixed clock: the examples are the same on every run.
+    let gateway = gateway::Gateway::builder(api, store)
+        .request_ids(Arc::new(move || {
+            format!(
+                "00000000-0000-4000-8000-{:012}",
+                counter.fetch_add(1, Ordering::SeqCst)
+            )
+        }))
+        .clock(Arc::new(|| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(EXAMPLE_EPOCH_SECS)
+        }))
+        .access_log(Arc::new(|_line: &str| {}))
+        .build()
+        .map_err(|e| {
+            failed(format!(
+                "the local gateway does not accept the document: {e}"
+            ))
+        })?;
+    gateway
+        .create_tables()
+        .await
+        .map_err(|e| failed(format!("cannot create the example tables: {e}")))?;
+    let mut out = Vec::new();
+    for (operation, title, request) in steps {
+        let request_text = request_text(&request);
+        let response = gateway.handle(request).await;
+        out.push(Example {
+            operation,
+            title,
+            request: request_text,
+            status: response.status,
+            response: response_text(&response),
+        });
+    }
+    Ok(out)
+}
+
+/// A template's source ending in exactly one newline (so the closing fence starts a line).
+fn with_newline(s: &str) -> String {
+    format!("{}\n", s.trim_end_matches('\n'))
+}
+
+fn schema_json(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// A body type for the docs: the type name and, for a component, an anchor to its schema.
+fn ty_doc(space: &TypeSpace, ty: &Ty) -> Value {
+    let component = match ty {
+        Ty::Named(n) => space
+            .components
+            .iter()
+            .find(|(_, rust)| *rust == n)
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    };
+    json!({"rust": ty.describe(), "component": component})
+}
+
+fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
+    let info = api.resolved.get("info").cloned().unwrap_or(Value::Null);
+    let mut operations = Vec::new();
+    let mut statuses: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();
+    for op in &api.operations {
+        let name = crate::rust::operation_name(op);
+        let params: Vec<Value> = op
+            .parameters
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "in": p.location.apigw_name(),
+                    "required": p.required,
+                    "schema": p.schema.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
+                    "description": p.description,
+                })
+            })
+            .collect();
+        let request = op.request_body.as_ref().map(|b| {
+            let ty = space
+                .bodies
+                .get(&(op.pointer.clone(), "request".to_string()))
+                .map(|t| ty_doc(space, t));
+            json!({
+                "required": b.required,
+                "content_types": b.content.keys().collect::<Vec<_>>(),
+                "type": ty,
+                "schema": crate::rust::json_body_schema(api, &format!("{}/requestBody", op.pointer))
+                    .filter(|s| s.get("$ref").is_none())
+                    .map(|s| schema_json(&s)),
+            })
+        });
+        let responses: Vec<Value> = op
+            .responses
+            .iter()
+            .map(|(status, r)| {
+                statuses
+                    .entry(status.clone())
+                    .or_default()
+                    .push(format!("{} ({})", name, r.description));
+                let ty = space
+                    .bodies
+                    .get(&(op.pointer.clone(), status.clone()))
+                    .map(|t| ty_doc(space, t));
+                let headers: Vec<Value> = r
+                    .headers
+                    .iter()
+                    .map(|(h, v)| {
+                        json!({"name": h, "description": v.get("description").and_then(Value::as_str)})
+                    })
+                    .collect();
+                json!({
+                    "status": status,
+                    "description": r.description,
+                    "type": ty,
+                    "headers": headers,
+                })
+            })
+            .collect();
+        let integ = &op.integration;
+        let request_templates: Vec<Value> = integ
+            .request_templates
+            .values()
+            .map(|t| json!({"content_type": t.content_type, "source": with_newline(&t.source)}))
+            .collect();
+        let integration_responses: Vec<Value> = integ
+            .responses
+            .iter()
+            .map(|r| {
+                json!({
+                    "key": r.key,
+                    "pattern": r.selection_pattern.as_ref().map(|_| r.key.clone()),
+                    "status": r.status_code,
+                    "parameters": r.response_parameters.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+                    "templates": r.response_templates.values().map(|t| json!({"content_type": t.content_type, "source": with_newline(&t.source)})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let examples: Vec<Value> = examples
+            .iter()
+            .filter(|e| e.operation.as_deref() == Some(name.as_str()))
+            .map(|e| json!({"title": e.title, "request": e.request, "response": e.response, "status": e.status}))
+            .collect();
+        operations.push(json!({
+            "name": name,
+            "method": op.method.to_uppercase(),
+            "path": op.path,
+            "summary": op.summary,
+            "description": op.description,
+            "params": params,
+            "request": request,
+            "responses": responses,
+            "examples": examples,
+            "integration": {
+                "type": integ.integration_type.as_str(),
+                "action": integ.dynamodb_action(),
+                "uri": integ.uri,
+                "http_method": integ.http_method,
+                "passthrough": format!("{:?}", integ.passthrough_behavior),
+                "request_templates": request_templates,
+                "responses": integration_responses,
+            },
+        }));
+    }
+    let schemas: Vec<Value> = space
+        .components
+        .iter()
+        .map(|(json_name, rust)| {
+            let schema = api
+                .resolved
+                .pointer(&format!(
+                    "/components/schemas/{}",
+                    crate::rust::naming::escape_pointer(json_name)
+                ))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let kind = match space.model(rust).map(|m| &m.kind) {
+                Some(ModelKind::Struct { .. }) => "struct",
+                Some(ModelKind::Enum { .. }) => "enum",
+                _ => "newtype",
+            };
+            json!({
+                "name": json_name,
+                "rust": rust,
+                "kind": kind,
+                "description": schema.get("description").and_then(Value::as_str),
+                "schema": schema_json(&schema),
+            })
+        })
+        .collect();
+    let mut status_list: Vec<(String, Vec<String>)> = statuses.into_iter().collect();
+    status_list.sort_by(|a, b| a.0.cmp(&b.0));
+    let statuses: Vec<Value> = status_list
+        .into_iter()
+        .map(|(s, uses)| json!({"status": s, "uses": uses}))
+        .collect();
+    let gateway_responses: Vec<Value> = api
+        .gateway_responses
+        .iter()
+        .map(|(k, g)| {
+            let default_status = spec::model::GATEWAY_RESPONSE_TYPES
+                .iter()
+                .find(|(t, _)| t == k)
+                .and_then(|(_, s)| *s);
+            json!({
+                "type": k,
+                "status": g.status_code.clone().or(default_status.map(|s| s.to_string())),
+                "templates": g.response_templates.iter().map(|(ct, t)| json!({"content_type": ct, "source": with_newline(t)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let error_examples: Vec<Value> = examples
+        .iter()
+        .filter(|e| e.status >= 400)
+        .map(|e| json!({"title": e.title, "request": e.request, "response": e.response}))
+        .collect();
+    json!({
+        "info": info,
+        "stage": api.stage.name,
+        "operations": operations,
+        "schemas": schemas,
+        "statuses": statuses,
+        "gateway_responses": gateway_responses,
+        "error_examples": error_examples,
+        "example_epoch": EXAMPLE_EPOCH_SECS,
+    })
+}
+
+/// serde_json to minijinja (the workspace's minijinja has no `serde` feature).
+fn to_template_value(v: &Value) -> minijinja::Value {
+    match v {
+        Value::Null => minijinja::Value::from(()),
+        Value::Bool(b) => minijinja::Value::from(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => minijinja::Value::from(i),
+            (None, Some(f)) => minijinja::Value::from(f),
+            _ => minijinja::Value::from(n.to_string()),
+        },
+        Value::String(s) => minijinja::Value::from(s.as_str()),
+        Value::Array(a) => {
+            minijinja::Value::from(a.iter().map(to_template_value).collect::<Vec<_>>())
+        }
+        Value::Object(o) => minijinja::Value::from(
+            o.iter()
+                .map(|(k, v)| (k.clone(), to_template_value(v)))
+                .collect::<std::collections::BTreeMap<String, minijinja::Value>>(),
+        ),
+    }
+}
+
+fn render(path: &str, source: &str, context: &Value, html: bool) -> Result<String, CodegenError> {
+    let failed = |e: minijinja::Error| CodegenError::Serialize {
+        artifact: path.to_string(),
+        message: format!("template: {e}"),
+    };
+    let mut env = minijinja::Environment::new();
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(failed)?;
+    env.set_syntax(syntax);
+    // A Markdown table cell: one line, `|` escaped.
+    env.add_filter("cell", |s: Option<String>| -> String {
+        s.unwrap_or_default()
+            .replace('|', "\\|")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    // A fence longer than any run of backticks in the text, so a template cannot close it.
+    env.add_filter("fence", |s: Option<String>| -> String {
+        let s = s.unwrap_or_default();
+        let mut longest = 0;
+        let mut run = 0;
+        for c in s.chars() {
+            if c == '`' {
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        "`".repeat((longest + 1).max(3))
+    });
+    let name = if html { "page.html" } else { "page.md" };
+    env.add_template(name, source).map_err(failed)?;
+    let template = env.get_template(name).map_err(failed)?;
+    template.render(to_template_value(context)).map_err(failed)
+}
+
+fn markdown_to_html(md: &str) -> String {
+    let options = pulldown_cmark::Options::ENABLE_TABLES;
+    let parser = pulldown_cmark::Parser::new_ext(md, options);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    html
+}
+
+const MARKDOWN: &str = r#"# {{ info.title }} {{ info.version }}
+
+{{ info.description }}
+
+Written by `codegen` from `openapi.yaml`; do not edit by hand. Every example below was sent
+through the local gateway (`gateway::Gateway` over a fresh embedded DynamoDB store) when this
+page was generated, so each response is exactly what the document does. Request ids are a fixed
+sequence and the clock is fixed at Unix time {{ example_epoch }}, so the page is the same on
+every run (the two headers the gateway draws at random, `x-amz-apigw-id` and `X-Amzn-Trace-Id`,
+show `<random>`); a deployed stage answers with its own ids and times. Paths are shown without the
+stage: the invoke URL is `https://{api-id}.execute-api.{region}.amazonaws.com/{{ stage }}`.
+
+## Operations
+
+| operation | method | path | summary |
+|---|---|---|---|
+{% for op in operations %}
+| `{{ op.name }}` | {{ op.method }} | `{{ op.path }}` | {{ op.summary | cell }} |
+{% endfor %}
+
+{% for op in operations %}
+## {{ op.method }} {{ op.path }} ({{ op.name }})
+
+{% if op.summary %}
+**{{ op.summary }}**
+
+{% endif %}
+{% if op.description %}
+{{ op.description }}
+
+{% endif %}
+### Parameters
+
+{% if op.params %}
+| name | in | required | schema | description |
+|---|---|---|---|---|
+{% for p in op.params %}
+| `{{ p.name }}` | {{ p.in }} | {{ "yes" if p.required else "no" }} | `{{ p.schema | cell }}` | {{ p.description | cell }} |
+{% endfor %}
+{% else %}
+None.
+{% endif %}
+
+### Request body
+
+{% if op.request %}
+{{ "Required" if op.request.required else "Optional" }}, content type {% for ct in op.request.content_types %}`{{ ct }}`{{ ", " if not loop.last }}{% endfor %}{% if op.request.type %}: {% if op.request.type.component %}[{{ op.request.type.component }}](#schema-{{ op.request.type.component | lower }}) (Rust `generated::models::{{ op.request.type.rust }}`){% else %}{{ op.request.type.rust }}{% endif %}{% endif %}.
+
+{% if op.request.schema %}
+{% set f = op.request.schema | fence %}
+{{ f }}json
+{{ op.request.schema }}
+{{ f }}
+
+{% endif %}
+{% else %}
+None.
+
+{% endif %}
+### Responses
+
+| status | description | body | headers |
+|---|---|---|---|
+{% for r in op.responses %}
+| {{ r.status }} | {{ r.description | cell }} | {% if r.type %}{% if r.type.component %}[{{ r.type.component }}](#schema-{{ r.type.component | lower }}){% else %}{{ r.type.rust }}{% endif %}{% else %}none{% endif %} | {% for h in r.headers %}`{{ h.name }}`: {{ h.description | cell }}{{ "; " if not loop.last }}{% endfor %} |
+{% endfor %}
+
+### Examples
+
+{% for e in op.examples %}
+#### {{ e.title }}
+
+{% set f = e.request | fence %}
+{{ f }}http
+{{ e.request }}{{ f }}
+
+{% set f = e.response | fence %}
+{{ f }}http
+{{ e.response }}{{ f }}
+
+{% else %}
+None: the document gives no example this operation can use.
+
+{% endfor %}
+### Integration
+
+{{ op.integration.type }} integration{% if op.integration.action %}, DynamoDB action **{{ op.integration.action }}**{% endif %}{% if op.integration.uri %} (`{{ op.integration.uri }}`){% endif %}, passthrough behavior `{{ op.integration.passthrough }}`.
+
+{% for t in op.integration.request_templates %}
+Request template for `{{ t.content_type }}`:
+
+{% set f = t.source | fence %}
+{{ f }}velocity
+{{ t.source }}{{ f }}
+
+{% endfor %}
+Integration responses, chosen by matching the backend status against each selection pattern (a
+whole-string Java regular expression), else `default`:
+
+{% for r in op.integration.responses %}
+#### {% if r.pattern %}Selection pattern `{{ r.pattern }}`{% else %}`{{ r.key }}`{% endif %} -> {{ r.status }}
+
+{% for p in r.parameters %}
+- `{{ p.name }}` = `{{ p.value }}`
+{% endfor %}
+{% if r.parameters %}
+
+{% endif %}
+{% for t in r.templates %}
+{% set f = t.source | fence %}
+{{ f }}velocity
+{{ t.source }}{{ f }}
+
+{% endfor %}
+{% endfor %}
+{% endfor %}
+## Schemas
+
+{% for s in schemas %}
+<a id="schema-{{ s.name | lower }}"></a>
+
+### {{ s.name }}
+
+{% if s.description %}
+{{ s.description }}
+
+{% endif %}
+Rust: `generated::models::{{ s.rust }}` ({{ s.kind }}).
+
+{% set f = s.schema | fence %}
+{{ f }}json
+{{ s.schema }}
+{{ f }}
+
+{% endfor %}
+## Error reference
+
+Every error body has the shape of [Error](#schema-error) when the document declares it.
+
+### Statuses
+
+| status | where |
+|---|---|
+{% for s in statuses %}
+| {{ s.status }} | {% for u in s.uses %}{{ u | cell }}{{ "; " if not loop.last }}{% endfor %} |
+{% endfor %}
+
+### Gateway responses
+
+API Gateway's own errors (validator, routing, authorization, throttling) use these templates;
+a type not listed here falls back to `DEFAULT_4XX` or `DEFAULT_5XX`.
+
+{% for g in gateway_responses %}
+#### {{ g.type }}{% if g.status %} ({{ g.status }}){% endif %}
+
+{% for t in g.templates %}
+{% set f = t.source | fence %}
+{{ f }}velocity
+{{ t.source }}{{ f }}
+
+{% endfor %}
+{% endfor %}
+### Error examples
+
+{% for e in error_examples %}
+#### {{ e.title }}
+
+{% set f = e.request | fence %}
+{{ f }}http
+{{ e.request }}{{ f }}
+
+{% set f = e.response | fence %}
+{{ f }}http
+{{ e.response }}{{ f }}
+
+{% endfor %}
+## Deploy
+
+Import the API definition into API Gateway (a new REST API; `--fail-on-warnings` makes any
+warning an error):
+
+```sh
+aws apigateway import-rest-api --body fileb://generated/apigateway.json --fail-on-warnings
+```
+
+Or deploy the whole stack (table, IAM role, API, stage):
+
+```sh
+aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name albums --capabilities CAPABILITY_IAM
+```
+"#;
+
+const HTML: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+{{ css | safe }}
+</style>
+</head>
+<body>
+<main>
+{{ body | safe }}
+</main>
+</body>
+</html>
+"#;
+
+const CSS: &str = "body { margin: 0; background: #f6f7f9; color: #1d2330; font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
+h1 { border-bottom: 3px solid #2f6fdb; padding-bottom: .3rem; }
+h2 { margin-top: 2.5rem; border-bottom: 1px solid #d7dbe3; padding-bottom: .2rem; }
+h3 { margin-top: 1.6rem; }
+h4 { margin: 1.2rem 0 .4rem; color: #3a4458; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: 14px; }
+th, td { border: 1px solid #d7dbe3; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef2f8; }
+code { font: 13px/1.4 ui-monospace, 'DejaVu Sans Mono', monospace; background: #f0f2f5; padding: 0 .2rem; border-radius: 3px; }
+pre { background: #1f2430; color: #e6e9ef; padding: .7rem .9rem; border-radius: 5px; overflow-x: auto; }
+pre code { background: none; padding: 0; color: inherit; }
+a { color: #2f6fdb; }";

@@ -1,0 +1,452 @@
+//! The typed IR shared by the Rust emitters ([`crate::models`], [`crate::client`]): every type the
+//! document's schemas need, with sanitized, collision-free Rust names, built once from the spec.
+//!
+//! Named schemas come from `components/schemas`; inline request and response body schemas get a
+//! name from their operation (`{OperationId}RequestBody`, `{OperationId}{Status}Body`); inline
+//! objects and string enums nested in properties get `{Parent}{Property}` (plus `Item` inside an
+//! array). Anything the IR cannot type exactly is `serde_json::Value`, which accepts every JSON
+//! value, so the model never rejects what the document allows.
+
+pub(crate) mod naming;
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::CodegenError;
+
+const SCHEMAS_PREFIX: &str = "#/components/schemas/";
+
+/// A Rust type a schema maps to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ty {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// Any JSON value (no `type`, or a shape the IR does not model).
+    Any,
+    /// A generated type, by its Rust name.
+    Named(String),
+    Vec(Box<Ty>),
+}
+
+impl Ty {
+    /// The type as tokens, with paths that cannot be shadowed by a generated type's name
+    /// (a schema may well be called `String` or `Option`).
+    pub(crate) fn tokens(&self, models: &TokenStream) -> TokenStream {
+        match self {
+            Ty::String => quote!(::std::string::String),
+            Ty::Integer => quote!(i64),
+            Ty::Number => quote!(f64),
+            Ty::Boolean => quote!(bool),
+            Ty::Any => quote!(::serde_json::Value),
+            Ty::Named(n) => {
+                let id = format_ident!("{}", n);
+                quote!(#models #id)
+            }
+            Ty::Vec(t) => {
+                let inner = t.tokens(models);
+                quote!(::std::vec::Vec<#inner>)
+            }
+        }
+    }
+
+    /// How the type reads in the docs.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Ty::String => "string".into(),
+            Ty::Integer => "integer".into(),
+            Ty::Number => "number".into(),
+            Ty::Boolean => "boolean".into(),
+            Ty::Any => "any JSON value".into(),
+            Ty::Named(n) => n.clone(),
+            Ty::Vec(t) => format!("array of {}", t.describe()),
+        }
+    }
+}
+
+/// The validation keywords schemars can derive (`#[schemars(length(..), range(..), regex(..))]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Constraints {
+    /// `minLength`/`maxLength` on strings, `minItems`/`maxItems` on arrays.
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub pattern: Option<String>,
+}
+
+impl Constraints {
+    fn of(schema: &Value) -> Constraints {
+        let u = |k: &str| schema.get(k).and_then(Value::as_u64);
+        let f = |k: &str| schema.get(k).and_then(Value::as_f64);
+        let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
+        Constraints {
+            min_length: if is_array {
+                u("minItems")
+            } else {
+                u("minLength")
+            },
+            max_length: if is_array {
+                u("maxItems")
+            } else {
+                u("maxLength")
+            },
+            minimum: f("minimum"),
+            maximum: f("maximum"),
+            pattern: schema
+                .get("pattern")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+
+    /// `#[schemars(...)]` for these constraints; `integer` writes the bounds as integers.
+    pub(crate) fn attribute(&self, integer: bool) -> TokenStream {
+        if self.is_empty() {
+            return TokenStream::new();
+        }
+        let mut parts = Vec::new();
+        let mut length = Vec::new();
+        if let Some(n) = self.min_length {
+            let n = proc_macro2::Literal::u64_unsuffixed(n);
+            length.push(quote!(min = #n));
+        }
+        if let Some(n) = self.max_length {
+            let n = proc_macro2::Literal::u64_unsuffixed(n);
+            length.push(quote!(max = #n));
+        }
+        if !length.is_empty() {
+            parts.push(quote!(length(#(#length),*)));
+        }
+        let number = |v: f64| {
+            // A bound written as an integer in the document stays an integer, so the derived
+            // schema says `"minimum": 1` as the document does.
+            if integer && v.fract() == 0.0 && v.abs() < 9.0e15 {
+                proc_macro2::Literal::i64_unsuffixed(v as i64)
+            } else {
+                proc_macro2::Literal::f64_unsuffixed(v)
+            }
+        };
+        let mut range = Vec::new();
+        if let Some(v) = self.minimum {
+            let v = number(v);
+            range.push(quote!(min = #v));
+        }
+        if let Some(v) = self.maximum {
+            let v = number(v);
+            range.push(quote!(max = #v));
+        }
+        if !range.is_empty() {
+            parts.push(quote!(range(#(#range),*)));
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(quote!(regex(pattern = #p)));
+        }
+        quote!(#[schemars(#(#parts),*)])
+    }
+}
+
+/// One property of a struct.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    /// The Rust identifier (sanitized, may be a raw identifier such as `r#type`).
+    pub rust: String,
+    /// The exact JSON name.
+    pub json: String,
+    pub doc: Option<String>,
+    pub ty: Ty,
+    pub required: bool,
+    pub constraints: Constraints,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ModelKind {
+    /// An object with properties.
+    Struct {
+        fields: Vec<Field>,
+        deny_unknown_fields: bool,
+    },
+    /// Any other named schema (array, string, ...): a newtype, transparent in JSON.
+    Newtype { ty: Ty, constraints: Constraints },
+    /// A string `enum`: (Rust variant, JSON value).
+    Enum { variants: Vec<(String, String)> },
+}
+
+/// One generated type.
+#[derive(Debug, Clone)]
+pub(crate) struct Model {
+    pub name: String,
+    pub doc: Option<String>,
+    pub kind: ModelKind,
+}
+
+/// Every generated type, plus what each body schema of each operation maps to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TypeSpace {
+    pub models: Vec<Model>,
+    /// Component schema name -> Rust type name.
+    pub components: IndexMap<String, String>,
+    /// (operation pointer, "request" or a status) -> body type, for `application/json` bodies.
+    pub bodies: IndexMap<(String, String), Ty>,
+    taken: BTreeSet<String>,
+}
+
+impl TypeSpace {
+    /// Build the IR from the document: component schemas first (in document order), then
+    /// inline bodies operation by operation.
+    pub(crate) fn build(api: &spec::Api) -> Result<TypeSpace, CodegenError> {
+        let mut space = TypeSpace::default();
+        let schemas = api
+            .resolved
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        // Names are reserved first, so a component keeps its name even when an inline type
+        // that comes earlier would have wanted it.
+        for name in schemas.keys() {
+            let rust = space.reserve(&naming::type_name(name));
+            space.components.insert(name.clone(), rust);
+        }
+        for (name, schema) in &schemas {
+            let rust = space.components.get(name).cloned().unwrap_or_default();
+            let origin = format!("{SCHEMAS_PREFIX}{name}");
+            space.named(api, &rust, schema, &origin)?;
+        }
+        for op in &api.operations {
+            let base = naming::type_name(&operation_name(op));
+            let pointer = &op.pointer;
+            if let Some(schema) = json_body_schema(api, &format!("{pointer}/requestBody")) {
+                let ty = space.inline(api, &format!("{base}RequestBody"), &schema, pointer)?;
+                space.bodies.insert((pointer.clone(), "request".into()), ty);
+            }
+            for status in op.responses.keys() {
+                let at = format!("{pointer}/responses/{}", naming::escape_pointer(status));
+                if let Some(schema) = json_body_schema(api, &at) {
+                    let label = naming::type_name(status);
+                    let ty = space.inline(api, &format!("{base}{label}Body"), &schema, &at)?;
+                    space.bodies.insert((pointer.clone(), status.clone()), ty);
+                }
+            }
+        }
+        Ok(space)
+    }
+
+    /// The model with this Rust name.
+    pub(crate) fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    /// A fresh type name: `base`, else `base2`, `base3`, ...
+    fn reserve(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+
+    /// A body schema: a reference names its component; anything else is typed inline under
+    /// `name` when it needs a type of its own.
+    fn inline(
+        &mut self,
+        api: &spec::Api,
+        name: &str,
+        schema: &Value,
+        origin: &str,
+    ) -> Result<Ty, CodegenError> {
+        self.ty(api, name, schema, origin)
+    }
+
+    /// The Rust type for `schema`, creating types for inline objects and enums under `hint`.
+    fn ty(
+        &mut self,
+        api: &spec::Api,
+        hint: &str,
+        schema: &Value,
+        origin: &str,
+    ) -> Result<Ty, CodegenError> {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            let Some(name) = r.strip_prefix(SCHEMAS_PREFIX) else {
+                return Err(CodegenError::unsupported(
+                    api,
+                    origin,
+                    format!("reference {r} is not into #/components/schemas"),
+                ));
+            };
+            return match self.components.get(name) {
+                Some(rust) => Ok(Ty::Named(rust.clone())),
+                None => Err(CodegenError::unsupported(
+                    api,
+                    origin,
+                    format!("reference {r} names no schema"),
+                )),
+            };
+        }
+        let ty = match schema.get("type").and_then(Value::as_str) {
+            Some("string") if schema.get("enum").is_some() => {
+                if string_enum(schema).is_some() {
+                    let name = self.reserve(hint);
+                    self.named(api, &name, schema, origin)?;
+                    Ty::Named(name)
+                } else {
+                    Ty::Any
+                }
+            }
+            _ if schema.get("enum").is_some() => Ty::Any,
+            Some("string") => Ty::String,
+            Some("integer") => Ty::Integer,
+            Some("number") => Ty::Number,
+            Some("boolean") => Ty::Boolean,
+            Some("array") => match schema.get("items") {
+                Some(items) if items.is_object() => {
+                    let inner = self.ty(api, &format!("{hint}Item"), items, origin)?;
+                    Ty::Vec(Box::new(inner))
+                }
+                _ => Ty::Vec(Box::new(Ty::Any)),
+            },
+            Some("object") if is_struct(schema) => {
+                let name = self.reserve(hint);
+                self.named(api, &name, schema, origin)?;
+                Ty::Named(name)
+            }
+            _ => Ty::Any,
+        };
+        Ok(ty)
+    }
+
+    /// Add the model `name` (already reserved) for `schema`.
+    fn named(
+        &mut self,
+        api: &spec::Api,
+        name: &str,
+        schema: &Value,
+        origin: &str,
+    ) -> Result<(), CodegenError> {
+        let doc = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let kind = if let Some(values) = string_enum(schema) {
+            let mut used = BTreeSet::new();
+            let variants = values
+                .into_iter()
+                .map(|v| {
+                    let rust = naming::unique(&mut used, &naming::type_name(&v), "");
+                    (rust, v)
+                })
+                .collect();
+            ModelKind::Enum { variants }
+        } else if is_struct(schema) {
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut used = BTreeSet::new();
+            let mut fields = Vec::new();
+            let props = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (json, prop) in &props {
+                let rust = naming::unique(&mut used, &naming::field_name(json), "_");
+                let hint = format!("{name}{}", naming::type_name(json));
+                let ty = self.ty(api, &hint, prop, origin)?;
+                fields.push(Field {
+                    rust,
+                    json: json.clone(),
+                    doc: prop
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    ty,
+                    required: required.contains(&json.as_str()),
+                    constraints: Constraints::of(prop),
+                });
+            }
+            ModelKind::Struct {
+                fields,
+                deny_unknown_fields: schema.get("additionalProperties")
+                    == Some(&Value::Bool(false)),
+            }
+        } else {
+            // Only arrays and scalars reach here (objects and enums are handled above), so
+            // asking for the schema's own type cannot create this type again.
+            let ty = self.ty(api, &format!("{name}Item"), schema, origin)?;
+            ModelKind::Newtype {
+                ty,
+                constraints: Constraints::of(schema),
+            }
+        };
+        self.models.push(Model {
+            name: name.to_string(),
+            doc,
+            kind,
+        });
+        Ok(())
+    }
+}
+
+/// An object schema with properties becomes a struct.
+fn is_struct(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+        && schema.get("properties").is_some_and(Value::is_object)
+}
+
+/// The values of a string enum whose values are all strings.
+fn string_enum(schema: &Value) -> Option<Vec<String>> {
+    if schema.get("type").and_then(Value::as_str) != Some("string") {
+        return None;
+    }
+    let values = schema.get("enum")?.as_array()?;
+    let strings: Option<Vec<String>> = values
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect();
+    strings.filter(|s| !s.is_empty())
+}
+
+/// The `application/json` schema of a request body or response at `pointer` in the resolved
+/// document, following a `$ref` to `components/requestBodies` or `components/responses` (but
+/// not one to a schema, which names a component type).
+pub(crate) fn json_body_schema(api: &spec::Api, pointer: &str) -> Option<Value> {
+    let mut node = api.resolved.pointer(pointer)?;
+    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+        node = api.resolve_ref(r).ok()?;
+    }
+    node.get("content")?
+        .get("application/json")?
+        .get("schema")
+        .cloned()
+}
+
+/// The name an operation's generated items start from: its `operationId`, else method and path.
+pub(crate) fn operation_name(op: &spec::Operation) -> String {
+    match &op.operation_id {
+        Some(id) => id.clone(),
+        None => format!("{} {}", op.method.to_lowercase(), op.path),
+    }
+}
+
+/// Pretty-print a generated file (progenitor's pipeline: tokens -> `syn::File` -> prettyplease).
+pub(crate) fn pretty(path: &str, tokens: TokenStream) -> Result<String, CodegenError> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Serialize {
+        artifact: path.to_string(),
+        message: format!("generated tokens do not parse: {e}"),
+    })?;
+    Ok(prettyplease::unparse(&file))
+}
