@@ -22,6 +22,10 @@ where
         .fallback(handler)
         .with_state(gateway)
         .into_make_service_with_connect_info::<SocketAddr>();
+    // Responses go out in one write; without Nagle they leave at once on keep-alive connections.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
