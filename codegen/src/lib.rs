@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`apigateway`] | `generated/apigateway.json`: the import-ready definition for `aws apigateway import-rest-api` |
 //! | [`cloudformation`] | `generated/cloudformation.yaml`: the deployable stack |
+//! | [`contract_tests`] | `contract-tests/tests/generated.rs`: the property-based contract tests |
 //! | [`models`] | `generated/src/models.rs`: a Rust type for every schema |
 //! | [`client`] | `generated/src/client.rs` and `generated/src/lib.rs`: the typed async client |
 //! | [`docs`] | `generated/docs/api.md` and `generated/docs/index.html`: the API reference |
@@ -21,6 +22,7 @@
 pub mod apigateway;
 pub mod client;
 pub mod cloudformation;
+pub mod contract_tests;
 pub mod docs;
 mod import_ready;
 pub mod lint;
@@ -139,6 +141,7 @@ pub fn generate(api: &spec::Api, options: &Options) -> Result<Vec<Artifact>, Cod
     artifacts.push(models::emit(api, options)?);
     artifacts.extend(client::emit(api, options)?);
     artifacts.extend(docs::emit(api, options)?);
+    artifacts.push(contract_tests::emit(api, options)?);
     Ok(artifacts)
 }
 

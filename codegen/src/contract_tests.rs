@@ -1,0 +1,188 @@
+//! `contract-tests/tests/generated.rs`: one thin `#[test]` per property per operation, calling
+//! the hand-written harness in `contract-tests/src` with the operation ids, statuses and links
+//! read from the document. Change `openapi.yaml` and these tests change with it; the harness
+//! derives the requests and checks from the same document at run time.
+//!
+//! | test | when | property |
+//! |---|---|---|
+//! | `<op>_positive` | every operation with an `operationId` | valid requests get a documented status, schema and `Content-Type` |
+//! | `<op>_negative` | the operation takes a body or query/header parameters it can refuse | invalid requests get a documented 4xx and its error shape |
+//! | `<op>_no_server_error` | every operation | no request gets a 5xx |
+//! | `<op>_links`, `<op>_state_machine` | a 2xx response has a link to a GET operation | create / read / list / delete agree, and random sequences agree with a model |
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use spec::{Api, Operation, ParamLocation};
+
+use crate::{Artifact, CodegenError, Options};
+
+/// The artifact's path, relative to the workspace root.
+pub const PATH: &str = "contract-tests/tests/generated.rs";
+
+/// `putAlbum` -> `put_album`; anything that is not a letter or digit becomes `_`.
+fn snake(id: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    match out.chars().next() {
+        Some(c) if c.is_ascii_digit() => format!("op_{out}"),
+        None => "op".into(),
+        _ => out,
+    }
+}
+
+/// Whether a negative case can break something in the operation's request (the harness makes
+/// the same decision at run time: a body model, a required query/header parameter, or one whose
+/// schema has invalid wire values).
+fn has_negatives(op: &Operation) -> bool {
+    let body = op.request_body.as_ref().is_some_and(|b| {
+        b.content
+            .iter()
+            .any(|(ct, s)| ct.eq_ignore_ascii_case("application/json") && s.is_some())
+    });
+    body || op.parameters.iter().any(|p| {
+        matches!(p.location, ParamLocation::Query | ParamLocation::Header)
+            && (p.required
+                || p.schema.as_ref().is_some_and(|s| {
+                    matches!(
+                        s.get("type").and_then(Value::as_str),
+                        Some("integer" | "number" | "boolean")
+                    ) || s.get("maxLength").is_some()
+                        || s.get("enum").is_some()
+                }))
+    })
+}
+
+/// The names of the links of the operation's 2xx responses, in document order, when one of them
+/// leads to a GET operation (the read a stateful test needs).
+fn stateful_links(api: &Api, op: &Operation) -> Vec<String> {
+    let links: Vec<(&String, &spec::Link)> = op
+        .responses
+        .iter()
+        .filter(|(s, _)| s.starts_with('2'))
+        .flat_map(|(_, r)| r.links.iter())
+        .collect();
+    let reads = links.iter().any(|(_, l)| {
+        l.operation_id
+            .as_deref()
+            .and_then(|id| api.operation(id))
+            .is_some_and(|t| t.method == "GET")
+    });
+    if reads {
+        links.into_iter().map(|(n, _)| n.clone()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+fn test_fn(name: &str, doc: &str, body: TokenStream) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    quote! {
+        #[doc = #doc]
+        #[test]
+        fn #ident() {
+            #body
+        }
+    }
+}
+
+/// Emit `contract-tests/tests/generated.rs`.
+pub fn emit(api: &Api, _options: &Options) -> Result<Artifact, CodegenError> {
+    let mut tests = Vec::new();
+    let mut skipped = Vec::new();
+    for op in &api.operations {
+        let Some(id) = op.operation_id.as_deref() else {
+            skipped.push(op.label());
+            continue;
+        };
+        let name = snake(id);
+        let label = op.label();
+        let statuses: Vec<&str> = op.responses.keys().map(String::as_str).collect();
+        tests.push(test_fn(
+            &format!("{name}_positive"),
+            &format!(" {label}: a valid request gets a documented status, body and Content-Type."),
+            quote! {
+                assert_property(Property::Positive { operation: #id, statuses: &[#(#statuses),*] });
+            },
+        ));
+        if has_negatives(op) {
+            tests.push(test_fn(
+                &format!("{name}_negative"),
+                &format!(" {label}: a request that breaks the schema gets a documented 4xx and its error shape."),
+                quote! {
+                    assert_property(Property::Negative { operation: #id, statuses: &[#(#statuses),*] });
+                },
+            ));
+        }
+        tests.push(test_fn(
+            &format!("{name}_no_server_error"),
+            &format!(" {label}: no request gets a 5xx."),
+            quote! {
+                assert_property(Property::NoServerError { operation: #id });
+            },
+        ));
+        let links = stateful_links(api, op);
+        if !links.is_empty() {
+            let joined = links.join(", ");
+            tests.push(test_fn(
+                &format!("{name}_links"),
+                &format!(" {label} and its links {joined}: create, read, list every page, delete, then 404."),
+                quote! {
+                    assert_property(Property::Links { operation: #id, links: &[#(#links),*] });
+                },
+            ));
+            tests.push(test_fn(
+                &format!("{name}_state_machine"),
+                &format!(" {label} and its links {joined}: random sequences agree with a model keyed by the table's key."),
+                quote! {
+                    assert_property(Property::StateMachine { operation: #id, links: &[#(#links),*] });
+                },
+            ));
+        }
+    }
+    let mut doc = format!(
+        " Contract tests of `{}`, generated by `codegen`: do not edit (`cargo run -p codegen --\n generate` rewrites this file, `codegen check` fails when it is stale).\n\n Each test names a property and what the document says about it; the harness in\n `contract-tests/src` derives the requests and checks from the same document. Target: the\n embedded gateway, or `CONTRACT_BASE_URL`; cases per property: `PROPTEST_CASES` (default 256).",
+        file_name(&api.file)
+    );
+    if !skipped.is_empty() {
+        doc.push_str(&format!(
+            "\n\n Operations without an `operationId` have no tests: {}.",
+            skipped.join(", ")
+        ));
+    }
+    // One attribute per line, so the header prints as `//!` lines.
+    let doc_lines = doc.lines();
+    let file = quote! {
+        #(#![doc = #doc_lines])*
+        use contract_tests::{Property, assert_property};
+        #(#tests)*
+    };
+    let syntax: syn::File = syn::parse2(file).map_err(|e| CodegenError::Serialize {
+        artifact: PATH.into(),
+        message: e.to_string(),
+    })?;
+    Ok(Artifact::new(PATH, prettyplease::unparse(&syntax)))
+}
+
+/// The document's file name only: the artifact must not depend on where the checkout is.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}

@@ -1,0 +1,235 @@
+//! Raw HTTP exchanges and the two targets they are sent to.
+//!
+//! A request is kept raw (method, percent-encoded path, query pairs, headers, body bytes) so a
+//! negative case can send anything a client could, and so a failure can be printed as the exact
+//! `curl` command that reproduces it.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded. `.` is encoded too, so a
+/// path parameter `..` stays one segment instead of being read as a dot-segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+/// A query value: the same set (so `+` is sent as `%2B` and is never read as a space).
+const QUERY: &AsciiSet = SEGMENT;
+
+/// One request, as it goes on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Percent-encoded path, starting with `/`.
+    pub path: String,
+    /// Decoded query pairs, encoded when the target is built.
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn new(method: &str, path: String) -> HttpRequest {
+        HttpRequest {
+            method: method.to_string(),
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Percent-encode one path segment.
+    pub fn segment(value: &str) -> String {
+        utf8_percent_encode(value, SEGMENT).to_string()
+    }
+
+    /// Path and query as sent in the request line.
+    pub fn target(&self) -> String {
+        let mut t = self.path.clone();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            t.push(if i == 0 { '?' } else { '&' });
+            t.push_str(&utf8_percent_encode(k, QUERY).to_string());
+            t.push('=');
+            t.push_str(&utf8_percent_encode(v, QUERY).to_string());
+        }
+        t
+    }
+
+    /// A `curl` command that sends exactly this request; the base URL comes from
+    /// `CONTRACT_BASE_URL` when the command runs (a `gateway serve` on the default port otherwise).
+    pub fn to_curl(&self) -> String {
+        let mut s = format!(
+            "curl -sS -i -X {} \"${{CONTRACT_BASE_URL:-http://127.0.0.1:4010}}\"{}",
+            self.method,
+            shell_quote(&self.target())
+        );
+        for (k, v) in &self.headers {
+            let _ = write!(s, " -H {}", shell_quote(&format!("{k}: {v}")));
+        }
+        if !self.body.is_empty() {
+            let _ = write!(
+                s,
+                " --data-binary {}",
+                shell_quote(&String::from_utf8_lossy(&self.body))
+            );
+        }
+        s
+    }
+}
+
+/// POSIX single quoting: `'` becomes `'\''`.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// One response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// Status line, headers and body, for failure messages.
+    pub fn describe(&self) -> String {
+        let mut s = format!("HTTP {}\n", self.status);
+        for (k, v) in &self.headers {
+            let _ = writeln!(s, "{k}: {v}");
+        }
+        let body = String::from_utf8_lossy(&self.body);
+        // A body can be large (a list page): the start is what a reader needs.
+        if body.chars().count() > 4000 {
+            let head: String = body.chars().take(4000).collect();
+            let _ = write!(s, "\n{head}... ({} bytes)", self.body.len());
+        } else {
+            let _ = write!(s, "\n{body}");
+        }
+        s
+    }
+}
+
+/// Where the requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An in-process gateway over a fresh embedded store for every case (the default).
+    Embedded,
+    /// Any running stage: `gateway serve` or a deployed API (tests remove what they create).
+    BaseUrl(String),
+}
+
+impl Target {
+    /// `CONTRACT_BASE_URL` when set and not empty, else the embedded gateway.
+    pub fn from_env() -> Target {
+        match std::env::var("CONTRACT_BASE_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                Target::BaseUrl(url.trim().trim_end_matches('/').to_string())
+            }
+            _ => Target::Embedded,
+        }
+    }
+}
+
+/// A connection for one test case.
+pub(crate) enum Connection {
+    Embedded(gateway::Gateway),
+    Remote {
+        client: Client<HttpConnector, Full<Bytes>>,
+        base: String,
+    },
+}
+
+impl Connection {
+    /// A fresh connection: for the embedded target, a new store with the document's tables.
+    pub(crate) async fn open(api: &Arc<spec::Api>, target: &Target) -> Result<Connection, String> {
+        match target {
+            Target::Embedded => {
+                let store: Arc<dyn dynamo::Dynamo> = Arc::new(dynamo::Embedded::new());
+                let gw = gateway::Gateway::new((**api).clone(), store)
+                    .map_err(|e| format!("the gateway does not accept the document: {e}"))?;
+                gw.create_tables()
+                    .await
+                    .map_err(|e| format!("creating the document's tables failed: {e}"))?;
+                Ok(Connection::Embedded(gw))
+            }
+            Target::BaseUrl(base) => Ok(Connection::Remote {
+                client: Client::builder(TokioExecutor::new()).build_http(),
+                base: base.clone(),
+            }),
+        }
+    }
+
+    pub(crate) async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, String> {
+        match self {
+            Connection::Embedded(gw) => {
+                let mut r = gateway::Request::new(req.method.clone(), req.target());
+                for (k, v) in &req.headers {
+                    r = r.header(k.clone(), v.clone());
+                }
+                let r = r.body(Bytes::from(req.body.clone()));
+                let resp = gw.handle(r).await;
+                Ok(HttpResponse {
+                    status: resp.status,
+                    headers: resp.headers,
+                    body: resp.body.to_vec(),
+                })
+            }
+            Connection::Remote { client, base } => {
+                let uri = format!("{base}{}", req.target());
+                let mut b = http::Request::builder()
+                    .method(req.method.as_str())
+                    .uri(uri.as_str());
+                for (k, v) in &req.headers {
+                    b = b.header(k.as_str(), v.as_str());
+                }
+                let hreq = b
+                    .body(Full::new(Bytes::from(req.body.clone())))
+                    .map_err(|e| format!("cannot build the request for {uri}: {e}"))?;
+                let resp = client
+                    .request(hreq)
+                    .await
+                    .map_err(|e| format!("{} {uri}: {e}", req.method))?;
+                let status = resp.status().as_u16();
+                let headers = resp
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                let body = resp
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| format!("{} {uri}: reading the body: {e}", req.method))?
+                    .to_bytes()
+                    .to_vec();
+                Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+        }
+    }
+}
