@@ -181,8 +181,11 @@ fn cases() -> Vec<Case> {
     );
     // Oversized body, declared and streamed.
     add(
-        "11 MB body",
-        post_json(&vec![b' '; 11 * 1024 * 1024]),
+        // Declared only: the gateway answers from Content-Length without reading the body
+        // (sending the 11 MB too would turn the close after the early answer into a TCP reset
+        // that can swallow it; the in-process tests cover bodies actually over the limit).
+        "Content-Length of 11 MB",
+        b"POST /album HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 11534336\r\n\r\n".to_vec(),
         Expect::Json(413, r#"{"message":"Request Too Long"}"#),
     );
     // Query parameters of GET /.
