@@ -101,3 +101,64 @@ async fn http_request_and_response_conversions() {
         Some(json!({"artist": "Rush", "album": "2112"}))
     );
 }
+
+/// A DynamoDB that answers every call with one canned error.
+struct Failing(u16, &'static str);
+
+#[async_trait::async_trait]
+impl dynamo::Dynamo for Failing {
+    async fn call(&self, _action: &str, _body: &[u8]) -> dynamo::DynamoResponse {
+        dynamo::DynamoResponse::new(self.0, self.1.as_bytes().to_vec())
+    }
+}
+
+#[tokio::test]
+async fn dynamodb_errors_map_to_the_documented_statuses() {
+    let cases = [
+        (
+            400,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#,
+            429,
+            json!({"message": "Too many requests, retry later", "type": "ProvisionedThroughputExceededException"}),
+        ),
+        (
+            400,
+            r#"{"__type":"com.amazon.coral.validate#ValidationException","message":"It's \"bad\""}"#,
+            400,
+            json!({"message": "It's \"bad\"", "type": "ValidationException"}),
+        ),
+        (
+            400,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"no table"}"#,
+            500,
+            json!({"message": "Internal server error", "type": "ResourceNotFoundException"}),
+        ),
+        (
+            500,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}"#,
+            503,
+            json!({"message": "DynamoDB is unavailable, retry later", "type": "ServiceUnavailable"}),
+        ),
+        (
+            302,
+            "",
+            500,
+            json!({"message": "Internal server error", "type": "UnexpectedIntegrationStatus"}),
+        ),
+    ];
+    let api = spec::Api::load(spec_path()).expect("openapi.yaml loads");
+    for (status, body, want_status, want) in cases {
+        let gw = Gateway::new(api.clone(), Arc::new(Failing(status, body))).expect("gateway");
+        for req in [
+            Request::new("POST", "/album").json(&json!({"artist": "a", "album": "b"})),
+            Request::new("GET", "/a/b"),
+            Request::new("DELETE", "/a/b"),
+            Request::new("GET", "/?limit=5"),
+        ] {
+            let label = format!("{} {} <- {status}", req.method, req.target);
+            let r = gw.handle(req).await;
+            assert_eq!(r.status, want_status, "{label}: {}", r.text());
+            assert_eq!(r.json(), Some(want.clone()), "{label}");
+        }
+    }
+}
