@@ -118,7 +118,15 @@ fn variant_name(status: &str) -> String {
         "503" => "ServiceUnavailable",
         "504" => "GatewayTimeout",
         "default" => "Default",
-        other => return format!("Status{}", naming::type_name(other)),
+        other => {
+            // `2XX` -> `Status2xx`: the digits stay first after the prefix.
+            let tail: String = other
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            return format!("Status{tail}");
+        }
     };
     name.to_string()
 }
@@ -357,6 +365,9 @@ fn client_tokens(ops: &[Op]) -> TokenStream {
         let enum_doc = format!(" What `{label}` answered: one variant per documented status.");
         enums.push(quote! {
             #[doc = #enum_doc]
+            // A response is returned once and matched at once: boxing its larger variants
+            // would only make every match site noisier.
+            #[allow(clippy::large_enum_variant)]
             #[derive(Debug, Clone, PartialEq)]
             pub enum #result {
                 #(#variants)*

@@ -382,8 +382,8 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
                 "content_types": b.content.keys().collect::<Vec<_>>(),
                 "type": ty,
                 "schema": crate::rust::json_body_schema(api, &format!("{}/requestBody", op.pointer))
-                    .filter(|s| s.get("$ref").is_none())
-                    .map(|s| schema_json(&s)),
+                    .filter(|(_, s)| s.get("$ref").is_none())
+                    .map(|(_, s)| schema_json(&s)),
             })
         });
         let responses: Vec<Value> = op

@@ -46,9 +46,24 @@ fn tokens(space: &TypeSpace) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let whole = space.models.iter().filter_map(|m| {
+        let pointer = m.origin.as_ref()?;
+        let id = format_ident!("{}", m.name);
+        Some(quote!((#pointer, generator.root_schema_for::<#id>())))
+    });
+    let derived = quote! {
+        /// Every type that stands for a whole schema of the document (a component or a body),
+        /// with that schema's JSON pointer in `openapi.yaml` and the schema schemars derives for
+        /// it under `settings`: for checking that the two accept the same instances.
+        pub fn derived_schemas(settings: ::schemars::generate::SchemaSettings) -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
+            let mut generator = settings.into_generator();
+            ::std::vec::Vec::from([#(#whole),*])
+        }
+    };
     quote! {
         #![doc = " Models for every schema of `openapi.yaml`. Written by `codegen`; do not edit by hand."]
         #(#models)*
+        #derived
         #absent
     }
 }

@@ -434,6 +434,7 @@ impl Client {
     }
 }
 /// What `POST /album` answered: one variant per documented status.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PutAlbumResponse {
     /// The album is stored.
@@ -466,6 +467,7 @@ impl PutAlbumResponse {
     }
 }
 /// What `GET /` answered: one variant per documented status.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListAlbumsResponse {
     /// One page of albums.
@@ -496,6 +498,7 @@ impl ListAlbumsResponse {
     }
 }
 /// What `GET /{artist}/{album}` answered: one variant per documented status.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetAlbumResponse {
     /// The album.
@@ -525,6 +528,7 @@ impl GetAlbumResponse {
     }
 }
 /// What `DELETE /{artist}/{album}` answered: one variant per documented status.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeleteAlbumResponse {
     /// The album that was deleted, tracks included.

@@ -81,6 +81,20 @@ pub struct Error {
     #[schemars(with = "::std::string::String")]
     pub r#type: ::std::option::Option<::std::string::String>,
 }
+/// Every type that stands for a whole schema of the document (a component or a body),
+/// with that schema's JSON pointer in `openapi.yaml` and the schema schemars derives for
+/// it under `settings`: for checking that the two accept the same instances.
+pub fn derived_schemas(
+    settings: ::schemars::generate::SchemaSettings,
+) -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
+    let mut generator = settings.into_generator();
+    ::std::vec::Vec::from([
+        ("/components/schemas/Album", generator.root_schema_for::<Album>()),
+        ("/components/schemas/Track", generator.root_schema_for::<Track>()),
+        ("/components/schemas/AlbumList", generator.root_schema_for::<AlbumList>()),
+        ("/components/schemas/Error", generator.root_schema_for::<Error>()),
+    ])
+}
 /// An optional property is absent or a value: `null` is not a value the document
 /// allows (serde's default for `Option` would read it as absent).
 mod absent {

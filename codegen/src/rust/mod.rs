@@ -187,6 +187,9 @@ pub(crate) struct Model {
     pub name: String,
     pub doc: Option<String>,
     pub kind: ModelKind,
+    /// For a type that stands for a whole schema (a component or a body), that schema's JSON
+    /// pointer in the resolved document; `None` for a type nested in another.
+    pub origin: Option<String>,
 }
 
 /// Every generated type, plus what each body schema of each operation maps to.
@@ -221,17 +224,23 @@ impl TypeSpace {
             let rust = space.components.get(name).cloned().unwrap_or_default();
             let origin = format!("{SCHEMAS_PREFIX}{name}");
             space.named(api, &rust, schema, &origin)?;
+            if let Some(m) = space.models.iter_mut().find(|m| m.name == rust) {
+                m.origin = Some(format!(
+                    "/components/schemas/{}",
+                    naming::escape_pointer(name)
+                ));
+            }
         }
         for op in &api.operations {
             let base = naming::type_name(&operation_name(op));
             let pointer = &op.pointer;
-            if let Some(schema) = json_body_schema(api, &format!("{pointer}/requestBody")) {
-                let ty = space.inline(api, &format!("{base}RequestBody"), &schema, pointer)?;
+            if let Some((at, schema)) = json_body_schema(api, &format!("{pointer}/requestBody")) {
+                let ty = space.inline(api, &format!("{base}RequestBody"), &schema, &at)?;
                 space.bodies.insert((pointer.clone(), "request".into()), ty);
             }
             for status in op.responses.keys() {
                 let at = format!("{pointer}/responses/{}", naming::escape_pointer(status));
-                if let Some(schema) = json_body_schema(api, &at) {
+                if let Some((at, schema)) = json_body_schema(api, &at) {
                     let label = naming::type_name(status);
                     let ty = space.inline(api, &format!("{base}{label}Body"), &schema, &at)?;
                     space.bodies.insert((pointer.clone(), status.clone()), ty);
@@ -267,7 +276,14 @@ impl TypeSpace {
         schema: &Value,
         origin: &str,
     ) -> Result<Ty, CodegenError> {
-        self.ty(api, name, schema, origin)
+        let before = self.models.len();
+        let ty = self.ty(api, name, schema, origin)?;
+        if let Ty::Named(n) = &ty
+            && let Some(m) = self.models[before..].iter_mut().find(|m| &m.name == n)
+        {
+            m.origin = Some(origin.to_string());
+        }
+        Ok(ty)
     }
 
     /// The Rust type for `schema`, creating types for inline objects and enums under `hint`.
@@ -396,6 +412,7 @@ impl TypeSpace {
             name: name.to_string(),
             doc,
             kind,
+            origin: None,
         });
         Ok(())
     }
@@ -423,15 +440,30 @@ fn string_enum(schema: &Value) -> Option<Vec<String>> {
 /// The `application/json` schema of a request body or response at `pointer` in the resolved
 /// document, following a `$ref` to `components/requestBodies` or `components/responses` (but
 /// not one to a schema, which names a component type).
-pub(crate) fn json_body_schema(api: &spec::Api, pointer: &str) -> Option<Value> {
+///
+/// Returns the schema's own JSON pointer with it.
+pub(crate) fn json_body_schema(api: &spec::Api, pointer: &str) -> Option<(String, Value)> {
+    let mut at = pointer.to_string();
     let mut node = api.resolved.pointer(pointer)?;
-    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-        node = api.resolve_ref(r).ok()?;
+    // A chain of references (a response that is a `$ref` to a `$ref`) is followed to the end,
+    // but not around a cycle.
+    let mut hops = 0;
+    while let Some(r) = node.get("$ref").and_then(Value::as_str) {
+        hops += 1;
+        if hops > 16 {
+            return None;
+        }
+        at = r.strip_prefix('#')?.to_string();
+        node = api.resolved.pointer(&at)?;
     }
-    node.get("content")?
+    let schema = node
+        .get("content")?
         .get("application/json")?
-        .get("schema")
-        .cloned()
+        .get("schema")?;
+    Some((
+        format!("{at}/content/application~1json/schema"),
+        schema.clone(),
+    ))
 }
 
 /// The name an operation's generated items start from: its `operationId`, else method and path.

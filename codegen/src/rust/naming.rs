@@ -106,7 +106,8 @@ pub(crate) fn unique(used: &mut BTreeSet<String>, base: &str, sep: &str) -> Stri
     let mut name = base.to_string();
     let mut n = 2;
     while used.contains(&bare(&name)) {
-        name = format!("{}{sep}{n}", bare(base));
+        // `self_` + `_2` would be `self__2`, which is not snake_case.
+        name = format!("{}{sep}{n}", bare(base).trim_end_matches('_'));
         n += 1;
     }
     used.insert(bare(&name));
