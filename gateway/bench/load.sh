@@ -22,22 +22,27 @@ trap cleanup EXIT INT TERM
 cargo build --release -q -p gateway --bin gateway --example hello --example soak
 BIN="$ROOT/target/release"
 TMP="$(mktemp -d)"
+PIDS=()
 
-start() { # name, command...: start in background, wait for its "listening on http://ADDR" line
+start() { # name, command...: start in background (in this shell, so cleanup can stop it)
   local name="$1"; shift
   "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   PIDS+=($!)
+}
+addr_of() { # name: wait for its "listening on http://ADDR" line, print ADDR
   for _ in $(seq 1 100); do
     local addr
-    addr="$(sed -n 's/.*listening on http:\/\/\([0-9.:]*\).*/\1/p' "$TMP/$name.out" | head -1)"
+    addr="$(sed -n 's/.*listening on http:\/\/\([0-9.:]*\).*/\1/p' "$TMP/$1.out" | head -1)"
     if [ -n "$addr" ]; then echo "$addr"; return 0; fi
     sleep 0.05
   done
-  echo "$name did not start" >&2; cat "$TMP/$name.err" >&2; return 1
+  echo "$1 did not start" >&2; cat "$TMP/$1.err" >&2; return 1
 }
 
-GW="$(start gateway "$BIN/gateway" serve --spec openapi.yaml --port 0 --access-log /dev/null)"
-HELLO="$(start hello "$BIN/examples/hello" 0)"
+start gateway "$BIN/gateway" serve --spec openapi.yaml --port 0 --access-log /dev/null
+start hello "$BIN/examples/hello" 0
+GW="$(addr_of gateway)"
+HELLO="$(addr_of hello)"
 echo "gateway at $GW, hello at $HELLO, wrk $THREADS threads, $DURATION s per run"
 
 # One album to read.
