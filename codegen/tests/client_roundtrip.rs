@@ -185,11 +185,19 @@ async fn the_pager_follows_the_cursor_to_the_end() {
     }
 }
 
+/// `https://` goes through TLS: against the plain-HTTP gateway the handshake fails (a
+/// transport error), where a cleartext request would have been answered.
 #[tokio::test]
-async fn an_https_base_url_is_refused_not_sent_in_clear() {
-    let client = Client::new("https://example.invalid/prod");
-    match client.get_album("a", "b").await {
-        Err(Error::InvalidUrl { message, .. }) => assert!(message.contains("TLS")),
+async fn https_speaks_tls_and_other_schemes_are_refused() {
+    let plain = serve().await;
+    let https = Client::new(plain.base_url().replacen("http://", "https://", 1));
+    match https.get_album("a", "b").await {
+        Err(Error::Transport(message)) => assert!(!message.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    let ftp = Client::new("ftp://127.0.0.1/prod");
+    match ftp.get_album("a", "b").await {
+        Err(Error::InvalidUrl { message, .. }) => assert!(message.contains("scheme")),
         other => panic!("{other:?}"),
     }
 }

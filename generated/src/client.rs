@@ -1,6 +1,6 @@
 //! A typed async client for `openapi.yaml`. Written by `codegen`; do not edit by hand.
 //!
-//! Plain HTTP/1.1 through hyper-util's legacy client: `http://` base URLs only (such as `gateway serve`). A deployed stage is HTTPS, which needs a TLS connector this crate does not have yet.
+//! HTTP/1.1 through hyper-util's legacy client: `http://` base URLs (such as `gateway serve`) in clear, `https://` (a deployed stage's invoke URL) through rustls with the ring provider and the Mozilla root certificates compiled in.
 use crate::models;
 /// Everything outside RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is
 /// percent-encoded: API Gateway decodes each path segment once, so `/`, `%`, `+` and
@@ -16,7 +16,8 @@ fn encode(s: &str) -> ::std::string::String {
 /// Why a call did not produce a documented response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
-    /// The base URL and path do not make a URL hyper accepts, or the scheme is not `http`.
+    /// The base URL and path do not make a URL hyper accepts, or the scheme is neither
+    /// `http` nor `https`.
     InvalidUrl { url: ::std::string::String, message: ::std::string::String },
     /// The request body could not be serialized.
     Encode(::std::string::String),
@@ -78,25 +79,35 @@ impl Raw {
             })
     }
 }
-/// A client for one base URL, such as `http://127.0.0.1:3000/prod` (the stage is part
-/// of the base URL, as in an invoke URL).
+type Http = ::hyper_util::client::legacy::Client<
+    ::hyper_rustls::HttpsConnector<::hyper_util::client::legacy::connect::HttpConnector>,
+    ::http_body_util::Full<::bytes::Bytes>,
+>;
+/// A client for one base URL, such as `http://127.0.0.1:3000/prod` or
+/// `https://{api-id}.execute-api.{region}.amazonaws.com/prod` (the stage is part of
+/// the base URL, as in an invoke URL).
 #[derive(Clone, Debug)]
 pub struct Client {
     base_url: ::std::string::String,
-    http: ::hyper_util::client::legacy::Client<
-        ::hyper_util::client::legacy::connect::HttpConnector,
-        ::http_body_util::Full<::bytes::Bytes>,
-    >,
+    /// `Err` only if rustls refuses ring's default provider, which supports every
+    /// protocol version rustls offers; kept as an error for `send` rather than a panic.
+    http: ::std::result::Result<Http, ::std::string::String>,
 }
 impl Client {
     /// A client for `base_url` (a trailing `/` is ignored). Must be called within a
     /// Tokio runtime's context only when a request is sent.
     pub fn new(base_url: impl Into<::std::string::String>) -> Client {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        let http = ::hyper_util::client::legacy::Client::builder(
-                ::hyper_util::rt::TokioExecutor::new(),
-            )
-            .build_http();
+        let http = ::hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(::rustls::crypto::ring::default_provider())
+            .map(|builder| {
+                let connector = builder.https_or_http().enable_http1().build();
+                ::hyper_util::client::legacy::Client::builder(
+                        ::hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .build(connector)
+            })
+            .map_err(|e| e.to_string());
         Client { base_url, http }
     }
     /// The base URL, without a trailing `/`.
@@ -124,9 +135,9 @@ impl Client {
         let uri: ::http::Uri = url
             .parse()
             .map_err(|e: ::http::uri::InvalidUri| invalid(e.to_string()))?;
-        if uri.scheme_str() != ::std::option::Option::Some("http") {
+        if !matches!(uri.scheme_str(), ::std::option::Option::Some("http" | "https")) {
             return ::std::result::Result::Err(
-                invalid("only http:// is supported: this client has no TLS".to_string()),
+                invalid("the scheme must be http or https".to_string()),
             );
         }
         let mut request = ::http::Request::builder().method(method).uri(uri);
@@ -144,11 +155,14 @@ impl Client {
                 ),
             )
             .map_err(|e| invalid(e.to_string()))?;
-        let response = self
+        let http = self
             .http
+            .as_ref()
+            .map_err(|e| Error::Transport(::std::format!("TLS configuration: {e}")))?;
+        let response = http
             .request(request)
             .await
-            .map_err(|e| Error::Transport(e.to_string()))?;
+            .map_err(|e| Error::Transport(::std::format!("{e:?}")))?;
         let status = response.status().as_u16();
         let (parts, body) = response.into_parts();
         let body = ::http_body_util::BodyExt::collect(body)
