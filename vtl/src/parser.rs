@@ -492,7 +492,11 @@ impl<'a> Parser<'a> {
                         // we do the same when the parentheses balance.
                         self.pos = args_start;
                         self.skip_ws();
-                        if self.peek() != Some(b'$') || !self.skip_balanced_parens() {
+                        let lenient = self.simple_var("#foreach").is_ok() && {
+                            self.skip_ws();
+                            self.peek() != Some(b')')
+                        };
+                        if !lenient || !self.skip_balanced_parens() {
                             return Err(e);
                         }
                         (String::new(), Expr::Bool(false))
@@ -648,10 +652,14 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let var = self.simple_var("#foreach")?;
         self.skip_ws();
-        if !self.starts_with("in") || self.peek_at(self.pos + 2).is_some_and(is_word_char) {
+        // Velocity 1.7 takes any word in the place of `in` (`#foreach($i of $list)` iterates).
+        let w = self.pos;
+        while self.peek().is_some_and(is_word_char) {
+            self.pos += 1;
+        }
+        if w == self.pos || !is_ident_start(self.b[w]) {
             return Err(self.err(self.pos, "expected `in` in #foreach"));
         }
-        self.pos += 2;
         let iterable = self.parse_expr()?;
         self.expect(b')', "`)` closing #foreach")?;
         Ok((var, iterable))
