@@ -134,13 +134,55 @@ fn target_for(op: &spec::Operation, values: &Value) -> Option<String> {
     Some(target)
 }
 
+/// One request of the scenario.
+struct Step {
+    /// The operation it is an example of; `None` for a routing miss.
+    operation: Option<String>,
+    title: String,
+    request: gateway::Request,
+    /// `(header, query parameter)`: sent only when the previous response has `header`, with its
+    /// value appended as `query parameter` (following a pagination cursor).
+    follow: Option<(String, String)>,
+}
+
+impl Step {
+    fn new(operation: Option<String>, title: &str, request: gateway::Request) -> Step {
+        Step {
+            operation,
+            title: title.to_string(),
+            request,
+            follow: None,
+        }
+    }
+}
+
+/// A paginated operation: a success response header `X-Next-{Name}` whose value goes back as
+/// the query parameter `{name}` (the rule the client's pager uses too).
+fn pagination(op: &spec::Operation) -> Option<(String, String)> {
+    op.responses
+        .iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .flat_map(|(_, r)| r.headers.keys())
+        .find_map(|h| {
+            let name = h.to_ascii_lowercase();
+            let name = name.strip_prefix("x-next-")?;
+            op.parameters
+                .iter()
+                .find(|p| {
+                    p.location == spec::ParamLocation::Query && p.name.eq_ignore_ascii_case(name)
+                })
+                .map(|p| (h.clone(), p.name.clone()))
+        })
+}
+
 /// The scenario: every operation with a request-body example (with its example), then every
-/// read (`GET`), then the other methods, then every `DELETE` twice (the second one shows the
-/// "not found" answer); then three error paths (an invalid body, an unsupported media type, a
-/// route that does not exist). Path parameters come from the first body example.
-fn scenario(api: &spec::Api) -> Vec<(Option<String>, String, gateway::Request)> {
+/// read (`GET`; a paginated one also one item per page, then with its cursor followed), then
+/// the other methods, then every `DELETE` twice (the second one shows the "not found" answer);
+/// then three error paths (an invalid body, an unsupported media type, a route that does not
+/// exist). Path parameters come from the first body example.
+fn scenario(api: &spec::Api) -> Vec<Step> {
     let mut steps = Vec::new();
-    let label = |op: &spec::Operation| crate::rust::operation_name(op);
+    let label = |op: &spec::Operation| Some(crate::rust::operation_name(op));
     let mut values = Value::Null;
     let mut with_body = None;
     for op in &api.operations {
@@ -151,9 +193,9 @@ fn scenario(api: &spec::Api) -> Vec<(Option<String>, String, gateway::Request)> 
                 values = body.clone();
             }
             with_body.get_or_insert((op, target.clone()));
-            steps.push((
-                Some(label(op)),
-                "The request body's example".to_string(),
+            steps.push(Step::new(
+                label(op),
+                "The request body's example",
                 gateway::Request::new(op.method.to_uppercase(), target).json(&body),
             ));
         }
@@ -174,37 +216,68 @@ fn scenario(api: &spec::Api) -> Vec<(Option<String>, String, gateway::Request)> 
             continue;
         };
         let method = op.method.to_uppercase();
-        let times = if method == "DELETE" { 2 } else { 1 };
-        for i in 0..times {
-            let title = if i == 0 {
-                "With the example stored".to_string()
-            } else {
-                "Again, once it is gone".to_string()
-            };
-            steps.push((
-                Some(label(op)),
-                title,
+        steps.push(Step::new(
+            label(op),
+            "With the example stored",
+            gateway::Request::new(method.clone(), target.clone()),
+        ));
+        if method == "DELETE" {
+            steps.push(Step::new(
+                label(op),
+                "Again, once it is gone",
                 gateway::Request::new(method.clone(), target.clone()),
             ));
         }
+        // Integer query parameters at their minimum make the one stored item fill a page.
+        if let Some((header, param)) = pagination(op) {
+            let query: Vec<String> = op
+                .parameters
+                .iter()
+                .filter(|p| p.location == spec::ParamLocation::Query)
+                .filter_map(|p| {
+                    let schema = p.schema.as_ref()?;
+                    if schema.get("type").and_then(Value::as_str) != Some("integer") {
+                        return None;
+                    }
+                    let min = schema.get("minimum").and_then(Value::as_i64)?;
+                    Some(format!("{}={min}", encode_segment(&p.name)))
+                })
+                .collect();
+            if !query.is_empty() {
+                let first = format!("{target}?{}", query.join("&"));
+                steps.push(Step::new(
+                    label(op),
+                    "One item per page",
+                    gateway::Request::new(method.clone(), first.clone()),
+                ));
+                steps.push(Step {
+                    follow: Some((header.clone(), param)),
+                    ..Step::new(
+                        label(op),
+                        &format!("The next page, from `{header}`"),
+                        gateway::Request::new(method.clone(), first),
+                    )
+                });
+            }
+        }
     }
     if let Some((op, target)) = with_body {
-        steps.push((
-            Some(label(op)),
-            "A body that breaks the request schema".to_string(),
+        steps.push(Step::new(
+            label(op),
+            "A body that breaks the request schema",
             gateway::Request::new(op.method.to_uppercase(), target.clone()).json(&json!({})),
         ));
-        steps.push((
-            Some(label(op)),
-            "A Content-Type with no mapping template".to_string(),
+        steps.push(Step::new(
+            label(op),
+            "A Content-Type with no mapping template",
             gateway::Request::new(op.method.to_uppercase(), target)
                 .header("Content-Type", "text/plain")
                 .body("hello"),
         ));
     }
-    steps.push((
+    steps.push(Step::new(
         None,
-        "A route that does not exist".to_string(),
+        "A route that does not exist",
         gateway::Request::new("GET", "/no/such/route/here"),
     ));
     steps
@@ -317,16 +390,35 @@ async fn examples_in_runtime(api: spec::Api) -> Result<Vec<Example>, CodegenErro
         .await
         .map_err(|e| failed(format!("cannot create the example tables: {e}")))?;
     let mut out = Vec::new();
-    for (operation, title, request) in steps {
+    let mut previous: Option<gateway::Response> = None;
+    for step in steps {
+        let mut request = step.request;
+        if let Some((header, param)) = &step.follow {
+            let Some(value) = previous.as_ref().and_then(|r| r.header(header)) else {
+                continue;
+            };
+            let separator = if request.target.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            request.target = format!(
+                "{}{separator}{}={}",
+                request.target,
+                encode_segment(param),
+                encode_segment(value)
+            );
+        }
         let request_text = request_text(&request);
         let response = gateway.handle(request).await;
         out.push(Example {
-            operation,
-            title,
+            operation: step.operation,
+            title: step.title,
             request: request_text,
             status: response.status,
             response: response_text(&response),
         });
+        previous = Some(response);
     }
     Ok(out)
 }
@@ -356,7 +448,9 @@ fn ty_doc(space: &TypeSpace, ty: &Ty) -> Value {
 fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
     let info = api.resolved.get("info").cloned().unwrap_or(Value::Null);
     let mut operations = Vec::new();
-    let mut statuses: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();
+    // status -> description -> operations
+    let mut statuses: std::collections::BTreeMap<String, indexmap::IndexMap<String, Vec<String>>> =
+        std::collections::BTreeMap::new();
     for op in &api.operations {
         let name = crate::rust::operation_name(op);
         let params: Vec<Value> = op
@@ -367,7 +461,14 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
                     "name": p.name,
                     "in": p.location.apigw_name(),
                     "required": p.required,
-                    "schema": p.schema.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
+                    "schema": p.schema.as_ref().map(|s| {
+                        let mut s = s.clone();
+                        if let Value::Object(o) = &mut s {
+                            // The spec crate adds it for the validator; it says nothing here.
+                            o.remove("$schema");
+                        }
+                        serde_json::to_string(&s).unwrap_or_default()
+                    }),
                     "description": p.description,
                 })
             })
@@ -390,10 +491,14 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             .responses
             .iter()
             .map(|(status, r)| {
-                statuses
-                    .entry(status.clone())
-                    .or_default()
-                    .push(format!("{} ({})", name, r.description));
+                if !status.starts_with(['1', '2', '3']) {
+                    statuses
+                        .entry(status.clone())
+                        .or_default()
+                        .entry(r.description.clone())
+                        .or_default()
+                        .push(name.clone());
+                }
                 let ty = space
                     .bodies
                     .get(&(op.pointer.clone(), status.clone()))
@@ -484,11 +589,13 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             })
         })
         .collect();
-    let mut status_list: Vec<(String, Vec<String>)> = statuses.into_iter().collect();
-    status_list.sort_by(|a, b| a.0.cmp(&b.0));
-    let statuses: Vec<Value> = status_list
+    let statuses: Vec<Value> = statuses
         .into_iter()
-        .map(|(s, uses)| json!({"status": s, "uses": uses}))
+        .flat_map(|(status, meanings)| {
+            meanings.into_iter().map(move |(description, operations)| {
+                json!({"status": status, "description": description, "operations": operations})
+            })
+        })
         .collect();
     let gateway_responses: Vec<Value> = api
         .gateway_responses
@@ -505,6 +612,31 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             })
         })
         .collect();
+    // Every gateway response type API Gateway can send, the template it uses: its own, else
+    // the document's DEFAULT_4XX/DEFAULT_5XX by its status, else API Gateway's built-in one.
+    let gateway_types: Vec<Value> = spec::model::GATEWAY_RESPONSE_TYPES
+        .iter()
+        .filter_map(|(t, status)| {
+            let status = api
+                .gateway_responses
+                .get(*t)
+                .and_then(|g| g.status_code.clone())
+                .or(status.map(|s| s.to_string()))?;
+            let fallback = if status.starts_with('5') {
+                "DEFAULT_5XX"
+            } else {
+                "DEFAULT_4XX"
+            };
+            let template = if api.gateway_responses.contains_key(*t) {
+                (*t).to_string()
+            } else if api.gateway_responses.contains_key(fallback) {
+                fallback.to_string()
+            } else {
+                "API Gateway's built-in `{\"message\": ...}`".to_string()
+            };
+            Some(json!({"type": t, "status": status, "template": template}))
+        })
+        .collect();
     let error_examples: Vec<Value> = examples
         .iter()
         .filter(|e| e.status >= 400)
@@ -517,6 +649,7 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
         "schemas": schemas,
         "statuses": statuses,
         "gateway_responses": gateway_responses,
+        "gateway_types": gateway_types,
         "error_examples": error_examples,
         "example_epoch": EXAMPLE_EPOCH_SECS,
     })
@@ -735,16 +868,26 @@ Every error body has the shape of [Error](#schema-error) when the document decla
 
 ### Statuses
 
-| status | where |
-|---|---|
+Every error status an operation declares, what it means, and which operations declare it:
+
+| status | meaning | operations |
+|---|---|---|
 {% for s in statuses %}
-| {{ s.status }} | {% for u in s.uses %}{{ u | cell }}{{ "; " if not loop.last }}{% endfor %} |
+| {{ s.status }} | {{ s.description | cell }} | {% for o in s.operations %}`{{ o }}`{{ ", " if not loop.last }}{% endfor %} |
 {% endfor %}
 
 ### Gateway responses
 
-API Gateway's own errors (validator, routing, authorization, throttling) use these templates;
-a type not listed here falls back to `DEFAULT_4XX` or `DEFAULT_5XX`.
+API Gateway's own errors (validator, routing, authorization, throttling) are gateway responses.
+Every type, its status, and the template that writes its body:
+
+| type | status | template |
+|---|---|---|
+{% for g in gateway_types %}
+| `{{ g.type }}` | {{ g.status }} | {{ g.template }} |
+{% endfor %}
+
+The document's templates:
 
 {% for g in gateway_responses %}
 #### {{ g.type }}{% if g.status %} ({{ g.status }}){% endif %}
