@@ -93,8 +93,41 @@ fn stateful_links(api: &Api, op: &Operation) -> Vec<String> {
     }
 }
 
-fn test_fn(name: &str, doc: &str, body: TokenStream) -> TokenStream {
-    let ident = format_ident!("{}", name);
+fn test_tokens(t: &ContractTest) -> TokenStream {
+    let ident = format_ident!("{}", t.name);
+    let id = &t.operation_id;
+    let statuses = &t.statuses;
+    let links = &t.links;
+    let label = &t.label;
+    let joined = links.join(", ");
+    let (doc, body) = match t.property {
+        "positive" => (
+            format!(" {label}: a valid request gets a documented status, body and Content-Type."),
+            quote! { assert_property(Property::Positive { operation: #id, statuses: &[#(#statuses),*] }); },
+        ),
+        "negative" => (
+            format!(
+                " {label}: a request that breaks the schema gets a documented 4xx and its error shape."
+            ),
+            quote! { assert_property(Property::Negative { operation: #id, statuses: &[#(#statuses),*] }); },
+        ),
+        "links" => (
+            format!(
+                " {label} and its links {joined}: create, read, list every page, delete, then 404."
+            ),
+            quote! { assert_property(Property::Links { operation: #id, links: &[#(#links),*] }); },
+        ),
+        "state_machine" => (
+            format!(
+                " {label} and its links {joined}: random sequences agree with a model keyed by the table's key."
+            ),
+            quote! { assert_property(Property::StateMachine { operation: #id, links: &[#(#links),*] }); },
+        ),
+        _ => (
+            format!(" {label}: no request gets a 5xx."),
+            quote! { assert_property(Property::NoServerError { operation: #id }); },
+        ),
+    };
     quote! {
         #[doc = #doc]
         #[test]
@@ -104,60 +137,65 @@ fn test_fn(name: &str, doc: &str, body: TokenStream) -> TokenStream {
     }
 }
 
-/// Emit `contract-tests/tests/generated.rs`.
-pub fn emit(api: &Api, _options: &Options) -> Result<Artifact, CodegenError> {
-    let mut tests = Vec::new();
-    let mut skipped = Vec::new();
+/// One generated test: which property of which operation, with what the document says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractTest {
+    /// The `#[test]` function's name.
+    pub name: String,
+    /// `positive`, `negative`, `no_server_error`, `links` or `state_machine`.
+    pub property: &'static str,
+    pub operation_id: String,
+    /// `POST /album`, for the doc comment.
+    pub label: String,
+    /// The documented statuses (positive and negative tests).
+    pub statuses: Vec<String>,
+    /// The links of the 2xx responses (stateful tests).
+    pub links: Vec<String>,
+}
+
+/// The tests the document calls for, in document order; the generated file has one `#[test]`
+/// per entry (the mutation tests of `contract-tests` run the same list for mutated documents).
+pub fn tests(api: &Api) -> Vec<ContractTest> {
+    let mut out = Vec::new();
     for op in &api.operations {
         let Some(id) = op.operation_id.as_deref() else {
-            skipped.push(op.label());
             continue;
         };
         let name = snake(id);
-        let label = op.label();
-        let statuses: Vec<&str> = op.responses.keys().map(String::as_str).collect();
-        tests.push(test_fn(
-            &format!("{name}_positive"),
-            &format!(" {label}: a valid request gets a documented status, body and Content-Type."),
-            quote! {
-                assert_property(Property::Positive { operation: #id, statuses: &[#(#statuses),*] });
-            },
-        ));
-        if has_negatives(op) {
-            tests.push(test_fn(
-                &format!("{name}_negative"),
-                &format!(" {label}: a request that breaks the schema gets a documented 4xx and its error shape."),
-                quote! {
-                    assert_property(Property::Negative { operation: #id, statuses: &[#(#statuses),*] });
-                },
-            ));
-        }
-        tests.push(test_fn(
-            &format!("{name}_no_server_error"),
-            &format!(" {label}: no request gets a 5xx."),
-            quote! {
-                assert_property(Property::NoServerError { operation: #id });
-            },
-        ));
+        let statuses: Vec<String> = op.responses.keys().cloned().collect();
         let links = stateful_links(api, op);
+        let mut push = |property: &'static str, statuses: &[String], links: &[String]| {
+            out.push(ContractTest {
+                name: format!("{name}_{property}"),
+                property,
+                operation_id: id.to_string(),
+                label: op.label(),
+                statuses: statuses.to_vec(),
+                links: links.to_vec(),
+            })
+        };
+        push("positive", &statuses, &[]);
+        if has_negatives(op) {
+            push("negative", &statuses, &[]);
+        }
+        push("no_server_error", &[], &[]);
         if !links.is_empty() {
-            let joined = links.join(", ");
-            tests.push(test_fn(
-                &format!("{name}_links"),
-                &format!(" {label} and its links {joined}: create, read, list every page, delete, then 404."),
-                quote! {
-                    assert_property(Property::Links { operation: #id, links: &[#(#links),*] });
-                },
-            ));
-            tests.push(test_fn(
-                &format!("{name}_state_machine"),
-                &format!(" {label} and its links {joined}: random sequences agree with a model keyed by the table's key."),
-                quote! {
-                    assert_property(Property::StateMachine { operation: #id, links: &[#(#links),*] });
-                },
-            ));
+            push("links", &[], &links);
+            push("state_machine", &[], &links);
         }
     }
+    out
+}
+
+/// Emit `contract-tests/tests/generated.rs`.
+pub fn emit(api: &Api, _options: &Options) -> Result<Artifact, CodegenError> {
+    let skipped: Vec<String> = api
+        .operations
+        .iter()
+        .filter(|o| o.operation_id.is_none())
+        .map(Operation::label)
+        .collect();
+    let tests: Vec<TokenStream> = tests(api).iter().map(test_tokens).collect();
     let mut doc = format!(
         " Contract tests of `{}`, generated by `codegen`: do not edit (`cargo run -p codegen --\n generate` rewrites this file, `codegen check` fails when it is stale).\n\n Each test names a property and what the document says about it; the harness in\n `contract-tests/src` derives the requests and checks from the same document. Target: the\n embedded gateway, or `CONTRACT_BASE_URL`; cases per property: `PROPTEST_CASES` (default 256).",
         file_name(&api.file)

@@ -124,7 +124,7 @@ impl fmt::Display for Failure {
         // A long stateful case: the earlier steps as commands only, the failing one in full.
         let n = self.exchanges.len();
         for (i, e) in self.exchanges.iter().enumerate() {
-            writeln!(f, "\n[{}] {}", i + 1, e.request.to_curl())?;
+            writeln!(f, "\n[{}] {}", i + 1, clip(&e.request.to_curl(), 4000))?;
             if i + 1 == n {
                 match &e.response {
                     Some(r) => writeln!(f, "{}", r.describe())?,
@@ -135,10 +135,19 @@ impl fmt::Display for Failure {
             }
         }
         if !self.minimal_input.is_empty() {
-            writeln!(f, "\nshrunk input: {}", self.minimal_input)?;
+            writeln!(f, "\nshrunk input: {}", clip(&self.minimal_input, 4000))?;
         }
         Ok(())
     }
+}
+
+/// At most `max` characters of `s`, for reports (the full text stays in [`Failure`]).
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{head}... ({} characters in all)", s.chars().count())
 }
 
 /// What a passing property reports.
@@ -153,6 +162,7 @@ pub struct Suite {
     pub(crate) target: Target,
     pub(crate) runtime: tokio::runtime::Runtime,
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+    cases: Option<u32>,
 }
 
 /// Only one test at a time talks to a shared base URL: the list and model checks then see the
@@ -170,6 +180,7 @@ impl Suite {
             target,
             runtime,
             validators: Mutex::new(HashMap::new()),
+            cases: None,
         })
     }
 
@@ -178,6 +189,12 @@ impl Suite {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
         let api = spec::Api::load(&path).map_err(|e| e.to_string())?;
         Suite::new(api, Target::from_env())
+    }
+
+    /// Cases per property for this suite, instead of `PROPTEST_CASES`.
+    pub fn with_cases(mut self, cases: u32) -> Suite {
+        self.cases = Some(cases);
+        self
     }
 
     pub fn api(&self) -> &spec::Api {
@@ -244,15 +261,21 @@ impl Suite {
 
     /// Cases per property: `PROPTEST_CASES`, default 256.
     pub(crate) fn config(&self) -> proptest::test_runner::Config {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(256);
+        let cases = self.cases.unwrap_or_else(|| {
+            std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(256)
+        });
         proptest::test_runner::Config {
             cases,
             failure_persistence: None,
             // Negative cases that turn out valid are rejected, not counted.
             max_global_rejects: cases.saturating_mul(8).max(1024),
+            // proptest's default (4 x cases) stops shrinking a 256-character string or a
+            // 20-step sequence half-way; the time bound keeps a failing run short.
+            max_shrink_iters: 20_000,
+            max_shrink_time: 30_000,
             ..proptest::test_runner::Config::default()
         }
     }
