@@ -1,4 +1,5 @@
 //! Models for every schema of `openapi.yaml`. Written by `codegen`; do not edit by hand.
+
 /// An album. What a client stores with putAlbum is what every read returns.
 #[derive(
     Debug,
@@ -26,6 +27,7 @@ pub struct Album {
     #[schemars(length(max = 100))]
     pub tracks: ::std::option::Option<::std::vec::Vec<Track>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -48,6 +50,7 @@ pub struct Track {
     #[schemars(length(min = 1, max = 32))]
     pub length: ::std::option::Option<::std::string::String>,
 }
+
 /// One page of albums.
 #[derive(
     Debug,
@@ -59,6 +62,7 @@ pub struct Track {
 )]
 #[serde(transparent)]
 pub struct AlbumList(pub ::std::vec::Vec<Album>);
+
 /// The one error body of this API, for validator, routing and integration errors alike.
 #[derive(
     Debug,
@@ -81,6 +85,7 @@ pub struct Error {
     #[schemars(with = "::std::string::String")]
     pub r#type: ::std::option::Option<::std::string::String>,
 }
+
 /// Every type that stands for a whole schema of the document (a component or a body),
 /// with that schema's JSON pointer in `openapi.yaml` and the schema schemars derives for
 /// it under `settings`: for checking that the two accept the same instances.
@@ -95,6 +100,7 @@ pub fn derived_schemas(
         ("/components/schemas/Error", generator.root_schema_for::<Error>()),
     ])
 }
+
 /// An optional property is absent or a value: `null` is not a value the document
 /// allows (serde's default for `Option` would read it as absent).
 mod absent {

@@ -480,5 +480,41 @@ pub(crate) fn pretty(path: &str, tokens: TokenStream) -> Result<String, CodegenE
         artifact: path.to_string(),
         message: format!("generated tokens do not parse: {e}"),
     })?;
-    Ok(prettyplease::unparse(&file))
+    Ok(blank_lines(&prettyplease::unparse(&file)))
+}
+
+/// A blank line between items, as rustfmt-formatted code has and prettyplease's output does not
+/// (progenitor adds the same pass): before every top-level item, and after every item that ends
+/// one level in (the methods of an `impl`). Only whitespace between lines of prettyplease's
+/// output changes; a line at indentation 0 there starts or ends a top-level item, and `}` alone
+/// at indentation 4 ends an item or block inside one.
+fn blank_lines(source: &str) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut out = String::with_capacity(source.len() + source.len() / 20);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let Some(next) = lines.get(i + 1) else {
+            continue;
+        };
+        let inner_doc_ends = line.starts_with("//!") && !next.starts_with("//!");
+        // The next line starts a top-level item (not the `where`, `{` or `)` of a signature
+        // that prettyplease breaks over lines).
+        let next_starts_item = !next.is_empty()
+            && !next.starts_with([' ', '}', ')', ']', '{'])
+            && !next.starts_with("where")
+            && !next.starts_with("//!");
+        let line_ends_item = line.ends_with(['}', ';']);
+        // Consecutive `use` or `mod` lines stay together.
+        let same_group = ["use ", "pub use ", "mod ", "pub mod "]
+            .iter()
+            .any(|p| line.starts_with(p) && next.starts_with(p));
+        let method_ends = *line == "    }"
+            && !next.trim_start().is_empty()
+            && !next.trim_start().starts_with('}');
+        if inner_doc_ends || (next_starts_item && line_ends_item && !same_group) || method_ends {
+            out.push('\n');
+        }
+    }
+    out
 }

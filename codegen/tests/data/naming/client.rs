@@ -1,7 +1,9 @@
 //! A typed async client for `openapi.yaml`. Written by `codegen`; do not edit by hand.
 //!
 //! HTTP/1.1 through hyper-util's legacy client: `http://` base URLs (such as `gateway serve`) in clear, `https://` (a deployed stage's invoke URL) through rustls with the ring provider and the Mozilla root certificates compiled in.
+
 use crate::models;
+
 /// Everything outside RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is
 /// percent-encoded: API Gateway decodes each path segment once, so `/`, `%`, `+` and
 /// spaces come back as they were sent.
@@ -10,9 +12,11 @@ const UNRESERVED: &::percent_encoding::AsciiSet = &::percent_encoding::NON_ALPHA
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
 fn encode(s: &str) -> ::std::string::String {
     ::percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
+
 /// Why a call did not produce a documented response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
@@ -32,6 +36,7 @@ pub enum Error {
     /// A pager's cursor does not advance.
     Pager(::std::string::String),
 }
+
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
@@ -56,20 +61,25 @@ impl ::std::fmt::Display for Error {
         }
     }
 }
+
 impl ::std::error::Error for Error {}
+
 /// A response before it is typed.
 struct Raw {
     status: u16,
     headers: ::http::HeaderMap,
     body: ::bytes::Bytes,
 }
+
 impl Raw {
     fn header(&self, name: &str) -> ::std::option::Option<::std::string::String> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
+
     fn text(&self) -> ::std::string::String {
         ::std::string::String::from_utf8_lossy(&self.body).into_owned()
     }
+
     fn json<T: ::serde::de::DeserializeOwned>(&self) -> ::std::result::Result<T, Error> {
         ::serde_json::from_slice(&self.body)
             .map_err(|e| Error::Decode {
@@ -79,10 +89,12 @@ impl Raw {
             })
     }
 }
+
 type Http = ::hyper_util::client::legacy::Client<
     ::hyper_rustls::HttpsConnector<::hyper_util::client::legacy::connect::HttpConnector>,
     ::http_body_util::Full<::bytes::Bytes>,
 >;
+
 /// A client for one base URL, such as `http://127.0.0.1:3000/prod` or
 /// `https://{api-id}.execute-api.{region}.amazonaws.com/prod` (the stage is part of
 /// the base URL, as in an invoke URL).
@@ -93,6 +105,7 @@ pub struct Client {
     /// protocol version rustls offers; kept as an error for `send` rather than a panic.
     http: ::std::result::Result<Http, ::std::string::String>,
 }
+
 impl Client {
     /// A client for `base_url` (a trailing `/` is ignored). Must be called within a
     /// Tokio runtime's context only when a request is sent.
@@ -110,10 +123,12 @@ impl Client {
             .map_err(|e| e.to_string());
         Client { base_url, http }
     }
+
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
     async fn send(
         &self,
         method: &str,
@@ -175,6 +190,7 @@ impl Client {
             body,
         })
     }
+
     /// `POST /things/{type}/{self}`
     pub async fn create_thing(
         &self,
@@ -229,6 +245,7 @@ impl Client {
             },
         )
     }
+
     /// `GET /things/{type}/{self}`
     pub async fn create_thing_2(
         &self,
@@ -258,6 +275,7 @@ impl Client {
         )
     }
 }
+
 /// What `POST /things/{type}/{self}` answered: one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -275,6 +293,7 @@ pub enum CreateThingResponse {
     /// Anything else.
     Default { status: u16, body: ::std::vec::Vec<models::CreateThingDefaultBodyItem> },
 }
+
 impl CreateThingResponse {
     /// The HTTP status of the response.
     pub fn status(&self) -> u16 {
@@ -285,6 +304,7 @@ impl CreateThingResponse {
         }
     }
 }
+
 /// What `GET /things/{type}/{self}` answered: one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +312,7 @@ pub enum CreateThingResponse2 {
     /// A collision with create-thing once both are snake_case.
     Ok {},
 }
+
 impl CreateThingResponse2 {
     /// The HTTP status of the response.
     pub fn status(&self) -> u16 {

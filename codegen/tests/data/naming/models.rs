@@ -1,4 +1,5 @@
 //! Models for every schema of `openapi.yaml`. Written by `codegen`; do not edit by hand.
+
 #[derive(
     Debug,
     Clone,
@@ -22,6 +23,7 @@ pub enum TypeMatch {
     #[serde(rename = "")]
     Unnamed,
 }
+
 /// A schema named by a keyword, with hostile property names.
 #[derive(
     Debug,
@@ -125,6 +127,7 @@ pub struct Type {
     #[schemars(length(min = 1, max = 3))]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+
 /// Collides with `type` once both are PascalCase.
 #[derive(
     Debug,
@@ -136,6 +139,7 @@ pub struct Type {
 )]
 #[serde(transparent)]
 pub struct Type2(#[schemars(length(max = 8))] pub ::std::string::String);
+
 #[derive(
     Debug,
     Clone,
@@ -154,6 +158,7 @@ pub struct Self_ {
     #[schemars(with = "bool")]
     pub super_: ::std::option::Option<bool>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -164,6 +169,7 @@ pub struct Self_ {
 )]
 #[serde(transparent)]
 pub struct T2fast(pub i64);
+
 #[derive(
     Debug,
     Clone,
@@ -174,6 +180,7 @@ pub struct T2fast(pub i64);
 )]
 #[serde(transparent)]
 pub struct AlbumList(pub ::std::vec::Vec<Type2>);
+
 #[derive(
     Debug,
     Clone,
@@ -187,6 +194,7 @@ pub struct AlbumList2(
     #[schemars(length(max = 2))]
     pub ::std::vec::Vec<::std::string::String>,
 );
+
 /// Named like std's Option, which generated code must not shadow.
 #[derive(
     Debug,
@@ -205,6 +213,7 @@ pub struct Option {
     #[schemars(with = "::std::string::String")]
     pub value: ::std::option::Option<::std::string::String>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -215,6 +224,7 @@ pub struct Option {
 )]
 #[serde(transparent)]
 pub struct String(pub ::std::string::String);
+
 #[derive(
     Debug,
     Clone,
@@ -225,6 +235,7 @@ pub struct String(pub ::std::string::String);
 )]
 #[serde(transparent)]
 pub struct Result(pub bool);
+
 #[derive(
     Debug,
     Clone,
@@ -243,6 +254,7 @@ pub struct CreateThingRequestBodyNestedObject {
     #[schemars(range(min = 0.5))]
     pub r#async: ::std::option::Option<f64>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -271,6 +283,7 @@ pub struct CreateThingRequestBody {
     #[schemars(with = "CreateThingRequestBodyNestedObject")]
     pub nested_object: ::std::option::Option<CreateThingRequestBodyNestedObject>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -288,6 +301,7 @@ pub struct CreateThingDefaultBodyItem {
     #[schemars(with = "::std::string::String")]
     pub r#where: ::std::option::Option<::std::string::String>,
 }
+
 /// Every type that stands for a whole schema of the document (a component or a body),
 /// with that schema's JSON pointer in `openapi.yaml` and the schema schemars derives for
 /// it under `settings`: for checking that the two accept the same instances.
@@ -311,6 +325,7 @@ pub fn derived_schemas(
         ),
     ])
 }
+
 /// An optional property is absent or a value: `null` is not a value the document
 /// allows (serde's default for `Option` would read it as absent).
 mod absent {
