@@ -51,6 +51,12 @@ struct Serve {
     /// Deploy parameter, `K=V` (repeatable), e.g. `--param TableName=albums-test`.
     #[arg(long = "param", value_name = "K=V")]
     params: Vec<String>,
+    /// Create the tables declared in this document's `x-dynamodb-tables` instead of the served
+    /// one's: for serving an import-ready definition (`generated/apigateway.json`, whose project
+    /// extensions codegen strips) with the tables of `openapi.yaml`. `--param` values then apply
+    /// to this document; the served one only takes the `AWS::*` pseudo parameters.
+    #[arg(long, value_name = "FILE")]
+    tables_from: Option<PathBuf>,
     /// Access log destination: a file (appended) or `-` for standard output.
     #[arg(long, default_value = "-")]
     access_log: String,
@@ -85,8 +91,23 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         };
         params.insert(k.to_string(), v.to_string());
     }
-    let api = spec::Api::load_with(&s.spec, &params)
-        .with_context(|| format!("loading {}", s.spec.display()))?;
+    let api = match &s.tables_from {
+        None => spec::Api::load_with(&s.spec, &params)
+            .with_context(|| format!("loading {}", s.spec.display()))?,
+        Some(tables_file) => {
+            let tables_api = spec::Api::load_with(tables_file, &params)
+                .with_context(|| format!("loading {}", tables_file.display()))?;
+            let pseudo: IndexMap<String, String> = params
+                .iter()
+                .filter(|(k, _)| k.starts_with("AWS::"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut api = spec::Api::load_with(&s.spec, &pseudo)
+                .with_context(|| format!("loading {}", s.spec.display()))?;
+            api.tables = tables_api.tables;
+            api
+        }
+    };
 
     let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
         Some(url) => Arc::new(dynamo::Remote::new(dynamo::RemoteConfig::from_env(Some(

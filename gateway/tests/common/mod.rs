@@ -26,11 +26,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(extra: &[&str]) -> Server {
+        Self::start_spec(&spec_path(), extra)
+    }
+
+    /// `gateway serve --spec SPEC ...`.
+    pub fn start_spec(spec: &str, extra: &[&str]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gateway"));
         cmd.args([
             "serve",
             "--spec",
-            &spec_path(),
+            spec,
             "--port",
             "0",
             "--host",
