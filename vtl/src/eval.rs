@@ -1391,7 +1391,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 let (Some(x), Some(y)) = (range_bound(&x), range_bound(&y)) else {
                     return Ok(Value::Null);
                 };
-                let len = (x - y).unsigned_abs() as usize + 1;
+                let len = usize::try_from((i128::from(x) - i128::from(y)).unsigned_abs())
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1);
                 if len > self.limits.max_range {
                     let pos = expr_pos(e);
                     return Err(self.fail(

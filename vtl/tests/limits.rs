@@ -90,6 +90,10 @@ fn ranges_and_collections_are_capped() {
         render_err("#set($r = [1..100000000])"),
         RenderErrorKind::RangeLimit(1, 100000000, _)
     ));
+    assert!(matches!(
+        render_err("#set($r = [9223372036854775807..-9223372036854775807])"),
+        RenderErrorKind::RangeLimit(..)
+    ));
     let small = Limits {
         max_collection_size: 5,
         ..Limits::default()
