@@ -154,7 +154,13 @@ fn operations(api: &spec::Api, space: &TypeSpace) -> Vec<Op> {
                 doc.extend(d.lines().map(str::to_string));
             }
             let mut used_params = std::collections::BTreeSet::new();
-            used_params.insert("body".to_string());
+            // The generated method's own locals: a parameter of the same name would shadow
+            // them (or be shadowed), so it gets a suffix instead.
+            for local in [
+                "body", "url", "query", "headers", "raw", "value", "items", "other", "next",
+            ] {
+                used_params.insert(local.to_string());
+            }
             let params: Vec<Param> = op
                 .parameters
                 .iter()

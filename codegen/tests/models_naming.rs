@@ -89,6 +89,8 @@ fn operations_with_colliding_ids_get_distinct_methods() {
         "s",
         Some(1),
         None,
+        // `url` is also a local of the generated method: the parameter is `url_2`.
+        Some("u"),
         None,
         &models::CreateThingRequestBody {
             r#fn: true,

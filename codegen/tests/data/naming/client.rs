@@ -198,6 +198,7 @@ impl Client {
         self_: &str,
         r#gen: ::std::option::Option<i64>,
         n1st_page: ::std::option::Option<&str>,
+        url_2: ::std::option::Option<&str>,
         x_trace: ::std::option::Option<&str>,
         body: &models::CreateThingRequestBody,
     ) -> ::std::result::Result<CreateThingResponse, Error> {
@@ -213,6 +214,9 @@ impl Client {
         }
         if let ::std::option::Option::Some(value) = n1st_page {
             query.push(("1st-page", value.to_string()));
+        }
+        if let ::std::option::Option::Some(value) = url_2 {
+            query.push(("url", value.to_string()));
         }
         let mut headers: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec::Vec::new();
         if let ::std::option::Option::Some(value) = x_trace {
