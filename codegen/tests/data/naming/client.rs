@@ -192,6 +192,7 @@ impl Client {
     }
 
     /// `POST /things/{type}/{self}`
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_thing(
         &self,
         r#type: &str,
