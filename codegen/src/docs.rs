@@ -423,6 +423,19 @@ async fn examples_in_runtime(api: spec::Api) -> Result<Vec<Example>, CodegenErro
     Ok(out)
 }
 
+/// An HTML id for a name: lowercase ASCII letters and digits, everything else `-`.
+fn anchor(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// A template's source ending in exactly one newline (so the closing fence starts a line).
 fn with_newline(s: &str) -> String {
     format!("{}\n", s.trim_end_matches('\n'))
@@ -442,7 +455,8 @@ fn ty_doc(space: &TypeSpace, ty: &Ty) -> Value {
             .map(|(k, _)| k.clone()),
         _ => None,
     };
-    json!({"rust": ty.describe(), "component": component})
+    let anchor = component.as_deref().map(anchor);
+    json!({"rust": ty.describe(), "component": component, "anchor": anchor})
 }
 
 fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
@@ -543,6 +557,7 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             .map(|e| json!({"title": e.title, "request": e.request, "response": e.response, "status": e.status}))
             .collect();
         operations.push(json!({
+            "anchor": anchor(&name),
             "name": name,
             "method": op.method.to_uppercase(),
             "path": op.path,
@@ -582,6 +597,7 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             };
             json!({
                 "name": json_name,
+                "anchor": anchor(json_name),
                 "rust": rust,
                 "kind": kind,
                 "description": schema.get("description").and_then(Value::as_str),
@@ -637,6 +653,31 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
             Some(json!({"type": t, "status": status, "template": template}))
         })
         .collect();
+    // The one schema every declared error response uses, if there is one.
+    let error_schemas: std::collections::BTreeSet<String> = api
+        .operations
+        .iter()
+        .flat_map(|op| {
+            op.responses
+                .keys()
+                .filter(|status| !status.starts_with(['1', '2', '3']))
+                .map(
+                    |status| match space.bodies.get(&(op.pointer.clone(), status.clone())) {
+                        Some(Ty::Named(n)) => space
+                            .components
+                            .iter()
+                            .find(|(_, rust)| *rust == n)
+                            .map(|(k, _)| k.clone())
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    },
+                )
+        })
+        .collect();
+    let error_schema = match error_schemas.iter().collect::<Vec<_>>().as_slice() {
+        [one] if !one.is_empty() => Some((*one).clone()),
+        _ => None,
+    };
     let error_examples: Vec<Value> = examples
         .iter()
         .filter(|e| e.status >= 400)
@@ -650,6 +691,8 @@ fn context(api: &spec::Api, space: &TypeSpace, examples: &[Example]) -> Value {
         "statuses": statuses,
         "gateway_responses": gateway_responses,
         "gateway_types": gateway_types,
+        "error_schema_anchor": error_schema.as_deref().map(anchor),
+        "error_schema": error_schema,
         "error_examples": error_examples,
         "example_epoch": EXAMPLE_EPOCH_SECS,
     })
@@ -744,10 +787,12 @@ stage: the invoke URL is `https://{api-id}.execute-api.{region}.amazonaws.com/{{
 | operation | method | path | summary |
 |---|---|---|---|
 {% for op in operations %}
-| `{{ op.name }}` | {{ op.method }} | `{{ op.path }}` | {{ op.summary | cell }} |
+| [`{{ op.name }}`](#op-{{ op.anchor }}) | {{ op.method }} | `{{ op.path }}` | {{ op.summary | cell }} |
 {% endfor %}
 
 {% for op in operations %}
+<a id="op-{{ op.anchor }}"></a>
+
 ## {{ op.method }} {{ op.path }} ({{ op.name }})
 
 {% if op.summary %}
@@ -773,7 +818,7 @@ None.
 ### Request body
 
 {% if op.request %}
-{{ "Required" if op.request.required else "Optional" }}, content type {% for ct in op.request.content_types %}`{{ ct }}`{{ ", " if not loop.last }}{% endfor %}{% if op.request.type %}: {% if op.request.type.component %}[{{ op.request.type.component }}](#schema-{{ op.request.type.component | lower }}) (Rust `generated::models::{{ op.request.type.rust }}`){% else %}{{ op.request.type.rust }}{% endif %}{% endif %}.
+{{ "Required" if op.request.required else "Optional" }}, content type {% for ct in op.request.content_types %}`{{ ct }}`{{ ", " if not loop.last }}{% endfor %}{% if op.request.type %}: {% if op.request.type.component %}[{{ op.request.type.component }}](#schema-{{ op.request.type.anchor }}) (Rust `generated::models::{{ op.request.type.rust }}`){% else %}{{ op.request.type.rust }}{% endif %}{% endif %}.
 
 {% if op.request.schema %}
 {% set f = op.request.schema | fence %}
@@ -791,7 +836,7 @@ None.
 | status | description | body | headers |
 |---|---|---|---|
 {% for r in op.responses %}
-| {{ r.status }} | {{ r.description | cell }} | {% if r.type %}{% if r.type.component %}[{{ r.type.component }}](#schema-{{ r.type.component | lower }}){% else %}{{ r.type.rust }}{% endif %}{% else %}none{% endif %} | {% for h in r.headers %}`{{ h.name }}`: {{ h.description | cell }}{{ "; " if not loop.last }}{% endfor %} |
+| {{ r.status }} | {{ r.description | cell }} | {% if r.type %}{% if r.type.component %}[{{ r.type.component }}](#schema-{{ r.type.anchor }}){% else %}{{ r.type.rust }}{% endif %}{% else %}none{% endif %} | {% for h in r.headers %}`{{ h.name }}`: {{ h.description | cell }}{{ "; " if not loop.last }}{% endfor %} |
 {% endfor %}
 
 ### Examples
@@ -846,7 +891,7 @@ whole-string Java regular expression), else `default`:
 ## Schemas
 
 {% for s in schemas %}
-<a id="schema-{{ s.name | lower }}"></a>
+<a id="schema-{{ s.anchor }}"></a>
 
 ### {{ s.name }}
 
@@ -864,7 +909,9 @@ Rust: `generated::models::{{ s.rust }}` ({{ s.kind }}).
 {% endfor %}
 ## Error reference
 
-Every error body has the shape of [Error](#schema-error) when the document declares it.
+{% if error_schema %}
+Every error response the document declares has the body [{{ error_schema }}](#schema-{{ error_schema_anchor }}).
+{% endif %}
 
 ### Statuses
 
