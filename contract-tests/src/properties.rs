@@ -351,6 +351,11 @@ pub(crate) fn positive(
         .collect();
     run(suite, property, valid_case(op), |session, case| {
         let req = build(op, case);
+        if session.remote() && crate::stateful::undeletable(suite, op, &req) {
+            return Err(Outcome::Reject(
+                "would leave an item behind on the target".into(),
+            ));
+        }
         let resp = session.send(req.clone())?;
         check_response(suite, op, &resp).map_err(Outcome::Fail)?;
         let carries_token = opaque

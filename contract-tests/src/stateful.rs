@@ -104,6 +104,32 @@ pub(crate) fn undo(
         .collect()
 }
 
+/// Whether a successful `req` to `op` would create what no link can delete: a blank value
+/// (API Gateway reads it as a missing parameter) for a path parameter of a DELETE link. On a
+/// shared target such a case is skipped, so the suite leaves nothing behind.
+pub(crate) fn undeletable(suite: &Suite, op: &Operation, req: &HttpRequest) -> bool {
+    op.responses
+        .iter()
+        .filter(|(s, _)| s.starts_with('2'))
+        .flat_map(|(_, r)| r.links.values())
+        .filter_map(|l| {
+            let target = suite.api.operation(l.operation_id.as_deref()?)?;
+            (target.method == "DELETE").then_some((l, target))
+        })
+        .any(|(l, target)| {
+            target
+                .parameters
+                .iter()
+                .filter(|p| p.location == ParamLocation::Path)
+                .any(|p| match l.parameters.get(&p.name) {
+                    Some(Value::String(expr)) => {
+                        evaluate(expr, req, None).is_some_and(|v| blank(&v))
+                    }
+                    _ => false,
+                })
+        })
+}
+
 /// Everything the stateful checks need, derived from the document.
 struct Plan {
     create: Operation,
