@@ -762,9 +762,29 @@ fn render(path: &str, source: &str, context: &Value, html: bool) -> Result<Strin
     template.render(to_template_value(context)).map_err(failed)
 }
 
+/// Markdown to HTML. Descriptions in the document are CommonMark, which allows raw HTML; the page
+/// promises no script and no external asset, so raw HTML is shown as text, except the anchors
+/// this module writes itself (`<a id="..."></a>` with an id made by [`anchor`]).
 fn markdown_to_html(md: &str) -> String {
+    use pulldown_cmark::{CowStr, Event};
+    // CommonMark reads `<a id="x"></a>` inside a paragraph as two inline HTML events.
+    let own_anchor = |html: &str| {
+        let html = html.trim_end();
+        html == "</a>"
+            || html
+                .strip_prefix("<a id=\"")
+                .and_then(|rest| rest.strip_suffix("\">"))
+                .is_some_and(|id| {
+                    id.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                })
+    };
     let options = pulldown_cmark::Options::ENABLE_TABLES;
-    let parser = pulldown_cmark::Parser::new_ext(md, options);
+    let parser = pulldown_cmark::Parser::new_ext(md, options).map(|event| match event {
+        Event::Html(h) | Event::InlineHtml(h) if own_anchor(&h) => Event::InlineHtml(h),
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(CowStr::from(h.into_string())),
+        other => other,
+    });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     html

@@ -100,3 +100,17 @@ fn operations_with_colliding_ids_get_distinct_methods() {
     );
     let _second = c.create_thing_2("t", "s");
 }
+
+#[test]
+fn docs_show_raw_html_from_the_document_as_text() {
+    let docs = codegen::docs::emit(&api(), &codegen::Options::default()).expect("docs");
+    let html = docs
+        .iter()
+        .find(|a| a.path == codegen::docs::HTML_PATH)
+        .expect("index.html");
+    assert!(html.text().contains("&lt;script&gt;"), "{}", html.text());
+    assert!(!html.text().contains("<script"));
+    assert!(!html.text().contains("<img"));
+    // The page's own anchors survive.
+    assert!(html.text().contains("<a id=\"op-create-thing\"></a>"));
+}
