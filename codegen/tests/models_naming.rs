@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+// Generated output compared byte for byte with what codegen writes: rustfmt must not touch it.
+#[rustfmt::skip]
 #[allow(dead_code)]
 #[path = "data/naming/models.rs"]
 mod models;
 
+#[rustfmt::skip]
 #[allow(dead_code)]
 #[path = "data/naming/client.rs"]
 mod client;

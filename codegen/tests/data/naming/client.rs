@@ -22,30 +22,17 @@ fn encode(s: &str) -> ::std::string::String {
 pub enum Error {
     /// The base URL and path do not make a URL hyper accepts, or the scheme is neither
     /// `http` nor `https`.
-    InvalidUrl {
-        url: ::std::string::String,
-        message: ::std::string::String,
-    },
+    InvalidUrl { url: ::std::string::String, message: ::std::string::String },
     /// The request body could not be serialized.
     Encode(::std::string::String),
     /// Connecting, sending or reading failed.
     Transport(::std::string::String),
     /// A documented status whose body does not parse as its documented schema.
-    Decode {
-        status: u16,
-        message: ::std::string::String,
-        body: ::std::string::String,
-    },
+    Decode { status: u16, message: ::std::string::String, body: ::std::string::String },
     /// A status the document does not list for this operation.
-    UnexpectedStatus {
-        status: u16,
-        body: ::std::string::String,
-    },
+    UnexpectedStatus { status: u16, body: ::std::string::String },
     /// A pager got a page that is not a success.
-    Page {
-        status: u16,
-        response: ::std::string::String,
-    },
+    Page { status: u16, response: ::std::string::String },
     /// A pager's cursor does not advance.
     Pager(::std::string::String),
 }
@@ -58,11 +45,7 @@ impl ::std::fmt::Display for Error {
             }
             Error::Encode(m) => write!(f, "cannot encode the request body: {m}"),
             Error::Transport(m) => write!(f, "transport: {m}"),
-            Error::Decode {
-                status,
-                message,
-                body,
-            } => {
+            Error::Decode { status, message, body } => {
                 write!(
                     f,
                     "status {status}: the body does not match its schema ({message}): {body}"
@@ -90,10 +73,7 @@ struct Raw {
 
 impl Raw {
     fn header(&self, name: &str) -> ::std::option::Option<::std::string::String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
 
     fn text(&self) -> ::std::string::String {
@@ -101,11 +81,12 @@ impl Raw {
     }
 
     fn json<T: ::serde::de::DeserializeOwned>(&self) -> ::std::result::Result<T, Error> {
-        ::serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            status: self.status,
-            message: e.to_string(),
-            body: self.text(),
-        })
+        ::serde_json::from_slice(&self.body)
+            .map_err(|e| Error::Decode {
+                status: self.status,
+                message: e.to_string(),
+                body: self.text(),
+            })
     }
 }
 
@@ -169,13 +150,10 @@ impl Client {
         let uri: ::http::Uri = url
             .parse()
             .map_err(|e: ::http::uri::InvalidUri| invalid(e.to_string()))?;
-        if !matches!(
-            uri.scheme_str(),
-            ::std::option::Option::Some("http" | "https")
-        ) {
-            return ::std::result::Result::Err(invalid(
-                "the scheme must be http or https".to_string(),
-            ));
+        if !matches!(uri.scheme_str(), ::std::option::Option::Some("http" | "https")) {
+            return ::std::result::Result::Err(
+                invalid("the scheme must be http or https".to_string()),
+            );
         }
         let mut request = ::http::Request::builder().method(method).uri(uri);
         for (k, v) in headers {
@@ -186,9 +164,11 @@ impl Client {
             request = request.header("content-type", "application/json");
         }
         let request = request
-            .body(::http_body_util::Full::new(::bytes::Bytes::from(
-                body.unwrap_or_default(),
-            )))
+            .body(
+                ::http_body_util::Full::new(
+                    ::bytes::Bytes::from(body.unwrap_or_default()),
+                ),
+            )
             .map_err(|e| invalid(e.to_string()))?;
         let http = self
             .http
@@ -247,18 +227,28 @@ impl Client {
             ::serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?,
         );
         let raw = self.send("POST", url, &query, &headers, body).await?;
-        ::std::result::Result::Ok(match raw.status {
-            200 => CreateThingResponse::Ok {
-                body: raw.json()?,
-                x_next_page: raw.header("X-Next-Page"),
-                body_2: raw.header("body"),
+        ::std::result::Result::Ok(
+            match raw.status {
+                200 => {
+                    CreateThingResponse::Ok {
+                        body: raw.json()?,
+                        x_next_page: raw.header("X-Next-Page"),
+                        body_2: raw.header("body"),
+                    }
+                }
+                status @ 200..=299 => {
+                    CreateThingResponse::Status2xx {
+                        status,
+                    }
+                }
+                status => {
+                    CreateThingResponse::Default {
+                        status,
+                        body: raw.json()?,
+                    }
+                }
             },
-            status @ 200..=299 => CreateThingResponse::Status2xx { status },
-            status => CreateThingResponse::Default {
-                status,
-                body: raw.json()?,
-            },
-        })
+        )
     }
 
     /// `GET /things/{type}/{self}`
@@ -277,15 +267,17 @@ impl Client {
         let headers: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec::Vec::new();
         let body: ::std::option::Option<::std::vec::Vec<u8>> = ::std::option::Option::None;
         let raw = self.send("GET", url, &query, &headers, body).await?;
-        ::std::result::Result::Ok(match raw.status {
-            200 => CreateThingResponse2::Ok {},
-            status => {
-                return ::std::result::Result::Err(Error::UnexpectedStatus {
-                    status,
-                    body: raw.text(),
-                });
-            }
-        })
+        ::std::result::Result::Ok(
+            match raw.status {
+                200 => CreateThingResponse2::Ok {},
+                status => {
+                    return ::std::result::Result::Err(Error::UnexpectedStatus {
+                        status,
+                        body: raw.text(),
+                    });
+                }
+            },
+        )
     }
 }
 
@@ -304,10 +296,7 @@ pub enum CreateThingResponse {
     /// Some other success.
     Status2xx { status: u16 },
     /// Anything else.
-    Default {
-        status: u16,
-        body: ::std::vec::Vec<models::CreateThingDefaultBodyItem>,
-    },
+    Default { status: u16, body: ::std::vec::Vec<models::CreateThingDefaultBodyItem> },
 }
 
 impl CreateThingResponse {

@@ -9,7 +9,7 @@
     Hash,
     ::serde::Serialize,
     ::serde::Deserialize,
-    ::schemars::JsonSchema,
+    ::schemars::JsonSchema
 )]
 pub enum TypeMatch {
     #[serde(rename = "a-b")]
@@ -26,7 +26,12 @@ pub enum TypeMatch {
 
 /// A schema named by a keyword, with hostile property names.
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(deny_unknown_fields)]
 pub struct Type {
@@ -125,13 +130,23 @@ pub struct Type {
 
 /// Collides with `type` once both are PascalCase.
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
 pub struct Type2(#[schemars(length(max = 8))] pub ::std::string::String);
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 pub struct Self_ {
     #[serde(rename = "super")]
@@ -145,26 +160,49 @@ pub struct Self_ {
 }
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
 pub struct T2fast(pub i64);
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
 pub struct AlbumList(pub ::std::vec::Vec<Type2>);
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
-pub struct AlbumList2(#[schemars(length(max = 2))] pub ::std::vec::Vec<::std::string::String>);
+pub struct AlbumList2(
+    #[schemars(length(max = 2))]
+    pub ::std::vec::Vec<::std::string::String>,
+);
 
 /// Named like std's Option, which generated code must not shadow.
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 pub struct Option {
     #[serde(
@@ -177,19 +215,34 @@ pub struct Option {
 }
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
 pub struct String(pub ::std::string::String);
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(transparent)]
 pub struct Result(pub bool);
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 pub struct CreateThingRequestBodyNestedObject {
     #[serde(
@@ -203,7 +256,12 @@ pub struct CreateThingRequestBodyNestedObject {
 }
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateThingRequestBody {
@@ -227,7 +285,12 @@ pub struct CreateThingRequestBody {
 }
 
 #[derive(
-    Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
 )]
 pub struct CreateThingDefaultBodyItem {
     #[serde(
@@ -247,42 +310,15 @@ pub fn derived_schemas(
 ) -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
     let mut generator = settings.into_generator();
     ::std::vec::Vec::from([
-        (
-            "/components/schemas/type",
-            generator.root_schema_for::<Type>(),
-        ),
-        (
-            "/components/schemas/Type",
-            generator.root_schema_for::<Type2>(),
-        ),
-        (
-            "/components/schemas/self",
-            generator.root_schema_for::<Self_>(),
-        ),
-        (
-            "/components/schemas/2fast",
-            generator.root_schema_for::<T2fast>(),
-        ),
-        (
-            "/components/schemas/album-list",
-            generator.root_schema_for::<AlbumList>(),
-        ),
-        (
-            "/components/schemas/AlbumList",
-            generator.root_schema_for::<AlbumList2>(),
-        ),
-        (
-            "/components/schemas/Option",
-            generator.root_schema_for::<Option>(),
-        ),
-        (
-            "/components/schemas/String",
-            generator.root_schema_for::<String>(),
-        ),
-        (
-            "/components/schemas/Result",
-            generator.root_schema_for::<Result>(),
-        ),
+        ("/components/schemas/type", generator.root_schema_for::<Type>()),
+        ("/components/schemas/Type", generator.root_schema_for::<Type2>()),
+        ("/components/schemas/self", generator.root_schema_for::<Self_>()),
+        ("/components/schemas/2fast", generator.root_schema_for::<T2fast>()),
+        ("/components/schemas/album-list", generator.root_schema_for::<AlbumList>()),
+        ("/components/schemas/AlbumList", generator.root_schema_for::<AlbumList2>()),
+        ("/components/schemas/Option", generator.root_schema_for::<Option>()),
+        ("/components/schemas/String", generator.root_schema_for::<String>()),
+        ("/components/schemas/Result", generator.root_schema_for::<Result>()),
         (
             "/paths/~1things~1{type}~1{self}/post/requestBody/content/application~1json/schema",
             generator.root_schema_for::<CreateThingRequestBody>(),
