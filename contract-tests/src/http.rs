@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -147,18 +148,46 @@ impl Target {
     }
 }
 
+/// A client for http:// (gateway serve) and https:// (a deployed stage) base URLs.
+pub(crate) type RemoteClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A client for http:// (gateway serve) and https:// (a deployed stage) base URLs; one per
+/// suite, so cases reuse connections (its pool lives on the suite's runtime).
+pub(crate) fn https_client() -> Result<RemoteClient, String> {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    // The HTTPS connector handles both schemes; it must see https:// URIs itself.
+    http.enforce_http(false);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS setup failed: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let https = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
+
 /// A connection for one test case.
 pub(crate) enum Connection {
     Embedded(gateway::Gateway),
-    Remote {
-        client: Client<HttpConnector, Full<Bytes>>,
-        base: String,
-    },
+    Remote { client: RemoteClient, base: String },
 }
 
 impl Connection {
     /// A fresh connection: for the embedded target, a new store with the document's tables.
-    pub(crate) async fn open(api: &Arc<spec::Api>, target: &Target) -> Result<Connection, String> {
+    pub(crate) async fn open(
+        api: &Arc<spec::Api>,
+        target: &Target,
+        client: impl FnOnce() -> Result<RemoteClient, String>,
+    ) -> Result<Connection, String> {
         match target {
             Target::Embedded => {
                 let store: Arc<dyn dynamo::Dynamo> = Arc::new(dynamo::Embedded::new());
@@ -170,7 +199,7 @@ impl Connection {
                 Ok(Connection::Embedded(gw))
             }
             Target::BaseUrl(base) => Ok(Connection::Remote {
-                client: Client::builder(TokioExecutor::new()).build_http(),
+                client: client()?,
                 base: base.clone(),
             }),
         }

@@ -163,6 +163,7 @@ pub struct Suite {
     pub(crate) runtime: tokio::runtime::Runtime,
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
     cases: Option<u32>,
+    client: std::sync::OnceLock<http::RemoteClient>,
 }
 
 /// Only one test at a time talks to a shared base URL: the list and model checks then see the
@@ -181,6 +182,7 @@ impl Suite {
             runtime,
             validators: Mutex::new(HashMap::new()),
             cases: None,
+            client: std::sync::OnceLock::new(),
         })
     }
 
@@ -242,6 +244,15 @@ impl Suite {
                 stateful::state_machine(self, op, links, property)
             }
         }
+    }
+
+    /// The suite's HTTP client for a base URL, built once.
+    pub(crate) fn remote_client(&self) -> Result<http::RemoteClient, String> {
+        if let Some(c) = self.client.get() {
+            return Ok(c.clone());
+        }
+        let c = http::https_client()?;
+        Ok(self.client.get_or_init(|| c).clone())
     }
 
     /// A draft-4 validator for a response or model schema, compiled once.

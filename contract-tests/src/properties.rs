@@ -35,7 +35,9 @@ impl<'a> Session<'a> {
     fn open(suite: &'a Suite) -> Result<Session<'a>, String> {
         let conn = suite
             .runtime
-            .block_on(Connection::open(&suite.api, &suite.target))?;
+            .block_on(Connection::open(&suite.api, &suite.target, || {
+                suite.remote_client()
+            }))?;
         Ok(Session {
             suite,
             conn,
