@@ -90,7 +90,19 @@ fn transport_error(status: u16, what: &str, endpoint: &str) -> DynamoResponse {
 
 impl Remote {
     pub fn new(config: RemoteConfig) -> Remote {
-        match Self::client(&config) {
+        let built = Self::client(&config).or_else(|e| {
+            // The CA bundle only matters for https://: a plain-HTTP endpoint (dynalite, DynamoDB
+            // Local) must keep working whatever AWS_CA_BUNDLE says.
+            if config.endpoint.starts_with("https://") || config.ca_bundle.is_none() {
+                Err(e)
+            } else {
+                Self::client(&RemoteConfig {
+                    ca_bundle: None,
+                    ..config.clone()
+                })
+            }
+        });
+        match built {
             Ok(client) => Remote {
                 config,
                 client: Some(client),
@@ -118,14 +130,12 @@ impl Remote {
             use rustls_pki_types::pem::PemObject;
             let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
                 .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
-            let mut added = 0;
-            for cert in certs {
-                let cert = cert.map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
-                added += 1;
-            }
+            let certs: Vec<_> = certs
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", path.display()))?;
+            // A system bundle (Debian's ca-certificates.crt, which the AWS tools are often
+            // pointed at) may hold certificates rustls cannot use; skip those, as the AWS CLI does.
+            let (added, _skipped) = roots.add_parsable_certificates(certs);
             if added == 0 {
                 return Err(format!(
                     "AWS_CA_BUNDLE {}: no PEM certificate in the file",

@@ -157,3 +157,39 @@ async fn an_unreadable_ca_bundle_answers_500_naming_the_file() {
             .contains("/nonexistent/ca.pem")
     );
 }
+
+#[tokio::test]
+async fn a_bad_ca_bundle_does_not_break_plain_http_endpoints() {
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = plain.local_addr().expect("addr");
+    let store: Arc<dyn Dynamo> = Arc::new(Embedded::new());
+    tokio::spawn(dynamo::server::serve(
+        plain,
+        store,
+        std::future::pending::<()>(),
+    ));
+    let remote = Remote::new(config(
+        format!("http://{addr}"),
+        Some("/nonexistent/ca.pem".into()),
+    ));
+    let r = remote.call("ListTables", b"{}").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// System bundles may hold certificates rustls cannot use; those are skipped, the rest trusted.
+#[tokio::test]
+async fn unusable_certificates_in_the_bundle_are_skipped() {
+    let pki = pki();
+    let port = tls_endpoint(&pki).await;
+    let dir = std::env::temp_dir().join(format!("dynamo-tls-mixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let bundle = dir.join("mixed.pem");
+    // A well-formed PEM block whose content is not a certificate, then the real CA.
+    let junk = "-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n";
+    std::fs::write(&bundle, format!("{junk}{}", pki.ca_pem)).expect("write bundle");
+    let remote = Remote::new(config(format!("https://localhost:{port}"), Some(bundle)));
+    let r = remote.call("ListTables", b"{}").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
