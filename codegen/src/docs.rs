@@ -992,7 +992,7 @@ aws apigateway import-rest-api --body fileb://generated/apigateway.json --fail-o
 Or deploy the whole stack (table, IAM role, API, stage):
 
 ```sh
-aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name albums --capabilities CAPABILITY_IAM
+aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name albums --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
 ```
 "#;
 

@@ -418,3 +418,17 @@ fn json_injection_knows_the_user_agent_is_client_data() {
     let doc = edit(&[(ESCAPED_ID, "$context.requestId")]);
     quiet("json-injection", &doc);
 }
+
+/// The README's rule table lists every rule the lint has.
+#[test]
+fn readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    for rule in codegen::lint::RULES {
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.id)),
+            "README.md does not list lint rule {}",
+            rule.id
+        );
+    }
+}

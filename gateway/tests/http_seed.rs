@@ -276,3 +276,14 @@ async fn seed_scenario_over_http_dynalite() {
     scenario(&server).await;
     assert!(server.stop().success());
 }
+
+/// The project README lists this gateway's dialect table verbatim; keep them equal.
+#[test]
+fn readme_lists_the_dialect_table() {
+    let readme = std::fs::read_to_string(format!("{}/../README.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("README.md");
+    assert!(
+        readme.contains(&gateway::dialect::markdown()),
+        "README.md's gateway dialect table differs from `gateway dialect`: paste its output"
+    );
+}
