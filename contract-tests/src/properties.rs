@@ -280,6 +280,30 @@ pub(crate) fn check_response(
             op.responses.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
     };
+    // Documented headers: a required one is present, a present one matches its schema (header
+    // values are strings on the wire, coerced as parameters are).
+    for (name, header) in &documented.headers {
+        let value = resp.header(name);
+        if value.is_none() && header.get("required") == Some(&Value::Bool(true)) {
+            return Err(format!(
+                "HTTP {} lacks the required header {name}",
+                resp.status
+            ));
+        }
+        if let (Some(v), Some(schema)) = (value, header.get("schema")) {
+            // A header schema is not a self-contained model (it may `$ref` the components):
+            // one that does not compile on its own is not checked.
+            let Ok(validator) = suite.validator(schema) else {
+                continue;
+            };
+            if !validator.is_valid(&strategy::coerce(v, schema)) {
+                return Err(format!(
+                    "HTTP {} header {name}: {v:?} does not match its documented schema {schema}",
+                    resp.status
+                ));
+            }
+        }
+    }
     if documented.content.is_empty() {
         if !resp.body.is_empty() {
             return Err(format!(

@@ -372,9 +372,10 @@ fn walk(
 /// number stays a string, and fails `type: integer`).
 pub fn coerce(text: &str, schema: &Value) -> Value {
     match type_of(schema) {
+        // Exactly a JSON number or boolean: " 1" is not the integer 1 on the wire.
         Some("integer") | Some("number") | Some("boolean") => serde_json::from_str::<Value>(text)
             .ok()
-            .filter(|v| v.is_number() || v.is_boolean())
+            .filter(|v| (v.is_number() || v.is_boolean()) && text.trim() == text)
             .unwrap_or_else(|| Value::String(text.to_string())),
         _ => Value::String(text.to_string()),
     }
@@ -420,4 +421,91 @@ pub fn param_invalid(schema: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::test_runner::TestRunner;
+
+    fn album() -> Value {
+        json!({
+            "type": "object", "required": ["artist", "album"], "additionalProperties": false,
+            "properties": {
+                "artist": {"type": "string", "minLength": 1, "maxLength": 256},
+                "album": {"type": "string", "minLength": 1, "maxLength": 256},
+                "tracks": {"type": "array", "maxItems": 100, "items": {"$ref": "#/definitions/Track"}}
+            },
+            "definitions": {"Track": {
+                "type": "object", "required": ["title"], "additionalProperties": false,
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 256},
+                    "length": {"type": "string", "minLength": 1, "maxLength": 32}
+                }
+            }}
+        })
+    }
+
+    #[test]
+    fn generated_values_validate_and_every_mutation_breaks_them() {
+        let schema = album();
+        let validator = jsonschema::draft4::new(&schema).expect("compiles");
+        let mut runner = TestRunner::deterministic();
+        let strategy = valid(&schema, &schema);
+        let mut kinds = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let v = strategy.new_tree(&mut runner).expect("generates").current();
+            assert!(validator.is_valid(&v), "generated an invalid value: {v}");
+            for m in mutations(&schema, &schema, &v) {
+                let broken = m.apply(&v);
+                assert!(
+                    !validator.is_valid(&broken),
+                    "mutation {} left {broken} valid",
+                    m.description
+                );
+                kinds.insert(m.description.split(": ").nth(1).unwrap_or("").to_string());
+            }
+        }
+        for kind in [
+            "empty string under minLength",
+            "extra property under additionalProperties false",
+            "required property \"artist\" removed",
+        ] {
+            assert!(kinds.contains(kind), "no {kind:?} mutation in {kinds:?}");
+        }
+    }
+
+    #[test]
+    fn strings_reach_both_bounds_and_stress_characters() {
+        let mut runner = TestRunner::deterministic();
+        let s = string(1, 256);
+        let (mut shortest, mut longest, mut stressed) = (usize::MAX, 0, false);
+        for _ in 0..500 {
+            let v = s.new_tree(&mut runner).expect("generates").current();
+            let n = v.chars().count();
+            assert!((1..=256).contains(&n), "length {n}");
+            shortest = shortest.min(n);
+            longest = longest.max(n);
+            stressed |= v.contains(['"', '\\']) && v.chars().any(|c| c > '\u{ffff}');
+        }
+        assert_eq!(shortest, 1);
+        assert!(longest > 240, "longest {longest}");
+        assert!(
+            stressed,
+            "never a quote, a backslash and a non-BMP character together"
+        );
+    }
+
+    #[test]
+    fn parameter_values_are_coerced_as_on_the_wire() {
+        let limit = json!({"type": "integer", "minimum": 1, "maximum": 1000});
+        let validator = jsonschema::draft4::new(&limit).expect("compiles");
+        assert!(validator.is_valid(&coerce("5", &limit)));
+        for bad in param_invalid(&limit) {
+            assert!(
+                !validator.is_valid(&coerce(&bad, &limit)),
+                "{bad:?} is valid"
+            );
+        }
+    }
 }
