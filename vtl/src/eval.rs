@@ -45,7 +45,7 @@ pub(crate) struct Renderer<'t, 'b> {
     depth: usize,
     total_iterations: usize,
     foreach: Vec<Rc<ForeachScope>>,
-    regex_cache: HashMap<String, Rc<JavaPattern>>,
+    regex_cache: HashMap<String, Arc<JavaPattern>>,
 }
 
 fn int_value(i: i128) -> Value {
@@ -663,16 +663,17 @@ impl<'t, 'b> Renderer<'t, 'b> {
             .as_ref()
     }
 
-    fn regex(&mut self, p: &str) -> R<Rc<JavaPattern>> {
+    /// A compiled pattern: from this render's memo (no locking on repeated calls), else from the
+    /// process-wide bounded cache shared by concurrent renders (`javaregex::cached`).
+    fn regex(&mut self, p: &str) -> R<Arc<JavaPattern>> {
         if let Some(r) = self.regex_cache.get(p) {
             return Ok(r.clone());
         }
-        let compiled = JavaPattern::compile(p).map_err(|e| self.method_error(e))?;
-        let rc = Rc::new(compiled);
-        if self.regex_cache.len() < 256 {
-            self.regex_cache.insert(p.to_string(), rc.clone());
+        let compiled = crate::javaregex::cached(p).map_err(|e| self.method_error(e))?;
+        if self.regex_cache.len() < crate::javaregex::CACHE_CAPACITY {
+            self.regex_cache.insert(p.to_string(), compiled.clone());
         }
-        Ok(rc)
+        Ok(compiled)
     }
 
     fn stringify(&mut self, v: &Value) -> R<String> {

@@ -1,7 +1,54 @@
 //! Java regular expressions (`java.util.regex`) on top of fancy-regex: a small translation layer for
 //! the constructs the two dialects spell differently (dependencies.md section 8).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use fancy_regex::{Regex, RegexBuilder};
+
+/// Patterns kept by [`cached`]: enough for every distinct pattern of a real API's templates.
+pub const CACHE_CAPACITY: usize = 256;
+/// Longer patterns are compiled every time rather than pinned in the cache.
+const CACHE_MAX_PATTERN_LEN: usize = 1024;
+
+/// Compiled patterns shared by every render in the process (renders run on many threads).
+static CACHE: OnceLock<Mutex<HashMap<String, Arc<JavaPattern>>>> = OnceLock::new();
+
+/// [`JavaPattern::compile`] through a process-wide cache of at most [`CACHE_CAPACITY`] patterns.
+/// When the cache is full an arbitrary entry is evicted. Compilation happens outside the lock, so a
+/// slow pattern never blocks other renders; two threads may compile the same pattern once each.
+/// Invalid patterns are not cached (the error is cheap to reproduce and rare).
+pub fn cached(p: &str) -> Result<Arc<JavaPattern>, String> {
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // A panic while holding the lock cannot leave the map inconsistent: keep using it.
+    if let Some(hit) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(p)
+        .cloned()
+    {
+        return Ok(hit);
+    }
+    let compiled = Arc::new(JavaPattern::compile(p)?);
+    if p.len() <= CACHE_MAX_PATTERN_LEN {
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CACHE_CAPACITY && !map.contains_key(p) {
+            let victim = map.keys().next().cloned();
+            if let Some(victim) = victim {
+                map.remove(&victim);
+            }
+        }
+        map.insert(p.to_string(), compiled.clone());
+    }
+    Ok(compiled)
+}
+
+/// Number of patterns in the process-wide cache (for tests).
+pub fn cache_len() -> usize {
+    CACHE
+        .get()
+        .map_or(0, |c| c.lock().unwrap_or_else(|e| e.into_inner()).len())
+}
 
 /// A compiled Java pattern.
 #[derive(Debug, Clone)]
@@ -301,6 +348,29 @@ fn expand_replacement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_is_bounded_and_shared_across_threads() {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    for i in 0..CACHE_CAPACITY {
+                        let p = format!("x{}y{t}", i % (CACHE_CAPACITY / 2 + t));
+                        let re = cached(&p).expect("valid pattern");
+                        assert!(re.matches(&p).is_ok());
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("no panic");
+        }
+        assert!(cache_len() <= CACHE_CAPACITY);
+        let a = cached("a+b").expect("valid");
+        let b = cached("a+b").expect("valid");
+        assert!(Arc::ptr_eq(&a, &b) || cache_len() == CACHE_CAPACITY);
+        assert!(cached("(").is_err());
+    }
 
     #[test]
     fn java_semantics() {
