@@ -214,3 +214,30 @@ fn response_template_dropping_tracks_is_caught() {
         "wrong reason: {f}"
     );
 }
+
+#[test]
+fn a_stale_generated_test_says_regenerate() {
+    let api = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let suite = Suite::new(api, Target::Embedded).expect("suite starts");
+    let stale = [
+        Property::Positive {
+            operation: "putAlbum",
+            statuses: &["204"],
+        },
+        Property::Links {
+            operation: "putAlbum",
+            links: &["GetAlbum"],
+        },
+        Property::NoServerError {
+            operation: "noSuchOperation",
+        },
+    ];
+    for p in stale {
+        let f = suite.check(&p).expect_err("a stale test fails");
+        assert!(f.reason.contains("regenerate"), "{f}");
+        assert!(
+            f.exchanges.is_empty(),
+            "nothing is sent for a stale test: {f}"
+        );
+    }
+}
