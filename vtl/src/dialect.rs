@@ -169,6 +169,12 @@ pub const TABLE: &[Behaviour] = &[
         aws_recorded: false,
     },
     Behaviour {
+        name: "text glued after a reference (Velocity 1.7 stale lexer state)",
+        chosen: "text, as after any other token: `$s.trim()a.b` prints `a.b`, `$n#* c *#[x` and `$n#set($a = 1)[x` print `[x`, `$n.t#set($a = 1)## c` is a comment, blanks before a later `#set` are kept",
+        evidence: "Velocity 1.7 keeps its lexer in reference state after a reference ending in `)`, `]` or `}` (or a comment/#set glued to one), dropping `.b`/`[0]`, failing on `[`, printing `##`: a quirk no template relies on. Deliberate divergence `velocity17-stale-reference-state` (tests/data/divergences.json), applied by the generator comparison; UNK on AWS",
+        aws_recorded: false,
+    },
+    Behaviour {
         name: "$method.request.* and unknown roots",
         chosen: "undefined, so they render empty",
         evidence: "not a documented VTL variable (apigateway-semantics.md 1.5); AWS output UNK (12.1)",

@@ -5,7 +5,8 @@
 //!   byte like Velocity 1.7 (or both must fail), except the deliberate divergences listed with
 //!   their reasons in tests/data/divergences.json.
 //! - `generated_templates_match_velocity_17`: a grammar-based generator produces random templates
-//!   (fixed seed) that are compared in one JVM run.
+//!   (fixed seed) that are compared in one JVM run; every mismatch must be explained by a named
+//!   `generator_rule` of tests/data/divergences.json (checked mechanically), with no tolerated count.
 //!
 //! Both need `VELOCITY_CLASSPATH` (the project's test command sets it) and are `#[ignore]`d
 //! otherwise, so a plain `cargo test` stays green without Java.
@@ -364,11 +365,73 @@ fn template() -> impl Strategy<Value = String> {
         .prop_map(|(m, v)| format!("{}{}", m.unwrap_or_default(), v.concat()))
 }
 
+/// A rule of tests/data/divergences.json that the generator comparison applies by category.
+fn generator_rule<'a>(divergences: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    let rule = divergences
+        .iter()
+        .find(|d| d["generator_rule"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("divergences.json has no generator_rule {name:?}"));
+    assert!(
+        rule["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "generator_rule {name:?} without a reason"
+    );
+    rule
+}
+
+/// The rule `velocity17-stale-reference-state`: Velocity 1.7's lexer does not leave reference
+/// state after a reference ending in `)`, `]` or `}`, or after a `#*...*#` comment, so text glued
+/// right after it (`a.b`, `[`, `##`, blanks before `#set`) is lexed as reference syntax. Inserting
+/// an empty `#if(false)#{end}` at each such point resets the 1.7 lexer and prints nothing: a
+/// template is explained by the rule when Velocity renders the separated template exactly as this
+/// engine renders the original (and this engine renders both alike).
+fn separate_glued_text(t: &str) -> String {
+    let b = t.as_bytes();
+    let mut out = String::with_capacity(t.len() + 32);
+    let mut last = 0;
+    for i in 0..b.len() {
+        let closes =
+            matches!(b[i], b')' | b']' | b'}') || (b[i] == b'#' && i > 0 && b[i - 1] == b'*');
+        if !closes {
+            continue;
+        }
+        let glued = match b.get(i + 1) {
+            Some(c) if c.is_ascii_alphabetic() || matches!(c, b'_' | b'[' | b'.') => true,
+            Some(b'#') => b.get(i + 2) == Some(&b'#'),
+            _ => false,
+        };
+        if glued {
+            out.push_str(&t[last..=i]);
+            out.push_str("#if(false)#{end}");
+            last = i + 1;
+        }
+    }
+    out.push_str(&t[last..]);
+    out
+}
+
+#[test]
+fn separate_glued_text_inserts_only_at_glued_points() {
+    assert_eq!(
+        separate_glued_text("$s.trim()a.b #* c *#[x ${n} $n.t#set($a = 1)## c"),
+        "$s.trim()#if(false)#{end}a.b #* c *##if(false)#{end}[x ${n} $n.t#set($a = 1)#if(false)#{end}## c"
+    );
+    assert_eq!(
+        separate_glued_text("$a $b.c() (x) [1]"),
+        "$a $b.c() (x) [1]"
+    );
+}
+
 #[test]
 #[ignore = "needs Apache Velocity 1.7: run scripts/test-all"]
 fn generated_templates_match_velocity_17() {
+    // At least 2000 in CI (issue acceptance); every mismatch must be explained by a named rule.
     const CASES: usize = 2500;
     let vars = std::fs::read_to_string(data("corpus/vars.json")).expect("vars.json");
+    let divergences: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data("divergences.json")).expect("file"))
+            .expect("divergences.json");
+    generator_rule(&divergences, "api-gateway-null-equals-empty");
+    generator_rule(&divergences, "velocity17-stale-reference-state");
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
@@ -384,35 +447,53 @@ fn generated_templates_match_velocity_17() {
         .collect();
     let java = velocity(&templates, &vars, "generated");
     let b = bindings(&vars);
-    let mut failures = Vec::new();
+    let mut unexplained = Vec::new();
     let mut null_equals_empty = 0;
     for (t, j) in templates.iter().zip(java) {
         let r = rust(t, &b, false);
         if r == j {
             continue;
         }
-        // The one deliberate dialect difference such templates hit: API Gateway's null == "".
+        // Rule api-gateway-null-equals-empty: API Gateway's null == "" (AWS-recorded).
         if rust(t, &b, true) == j {
             null_equals_empty += 1;
             continue;
         }
-        failures.push(t.to_string());
+        unexplained.push(t.clone());
+    }
+    // Rule velocity17-stale-reference-state, checked in a second JVM run.
+    let separated: Vec<String> = unexplained.iter().map(|t| separate_glued_text(t)).collect();
+    let java_separated = if separated.is_empty() {
+        Vec::new()
+    } else {
+        velocity(&separated, &vars, "generated-separated")
+    };
+    let mut stale_reference_state = Vec::new();
+    let mut failures = Vec::new();
+    for ((t, s), js) in unexplained.iter().zip(&separated).zip(java_separated) {
+        let r = rust(t, &b, false);
+        let explained = s != t && rust(s, &b, false) == r && (r == js || rust(t, &b, true) == js);
+        if explained {
+            stale_reference_state.push(t.clone());
+        } else {
+            failures.push(t.clone());
+        }
     }
     eprintln!(
-        "compared {CASES} generated templates with Velocity 1.7; {null_equals_empty} differ only by API Gateway's null == \"\""
+        "compared {CASES} generated templates with Velocity 1.7: {null_equals_empty} differ only by \
+         rule api-gateway-null-equals-empty, {} only by rule velocity17-stale-reference-state, {} unexplained",
+        stale_reference_state.len(),
+        failures.len()
     );
     if let Ok(dump) = std::env::var("VTL_DIFF_DUMP") {
-        let _ = std::fs::write(dump, failures.join("\n====\n"));
+        let _ = std::fs::write(dump, failures.join(SEP));
     }
     let total = failures.len();
     failures.truncate(20);
-    eprintln!("{total} generated templates differ from Velocity 1.7");
-    // Known residue: Velocity 1.7 lexer/parser corner cases in long random templates (malformed
-    // directives nested in macro/#define bodies) that no real mapping template contains; the
-    // corpus pins every construct individually. More than 1% means a real regression.
     assert!(
-        total <= CASES / 100,
-        "{total} mismatches (first 20):\n{}",
-        failures.join("\n")
+        total == 0,
+        "{total} generated templates differ from Velocity 1.7 without a rule of divergences.json \
+         (first 20; minimise them and fix the engine or add a named rule):\n{}",
+        failures.join(SEP)
     );
 }
