@@ -362,6 +362,31 @@ mod tests {
     }
 
     #[test]
+    fn regex_methods_render_alike_from_many_threads() {
+        let t = std::sync::Arc::new(
+            Template::parse(
+                "#set($s = \"it\\'s a-b\")$s.replaceAll(\"\\\\'\", \"'\")|$s.replaceFirst('-', '+')|$s.matches('.*b')|$s.split(' ').size()",
+            )
+            .unwrap(),
+        );
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .map(|_| t.render(&Bindings::default()).unwrap().output)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in threads {
+            for out in h.join().unwrap() {
+                assert_eq!(out, "it's a-b|it\\'s a+b|true|2");
+            }
+        }
+    }
+
+    #[test]
     fn basics() {
         assert_eq!(render("#set($a = 1)$a"), "1");
         assert_eq!(render("$nothing|$!nothing"), "|");
