@@ -73,6 +73,31 @@ pub fn string(min: usize, max: usize) -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// The schema's `pattern` as a draft-4 check of a string: the same `jsonschema` validator the
+/// gateway uses (ECMA-262 regex semantics, where e.g. U+FEFF is whitespace), so "matches" means
+/// the same here and there. `None` when absent or not compilable: validation then decides.
+fn pattern_of(schema: &Value) -> Option<Pattern> {
+    let p = schema.get("pattern")?.as_str()?;
+    jsonschema::draft4::new(&json!({"type": "string", "pattern": p}))
+        .ok()
+        .map(|v| Pattern(std::sync::Arc::new(v)))
+}
+
+#[derive(Clone)]
+struct Pattern(std::sync::Arc<jsonschema::Validator>);
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pattern")
+    }
+}
+
+impl Pattern {
+    fn is_match(&self, s: &str) -> bool {
+        self.0.is_valid(&Value::String(s.to_string()))
+    }
+}
+
 /// Any value that validates against `schema` (resolved against `root`).
 pub fn valid(schema: &Value, root: &Value) -> BoxedStrategy<Value> {
     valid_at(schema, root, 0)
@@ -89,7 +114,15 @@ fn valid_at(schema: &Value, root: &Value, depth: usize) -> BoxedStrategy<Value> 
         Some("string") => {
             let min = usize_of(schema, "minLength").unwrap_or(0);
             let max = usize_of(schema, "maxLength").unwrap_or(DEFAULT_MAX_LENGTH.max(min));
-            string(min, max).prop_map(Value::String).boxed()
+            match pattern_of(schema) {
+                // JSON Schema's `pattern` is an unanchored search; keep the candidates it accepts
+                // (the project's patterns, like `\S`, reject few, so filtering stays cheap).
+                Some(re) => string(min, max)
+                    .prop_filter("matches the schema's pattern", move |s| re.is_match(s))
+                    .prop_map(Value::String)
+                    .boxed(),
+                None => string(min, max).prop_map(Value::String).boxed(),
+            }
         }
         Some("integer") => {
             let min = schema
@@ -272,6 +305,24 @@ fn walk(
         Value::String(s) => {
             if usize_of(schema, "minLength").is_some_and(|m| m > 0) {
                 push(format!("{here}: empty string under minLength"), json!(""));
+            }
+            if let Some(re) = pattern_of(schema) {
+                let min = usize_of(schema, "minLength").unwrap_or(0);
+                let max = usize_of(schema, "maxLength").unwrap_or(usize::MAX);
+                // A value of allowed length that the pattern refuses (for `\S`: only blanks).
+                let candidate = [" ", "\t", "  ", "-", "0"]
+                    .iter()
+                    .map(|c| c.repeat(min.max(1)))
+                    .find(|c| {
+                        let n = c.chars().count();
+                        n >= min && n <= max && !re.is_match(c)
+                    });
+                if let Some(c) = candidate {
+                    push(
+                        format!("{here}: {c:?} does not match pattern"),
+                        Value::String(c),
+                    );
+                }
             }
             if let Some(max) = usize_of(schema, "maxLength") {
                 let long: String = s

@@ -11,11 +11,11 @@
 )]
 #[serde(deny_unknown_fields)]
 pub struct Album {
-    /// The artist; with `album`, the album's key.
-    #[schemars(length(min = 1, max = 256))]
+    /// The artist; with `album`, the album's key. Not blank: API Gateway treats a blank path parameter as missing, so such an album could never be read or deleted.
+    #[schemars(length(min = 1, max = 256), regex(pattern = "\\S"))]
     pub artist: ::std::string::String,
-    /// The album title.
-    #[schemars(length(min = 1, max = 256))]
+    /// The album title; not blank.
+    #[schemars(length(min = 1, max = 256), regex(pattern = "\\S"))]
     pub album: ::std::string::String,
     /// The tracks in order. Absent and empty are stored and returned as sent.
     #[serde(
