@@ -982,26 +982,7 @@ impl Builder<'_> {
             Some(rb) => {
                 let ptr = pointer_push(op_ptr, "requestBody");
                 let rb = deref(doc, rb, self.file, &ptr)?;
-                let mut content = IndexMap::new();
-                if let Some(c) = rb.get("content").and_then(Value::as_object) {
-                    for (mime, media) in c {
-                        let schema = match media.get("schema") {
-                            Some(s) => {
-                                let model = model_schema(doc, s, self.file, &ptr)?;
-                                self.check_model(
-                                    &model,
-                                    &pointer_push(
-                                        &pointer_push(&pointer_push(&ptr, "content"), mime),
-                                        "schema",
-                                    ),
-                                )?;
-                                Some(model)
-                            }
-                            None => None,
-                        };
-                        content.insert(mime.clone(), schema);
-                    }
-                }
+                let content = self.content_models(doc, rb, &ptr)?;
                 Some(RequestBody {
                     required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
                     content,
@@ -1021,26 +1002,7 @@ impl Builder<'_> {
                         headers.insert(name.clone(), deref(doc, hv, self.file, &ptr)?.clone());
                     }
                 }
-                let mut content = IndexMap::new();
-                if let Some(c) = r.get("content").and_then(Value::as_object) {
-                    for (mime, media) in c {
-                        let schema = match media.get("schema") {
-                            Some(s) => {
-                                let model = model_schema(doc, s, self.file, &ptr)?;
-                                self.check_model(
-                                    &model,
-                                    &pointer_push(
-                                        &pointer_push(&pointer_push(&ptr, "content"), mime),
-                                        "schema",
-                                    ),
-                                )?;
-                                Some(model)
-                            }
-                            None => None,
-                        };
-                        content.insert(mime.clone(), schema);
-                    }
-                }
+                let content = self.content_models(doc, r, &ptr)?;
                 let mut links = IndexMap::new();
                 if let Some(l) = r.get("links").and_then(Value::as_object) {
                     for (name, lv) in l {
@@ -1316,6 +1278,35 @@ impl Builder<'_> {
             pointer: ptr.to_string(),
             raw,
         })
+    }
+
+    /// Content type -> self-contained, checked draft-4 model, for a request body or a response
+    /// object at `ptr`.
+    fn content_models(
+        &self,
+        doc: &Value,
+        holder: &Value,
+        ptr: &str,
+    ) -> Result<IndexMap<String, Option<Value>>, SpecError> {
+        let mut content = IndexMap::new();
+        if let Some(c) = holder.get("content").and_then(Value::as_object) {
+            for (mime, media) in c {
+                let schema = match media.get("schema") {
+                    Some(s) => {
+                        let model = model_schema(doc, s, self.file, ptr)?;
+                        let at = pointer_push(
+                            &pointer_push(&pointer_push(ptr, "content"), mime),
+                            "schema",
+                        );
+                        self.check_model(&model, &at)?;
+                        Some(model)
+                    }
+                    None => None,
+                };
+                content.insert(mime.clone(), schema);
+            }
+        }
+        Ok(content)
     }
 
     /// API Gateway models are JSON Schema draft 4 and are checked when created: a model that is
