@@ -396,36 +396,12 @@ impl Embedded {
             .map(|d| (str_field(d, "AttributeName"), str_field(d, "KeyType")))
             .collect();
         let def_names: Vec<&str> = defs.iter().map(|d| d.0.as_str()).collect();
-        let key_names: Vec<&str> = keys.iter().map(|d| d.0.as_str()).collect();
         if keys.len() > defs.len() {
             return Err(DynamoError::validation(
                 "Invalid KeySchema: Some index key attribute have no definition",
             ));
         }
-        if key_names.iter().any(|k| !def_names.contains(k)) {
-            return Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-                key_names.join(", "),
-                def_names.join(", ")
-            )));
-        }
-        if keys.len() == 2 && keys[0].0 == keys[1].0 {
-            return Err(DynamoError::validation(
-                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-            ));
-        }
-        if keys.first().map(|k| k.1.as_str()) != Some("HASH") {
-            return Err(DynamoError::validation(
-                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-            ));
-        }
-        if let Some(k) = keys.get(1)
-            && k.1 != "RANGE"
-        {
-            return Err(DynamoError::validation(
-                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-            ));
-        }
+        check_key_schema(&keys, &def_names)?;
         let has_indexes = data.get("LocalSecondaryIndexes").is_some()
             || data.get("GlobalSecondaryIndexes").is_some();
         if !has_indexes && keys.len() != defs.len() {
@@ -458,31 +434,7 @@ impl Embedded {
                     .iter()
                     .map(|d| (str_field(d, "AttributeName"), str_field(d, "KeyType")))
                     .collect();
-                let inames: Vec<&str> = ikeys.iter().map(|k| k.0.as_str()).collect();
-                if inames.iter().any(|k| !def_names.contains(k)) {
-                    return Err(DynamoError::validation(format!(
-                        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-                        inames.join(", "),
-                        def_names.join(", ")
-                    )));
-                }
-                if ikeys.len() == 2 && ikeys[0].0 == ikeys[1].0 {
-                    return Err(DynamoError::validation(
-                        "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-                    ));
-                }
-                if ikeys.first().map(|k| k.1.as_str()) != Some("HASH") {
-                    return Err(DynamoError::validation(
-                        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-                    ));
-                }
-                if let Some(k) = ikeys.get(1)
-                    && k.1 != "RANGE"
-                {
-                    return Err(DynamoError::validation(
-                        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-                    ));
-                }
+                check_key_schema(&ikeys, &def_names)?;
                 if !global && ikeys.len() != 2 {
                     return Err(DynamoError::validation(format!(
                         "One or more parameter values were invalid: Index KeySchema does not have a range key for index: {iname}"
@@ -2799,6 +2751,37 @@ fn action_fields(action: &str) -> Option<Vec<Field>> {
         _ => return None,
     };
     Some(fields)
+}
+
+/// The checks a table's and each index's `KeySchema` share, in DynamoDB's order: every key
+/// attribute defined, hash and range named differently, HASH first, RANGE second.
+fn check_key_schema(keys: &[(String, String)], def_names: &[&str]) -> Result<(), DynamoError> {
+    let key_names: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    if key_names.iter().any(|k| !def_names.contains(k)) {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            key_names.join(", "),
+            def_names.join(", ")
+        )));
+    }
+    if keys.len() == 2 && keys[0].0 == keys[1].0 {
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    if keys.first().map(|k| k.1.as_str()) != Some("HASH") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if let Some(k) = keys.get(1)
+        && k.1 != "RANGE"
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
