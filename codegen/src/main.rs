@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use codegen::{CodegenError, Difference, Options};
+use codegen::{Difference, EmitError, Options};
 use indexmap::IndexMap;
 
 const AFTER_HELP: &str = "\
@@ -45,7 +45,7 @@ struct LintArgs {
     /// The API definition (YAML or JSON). Default: openapi.yaml at the workspace root.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
-    /// Output format: human (rustc style), json (documented in codegen::lint), sarif (2.1.0).
+    /// Output format: human (rustc style), json (documented in the lint crate), sarif (2.1.0).
     #[arg(long, value_enum, default_value = "human")]
     format: LintFormat,
 }
@@ -97,12 +97,12 @@ fn main() -> ExitCode {
 }
 
 /// Read the document and lint it; `None` when the file cannot be read.
-fn lint_file(path: &std::path::Path) -> Result<codegen::lint::Report, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::Io {
+fn lint_file(path: &std::path::Path) -> Result<lint::Report, EmitError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EmitError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    Ok(codegen::lint::lint(&path.display().to_string(), &text))
+    Ok(lint::lint(&path.display().to_string(), &text))
 }
 
 fn lint_command(args: LintArgs) -> ExitCode {
@@ -135,8 +135,8 @@ fn lint_command(args: LintArgs) -> ExitCode {
     }
 }
 
-fn run(check: bool, common: Common) -> Result<ExitCode, CodegenError> {
-    let cwd = std::env::current_dir().map_err(|e| CodegenError::Io {
+fn run(check: bool, common: Common) -> Result<ExitCode, EmitError> {
+    let cwd = std::env::current_dir().map_err(|e| EmitError::Io {
         path: ".".into(),
         message: e.to_string(),
     })?;
@@ -145,7 +145,7 @@ fn run(check: bool, common: Common) -> Result<ExitCode, CodegenError> {
     let options = Options {
         params: common.params.into_iter().collect::<IndexMap<_, _>>(),
     };
-    // The lint first: it also explains documents the spec crate refuses. Errors fail the
+    // The lint first: it also explains documents the apidef crate refuses. Errors fail the
     // command, warnings are only printed.
     let report = lint_file(&spec_path)?;
     if !report.findings.is_empty() {

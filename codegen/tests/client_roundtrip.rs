@@ -22,7 +22,7 @@ fn root() -> PathBuf {
 /// A gateway for openapi.yaml on 127.0.0.1:0; the client's base URL includes the stage, as an
 /// invoke URL does. The server stops when the test's runtime ends.
 async fn serve() -> Client {
-    let api = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let api = apidef::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
     let store = Arc::new(dynamo::Embedded::new());
     for table in api.tables.values() {
         let r = store

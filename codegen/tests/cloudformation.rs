@@ -13,13 +13,13 @@ fn openapi_yaml() -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn api_of(text: &str) -> spec::Api {
-    spec::Api::from_str_with(text, "openapi.yaml", &IndexMap::new())
+fn api_of(text: &str) -> apidef::Api {
+    apidef::Api::from_str_with(text, "openapi.yaml", &IndexMap::new())
         .unwrap_or_else(|e| panic!("does not load: {e}"))
 }
 
-fn stack_of(api: &spec::Api) -> Value {
-    let artifact = codegen::cloudformation::emit(api, &Options::default()).expect("emit");
+fn stack_of(api: &apidef::Api) -> Value {
+    let artifact = emit::cloudformation::emit(api, &Options::default()).expect("emit");
     assert_eq!(artifact.path, "generated/cloudformation.yaml");
     serde_yaml::from_slice(&artifact.contents).expect("the stack is YAML")
 }
@@ -45,7 +45,7 @@ fn policy_actions(stack: &Value) -> BTreeSet<String> {
 }
 
 /// `dynamodb:<Action>` for each integration URI, read straight from the document.
-fn uri_actions(api: &spec::Api) -> BTreeSet<String> {
+fn uri_actions(api: &apidef::Api) -> BTreeSet<String> {
     api.operations
         .iter()
         .filter_map(|op| op.integration.uri.as_deref())
@@ -243,7 +243,7 @@ fn the_body_resolves_to_the_import_ready_definition() {
     params.insert("IntegrationRoleArn".to_string(), role.to_string());
     let options = Options { params };
     let expected: Value = serde_json::from_slice(
-        &codegen::apigateway::emit(&api, &options)
+        &emit::apigateway::emit(&api, &options)
             .expect("emit")
             .contents,
     )
@@ -342,7 +342,7 @@ fn a_small_spec_gets_its_own_table_role_and_escapes() {
 #[test]
 fn a_stack_value_naming_no_resource_is_an_error() {
     let text = RULES.replace("stackValue: IntegrationRole.Arn", "stackValue: Nowhere.Arn");
-    let e = codegen::cloudformation::emit(&api_of(&text), &Options::default())
+    let e = emit::cloudformation::emit(&api_of(&text), &Options::default())
         .expect_err("unknown resource");
     let msg = e.to_string();
     assert!(

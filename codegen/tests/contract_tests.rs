@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use codegen::contract_tests;
+use emit::contract_tests;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,8 +13,8 @@ fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn load(text: &str) -> spec::Api {
-    spec::Api::from_str_with(text, "openapi.yaml", &Default::default())
+fn load(text: &str) -> apidef::Api {
+    apidef::Api::from_str_with(text, "openapi.yaml", &Default::default())
         .unwrap_or_else(|e| panic!("document does not load: {e}"))
 }
 

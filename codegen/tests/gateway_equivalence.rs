@@ -21,8 +21,8 @@ fn root() -> PathBuf {
 /// A gateway for `document` over a fresh embedded store holding the tables of `openapi.yaml`
 /// (the import-ready document has no `x-dynamodb-tables`: a table is not part of an API).
 async fn gateway(document: &str) -> Gateway {
-    let original = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
-    let api = spec::Api::load(root().join(document))
+    let original = apidef::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let api = apidef::Api::load(root().join(document))
         .unwrap_or_else(|e| panic!("{document} does not load: {e}"));
     let store = Arc::new(dynamo::Embedded::new());
     for table in original.tables.values() {

@@ -1,33 +1,33 @@
 //! The rules of the import-ready transform, each on a small fixture spec
 //! (`tests/data/rules.yaml`) or a one-line variation of it.
 
-use codegen::{CodegenError, Options};
+use codegen::{EmitError, Options};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 const RULES: &str = include_str!("data/rules.yaml");
 
-fn load(text: &str, params: &[(&str, &str)]) -> (spec::Api, Options) {
+fn load(text: &str, params: &[(&str, &str)]) -> (apidef::Api, Options) {
     let params: IndexMap<String, String> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let api = spec::Api::from_str_with(text, "rules.yaml", &params)
+    let api = apidef::Api::from_str_with(text, "rules.yaml", &params)
         .unwrap_or_else(|e| panic!("fixture does not load: {e}"));
     (api, Options { params })
 }
 
 fn import_ready(text: &str, params: &[(&str, &str)]) -> Value {
     let (api, options) = load(text, params);
-    let artifact = codegen::apigateway::emit(&api, &options).expect("emit");
+    let artifact = emit::apigateway::emit(&api, &options).expect("emit");
     assert_eq!(artifact.path, "generated/apigateway.json");
     assert!(artifact.text().ends_with("}\n"), "trailing newline");
     serde_json::from_slice(&artifact.contents).expect("valid JSON")
 }
 
-fn emit_err(text: &str) -> CodegenError {
+fn emit_err(text: &str) -> EmitError {
     let (api, options) = load(text, &[]);
-    codegen::apigateway::emit(&api, &options).expect_err("must be refused")
+    emit::apigateway::emit(&api, &options).expect_err("must be refused")
 }
 
 const OP: &str = "/paths/~1things~1{id}/get";
@@ -175,7 +175,7 @@ fn params_override_defaults_and_pseudo_parameters() {
 fn templates_and_selection_patterns_are_byte_identical_to_the_spec() {
     let (api, options) = load(RULES, &[]);
     let doc: Value = serde_json::from_slice(
-        &codegen::apigateway::emit(&api, &options)
+        &emit::apigateway::emit(&api, &options)
             .expect("emit")
             .contents,
     )
@@ -225,7 +225,7 @@ fn an_undeclared_param_is_an_error() {
     let (api, _) = load(RULES, &[]);
     let mut params = IndexMap::new();
     params.insert("Nope".to_string(), "1".to_string());
-    let e = codegen::apigateway::emit(&api, &Options { params }).expect_err("unknown param");
+    let e = emit::apigateway::emit(&api, &Options { params }).expect_err("unknown param");
     assert!(e.to_string().contains("Nope"), "{e}");
     assert!(codegen::parse_param("novalue").is_err());
     assert_eq!(

@@ -18,9 +18,16 @@ fn artifacts() -> Vec<codegen::Artifact> {
     let options = Options::default();
     let api = codegen::load(&root().join("openapi.yaml"), &options)
         .unwrap_or_else(|e| panic!("openapi.yaml does not load: {e}"));
-    let mut out = vec![codegen::models::emit(&api, &options).expect("models")];
-    out.extend(codegen::client::emit(&api, &options).expect("client"));
-    out.extend(codegen::docs::emit(&api, &options).expect("docs"));
+    let mut out = vec![emit::models::emit(&api, &options).expect("models")];
+    out.extend(emit::client::emit(&api, &options).expect("client"));
+    out.extend(
+        emit::docs::emit(
+            &api,
+            &options,
+            &mut codegen::examples::GatewayRunner::new(&api).expect("runner"),
+        )
+        .expect("docs"),
+    );
     out
 }
 
@@ -57,7 +64,7 @@ fn docs_are_deterministic_and_show_gateway_responses() {
     assert_eq!(a, artifacts());
     let md = a
         .iter()
-        .find(|x| x.path == codegen::docs::MD_PATH)
+        .find(|x| x.path == emit::docs::MD_PATH)
         .expect("api.md");
     let text = md.text();
     // The examples ran: the stored album comes back, then the second delete is a 404.
@@ -70,7 +77,7 @@ fn docs_are_deterministic_and_show_gateway_responses() {
     ));
     let html = a
         .iter()
-        .find(|x| x.path == codegen::docs::HTML_PATH)
+        .find(|x| x.path == emit::docs::HTML_PATH)
         .expect("index.html");
     // Self-contained: no script, no external stylesheet, image or font.
     for needle in ["<script", "<link", "src=", "@import", "url("] {

@@ -23,8 +23,8 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/naming")
 }
 
-fn api() -> spec::Api {
-    spec::Api::load(dir().join("openapi.yaml"))
+fn api() -> apidef::Api {
+    apidef::Api::load(dir().join("openapi.yaml"))
         .unwrap_or_else(|e| panic!("the naming fixture does not load: {e}"))
 }
 
@@ -32,12 +32,12 @@ fn api() -> spec::Api {
 fn generated_models_and_client_are_golden() {
     let api = api();
     let options = codegen::Options::default();
-    let models = codegen::models::emit(&api, &options).expect("models");
+    let models = emit::models::emit(&api, &options).expect("models");
     expectorate::assert_contents(dir().join("models.rs"), models.text());
-    let client = codegen::client::emit(&api, &options)
+    let client = emit::client::emit(&api, &options)
         .expect("client")
         .into_iter()
-        .find(|a| a.path == codegen::client::PATH)
+        .find(|a| a.path == emit::client::PATH)
         .expect("client.rs");
     expectorate::assert_contents(dir().join("client.rs"), client.text());
 }
@@ -106,10 +106,15 @@ fn operations_with_colliding_ids_get_distinct_methods() {
 
 #[test]
 fn docs_show_raw_html_from_the_document_as_text() {
-    let docs = codegen::docs::emit(&api(), &codegen::Options::default()).expect("docs");
+    let docs = emit::docs::emit(
+        &api(),
+        &codegen::Options::default(),
+        &mut codegen::examples::GatewayRunner::new(&api()).expect("runner"),
+    )
+    .expect("docs");
     let html = docs
         .iter()
-        .find(|a| a.path == codegen::docs::HTML_PATH)
+        .find(|a| a.path == emit::docs::HTML_PATH)
         .expect("index.html");
     assert!(html.text().contains("&lt;script&gt;"), "{}", html.text());
     assert!(!html.text().contains("<script"));

@@ -1,6 +1,6 @@
 //! For every generated model, the schema schemars derives (rewritten to draft 4) accepts exactly
 //! the instances the document's schema accepts: `jsonschema`'s canonical comparison, both ways
-//! (dependencies.md §5). `a - b` unsatisfiable means every instance of `a` is one of `b`.
+//! (docs/evidence/dependencies.md §5). `a - b` unsatisfiable means every instance of `a` is one of `b`.
 //!
 //! The recipe: schemars' draft-07 settings with the draft-04 meta-schema and every subschema
 //! inlined, then a transform that rewrites what draft 4 spells differently (`const` is a
@@ -71,7 +71,7 @@ fn equivalent(pointer: &str, derived: &Value, spec: &Value) {
 
 #[test]
 fn every_derived_schema_accepts_exactly_what_the_document_does() {
-    let api = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let api = apidef::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
     let derived = generated::models::derived_schemas(settings());
     let components = api
         .resolved

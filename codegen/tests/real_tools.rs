@@ -115,7 +115,7 @@ fn import_rest_api_into_moto_round_trips_every_method() {
     assert_eq!(imported["name"], doc["info"]["title"]);
 
     // The spec, as the gateway loads it (deploy parameters substituted with their defaults).
-    let api = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let api = apidef::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
     let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in &api.operations {
         expected

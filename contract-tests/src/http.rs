@@ -184,7 +184,7 @@ pub(crate) enum Connection {
 impl Connection {
     /// A fresh connection: for the embedded target, a new store with the document's tables.
     pub(crate) async fn open(
-        api: &Arc<spec::Api>,
+        api: &Arc<apidef::Api>,
         target: &Target,
         client: impl FnOnce() -> Result<RemoteClient, String>,
     ) -> Result<Connection, String> {

@@ -158,7 +158,7 @@ pub struct Report {
 
 /// A loaded document, a target and the compiled response validators.
 pub struct Suite {
-    pub(crate) api: Arc<spec::Api>,
+    pub(crate) api: Arc<apidef::Api>,
     pub(crate) target: Target,
     pub(crate) runtime: tokio::runtime::Runtime,
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
@@ -171,7 +171,7 @@ pub struct Suite {
 static REMOTE: Mutex<()> = Mutex::new(());
 
 impl Suite {
-    pub fn new(api: spec::Api, target: Target) -> Result<Suite, String> {
+    pub fn new(api: apidef::Api, target: Target) -> Result<Suite, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -189,7 +189,7 @@ impl Suite {
     /// The workspace's `openapi.yaml` and the target from the environment.
     pub fn from_workspace() -> Result<Suite, String> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
-        let api = spec::Api::load(&path).map_err(|e| e.to_string())?;
+        let api = apidef::Api::load(&path).map_err(|e| e.to_string())?;
         Suite::new(api, Target::from_env())
     }
 
@@ -199,7 +199,7 @@ impl Suite {
         self
     }
 
-    pub fn api(&self) -> &spec::Api {
+    pub fn api(&self) -> &apidef::Api {
         &self.api
     }
 

@@ -3,11 +3,11 @@
 
 use std::fmt::Debug;
 
+use apidef::{Operation, ParamLocation};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 use serde_json::Value;
-use spec::{Operation, ParamLocation};
 
 use crate::http::{Connection, HttpRequest, HttpResponse};
 use crate::strategy;
@@ -158,7 +158,7 @@ fn media_type(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn param_schema(p: &spec::Parameter) -> Value {
+fn param_schema(p: &apidef::Parameter) -> Value {
     p.schema
         .clone()
         .unwrap_or_else(|| serde_json::json!({"type": "string"}))

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use apidef::{Link, Operation, ParamLocation};
 use proptest::prelude::*;
 use proptest_state_machine::Sequential;
 use serde_json::Value;
-use spec::{Link, Operation, ParamLocation};
 
 use crate::http::{HttpRequest, HttpResponse};
 use crate::properties::{
@@ -60,7 +60,7 @@ fn evaluate(expr: &str, req: &HttpRequest, resp: Option<&HttpResponse>) -> Optio
 
 /// The request a link leads to, from the request (and response) it starts at.
 fn follow(
-    api: &spec::Api,
+    api: &apidef::Api,
     link: &Link,
     req: &HttpRequest,
     resp: Option<&HttpResponse>,

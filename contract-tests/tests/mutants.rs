@@ -1,5 +1,5 @@
 //! The suite catches real bugs: each test mutates a copy of `openapi.yaml` the way the seed
-//! project was broken (prior-art §1.5), regenerates the list of contract tests from the mutated
+//! project was broken (docs/evidence/prior-art.md §1.5), regenerates the list of contract tests from the mutated
 //! document with codegen's emitter, runs them on the embedded target, and asserts that the
 //! suite fails for the right reason (property, operation) with a shrunk counterexample.
 
@@ -54,9 +54,10 @@ fn run(name: &str, text: &str) -> Vec<Failure> {
         std::process::id()
     ));
     std::fs::write(&path, text).expect("temp file is writable");
-    let api = spec::Api::load(&path).unwrap_or_else(|e| panic!("mutant {name} does not load: {e}"));
+    let api =
+        apidef::Api::load(&path).unwrap_or_else(|e| panic!("mutant {name} does not load: {e}"));
     let _ = std::fs::remove_file(&path);
-    let tests = codegen::contract_tests::tests(&api);
+    let tests = emit::contract_tests::tests(&api);
     assert!(!tests.is_empty(), "no tests generated for {name}");
     let suite = Suite::new(api, Target::Embedded)
         .expect("suite starts")
@@ -219,7 +220,7 @@ fn response_template_dropping_tracks_is_caught() {
 
 #[test]
 fn a_stale_generated_test_says_regenerate() {
-    let api = spec::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
+    let api = apidef::Api::load(root().join("openapi.yaml")).expect("openapi.yaml loads");
     let suite = Suite::new(api, Target::Embedded).expect("suite starts");
     let stale = [
         Property::Positive {

@@ -1,7 +1,7 @@
 //! The gateway's dialect table: every behaviour where AWS's answer is unknown (or only weakly
 //! evidenced) and the choice this emulator makes. The README lists it from here; nothing else in
 //! the crate may deviate from AWS silently. Evidence tags are those of
-//! `apigateway-semantics.md` §0 (DOC, AWS-REC, LS, USER, INF, UNK).
+//! `docs/evidence/apigateway-semantics.md` §0 (DOC, AWS-REC, LS, USER, INF, UNK).
 
 /// One dialect entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "Routing precedence and backtracking",
-        choice: "The most specific resource wins segment by segment (literal > {param} > {proxy+}); the method is looked up on that resource only (then ANY); no backtracking to a less specific resource. Done by `spec::RouteTable`.",
+        choice: "The most specific resource wins segment by segment (literal > {param} > {proxy+}); the method is looked up on that resource only (then ANY); no backtracking to a less specific resource. Done by `apidef::RouteTable`.",
         evidence: "Precedence [DOC known-issues]; backtracking undocumented [UNK].",
     },
     Choice {
@@ -93,7 +93,7 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "Several matching selection patterns",
-        choice: "The first in document order wins (`spec::Integration::select_response`).",
+        choice: "The first in document order wins (`apidef::Integration::select_response`).",
         evidence: "[UNK] (§12 q3)",
     },
     Choice {

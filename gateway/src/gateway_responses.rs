@@ -34,7 +34,7 @@ impl ResponseType {
 
     /// AWS's default status code (DG `supported-gateway-response-types`).
     pub fn default_status(self) -> u16 {
-        spec::model::GATEWAY_RESPONSE_TYPES
+        apidef::model::GATEWAY_RESPONSE_TYPES
             .iter()
             .find(|(n, _)| *n == self.as_str())
             .and_then(|(_, s)| *s)

@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! let api = spec::Api::load("openapi.yaml")?;
+//! let api = apidef::Api::load("openapi.yaml")?;
 //! let gw = gateway::Gateway::new(api, Arc::new(dynamo::Embedded::new()))?;
 //! gw.create_tables().await?;
 //! let resp = gw
@@ -26,10 +26,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use apidef::{Api, IntegrationType, Operation, ParamLocation, PassthroughBehavior};
 use bytes::Bytes;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
-use spec::{Api, IntegrationType, Operation, ParamLocation, PassthroughBehavior};
 
 pub use gateway_responses::ResponseType;
 
@@ -296,7 +296,7 @@ impl GatewayBuilder {
                 for (ct, schema) in &body.content {
                     let Some(schema) = schema else { continue };
                     // Models are draft-4 schemas whatever `$schema` says (or omits): with no
-                    // `$schema` the crate would assume 2020-12 (dependencies.md §6).
+                    // `$schema` the crate would assume 2020-12 (docs/evidence/dependencies.md §6).
                     let v = jsonschema::draft4::options().build(schema).map_err(|e| {
                         GatewayError::Model {
                             operation: op.label(),
@@ -646,7 +646,7 @@ impl Gateway {
     ) -> Option<(usize, IndexMap<String, String>, bool)> {
         let api = &self.inner.api;
         if segments.first().is_some_and(|s| *s == self.inner.stage)
-            && let spec::RouteMatch::Found {
+            && let apidef::RouteMatch::Found {
                 operation,
                 path_params,
             } = api.route(method, &segments[1..])
@@ -654,11 +654,11 @@ impl Gateway {
             return Some((operation, path_params, true));
         }
         match api.route(method, segments) {
-            spec::RouteMatch::Found {
+            apidef::RouteMatch::Found {
                 operation,
                 path_params,
             } => Some((operation, path_params, false)),
-            spec::RouteMatch::NotFound => None,
+            apidef::RouteMatch::NotFound => None,
         }
     }
 

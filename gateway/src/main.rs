@@ -92,17 +92,17 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         params.insert(k.to_string(), v.to_string());
     }
     let api = match &s.tables_from {
-        None => spec::Api::load_with(&s.spec, &params)
+        None => apidef::Api::load_with(&s.spec, &params)
             .with_context(|| format!("loading {}", s.spec.display()))?,
         Some(tables_file) => {
-            let tables_api = spec::Api::load_with(tables_file, &params)
+            let tables_api = apidef::Api::load_with(tables_file, &params)
                 .with_context(|| format!("loading {}", tables_file.display()))?;
             let pseudo: IndexMap<String, String> = params
                 .iter()
                 .filter(|(k, _)| k.starts_with("AWS::"))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let mut api = spec::Api::load_with(&s.spec, &pseudo)
+            let mut api = apidef::Api::load_with(&s.spec, &pseudo)
                 .with_context(|| format!("loading {}", s.spec.display()))?;
             api.tables = tables_api.tables;
             api

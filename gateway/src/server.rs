@@ -1,6 +1,6 @@
 //! The gateway over HTTP: axum supplies the connection handling, one fallback handler hands every
 //! request to [`Gateway::handle`] (routing is ours: API Gateway answers unknown routes with 403,
-//! not 404; dependencies.md §9).
+//! not 404; docs/evidence/dependencies.md §9).
 
 use std::future::Future;
 use std::net::SocketAddr;

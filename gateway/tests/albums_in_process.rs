@@ -10,7 +10,7 @@ fn spec_path() -> String {
 }
 
 async fn gateway() -> Gateway {
-    let api = spec::Api::load(spec_path()).expect("openapi.yaml loads");
+    let api = apidef::Api::load(spec_path()).expect("openapi.yaml loads");
     let gw = Gateway::new(api, Arc::new(dynamo::Embedded::new())).expect("gateway builds");
     gw.create_tables().await.expect("tables");
     gw
@@ -146,7 +146,7 @@ async fn dynamodb_errors_map_to_the_documented_statuses() {
             json!({"message": "Internal server error", "type": "UnexpectedIntegrationStatus"}),
         ),
     ];
-    let api = spec::Api::load(spec_path()).expect("openapi.yaml loads");
+    let api = apidef::Api::load(spec_path()).expect("openapi.yaml loads");
     for (status, body, want_status, want) in cases {
         let gw = Gateway::new(api.clone(), Arc::new(Failing(status, body))).expect("gateway");
         for req in [

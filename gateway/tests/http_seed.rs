@@ -213,7 +213,7 @@ fn the_import_ready_definition_alone_names_no_table() {
         "{}/../generated/apigateway.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let api = spec::Api::load(&import_ready).expect("import-ready definition loads");
+    let api = apidef::Api::load(&import_ready).expect("import-ready definition loads");
     assert!(api.tables.is_empty());
 }
 

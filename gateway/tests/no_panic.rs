@@ -6,10 +6,10 @@ use std::sync::Arc;
 use gateway::{Gateway, Request};
 use proptest::prelude::*;
 
-fn api() -> spec::Api {
-    static API: std::sync::OnceLock<spec::Api> = std::sync::OnceLock::new();
+fn api() -> apidef::Api {
+    static API: std::sync::OnceLock<apidef::Api> = std::sync::OnceLock::new();
     API.get_or_init(|| {
-        spec::Api::load(format!("{}/../openapi.yaml", env!("CARGO_MANIFEST_DIR")))
+        apidef::Api::load(format!("{}/../openapi.yaml", env!("CARGO_MANIFEST_DIR")))
             .expect("openapi.yaml loads")
     })
     .clone()

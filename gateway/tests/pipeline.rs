@@ -1,5 +1,5 @@
 //! One test (or a few) per pipeline step of ARCHITECTURE.md, with the AWS-recorded vectors of
-//! apigateway-semantics.md §8.3 and §8.4. Specs are built in the test, mostly with `type: mock`.
+//! docs/evidence/apigateway-semantics.md §8.3 and §8.4. Specs are built in the test, mostly with `type: mock`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,7 +8,7 @@ use gateway::{Gateway, Request, Response};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
-fn api(paths: Value, extra: Value) -> spec::Api {
+fn api(paths: Value, extra: Value) -> apidef::Api {
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
@@ -19,7 +19,7 @@ fn api(paths: Value, extra: Value) -> spec::Api {
             d.insert(k.clone(), v.clone());
         }
     }
-    spec::Api::from_str_with(&doc.to_string(), "test.json", &IndexMap::new())
+    apidef::Api::from_str_with(&doc.to_string(), "test.json", &IndexMap::new())
         .unwrap_or_else(|e| panic!("test spec does not load: {e}"))
 }
 
@@ -43,7 +43,7 @@ fn ok_200(template: &str) -> Value {
     json!({"default": {"statusCode": "200", "responseTemplates": {"application/json": template}}})
 }
 
-async fn gw(api: spec::Api) -> Gateway {
+async fn gw(api: apidef::Api) -> Gateway {
     let g = Gateway::new(api, Arc::new(dynamo::Embedded::new())).expect("gateway builds");
     g.create_tables().await.expect("tables");
     g
@@ -62,7 +62,7 @@ fn with_params(mut op: Value, params: Value) -> Value {
 // 1. Routing
 // ---------------------------------------------------------------------------------------------
 
-fn routing_api() -> spec::Api {
+fn routing_api() -> apidef::Api {
     let echo = |name: &str| {
         mock(
             r#"{"statusCode": 200}"#,
@@ -85,7 +85,7 @@ fn routing_api() -> spec::Api {
 
 #[tokio::test]
 async fn routing_unknown_path_and_method_are_403_missing_authentication_token() {
-    // AWS-REC test_routing_not_found (semantics §8.4).
+    // AWS-REC test_routing_not_found (docs/evidence/apigateway-semantics.md §8.4).
     let g = gw(routing_api()).await;
     for r in [
         Request::new("GET", "/nothing"),
@@ -153,7 +153,7 @@ async fn routing_precedence_greedy_any_and_decoding() {
 // 2. Validation
 // ---------------------------------------------------------------------------------------------
 
-fn validated_api() -> spec::Api {
+fn validated_api() -> apidef::Api {
     let mut op = mock(r#"{"statusCode": 200}"#, ok_200(r#"{"ok":true}"#));
     op["parameters"] = json!([
         {"name": "qs1", "in": "query", "required": true, "schema": {"type": "string"}},
@@ -175,7 +175,7 @@ fn validated_api() -> spec::Api {
 
 #[tokio::test]
 async fn validation_missing_parameters_aws_message_and_order() {
-    // AWS-REC test_api_gateway_request_validator (semantics §8.4).
+    // AWS-REC test_api_gateway_request_validator (docs/evidence/apigateway-semantics.md §8.4).
     let g = gw(validated_api()).await;
     let body = json!({"name": "x"});
     let r = send(&g, Request::new("POST", "/pets").json(&body)).await;
@@ -275,7 +275,7 @@ async fn gateway_responses_customised_and_inherited() {
     });
     let mut raw = a.resolved.clone();
     raw["x-amazon-apigateway-gateway-responses"] = extra;
-    a = spec::Api::from_str_with(&raw.to_string(), "test.json", &IndexMap::new()).expect("loads");
+    a = apidef::Api::from_str_with(&raw.to_string(), "test.json", &IndexMap::new()).expect("loads");
     let g = gw(a).await;
     let r = send(&g, Request::new("POST", "/pets?issuer=me").json(&json!({}))).await;
     assert_eq!(r.status, 400, "{}", r.text());
@@ -302,7 +302,7 @@ async fn gateway_responses_customised_and_inherited() {
     .await;
     assert_eq!(r.status, 422);
     // validationErrorString is substituted as is (a bracketed list; quoting it is the template's
-    // business, semantics §4.3).
+    // business, docs/evidence/apigateway-semantics.md §4.3).
     let t = r.text();
     assert!(
         t.starts_with("{\"why\":\"[")
@@ -316,7 +316,7 @@ async fn gateway_responses_customised_and_inherited() {
 // 3. Template selection and passthroughBehavior
 // ---------------------------------------------------------------------------------------------
 
-fn passthrough_api(behaviour: &str, with_template: bool) -> spec::Api {
+fn passthrough_api(behaviour: &str, with_template: bool) -> apidef::Api {
     let mut integ = json!({
         "type": "mock",
         "passthroughBehavior": behaviour,
@@ -369,7 +369,7 @@ async fn passthrough_behaviours() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4/7. Overrides and map assignment (AWS-REC, semantics §8.3)
+// 4/7. Overrides and map assignment (AWS-REC, docs/evidence/apigateway-semantics.md §8.3)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -484,10 +484,10 @@ async fn response_override_status_out_of_range_is_ignored() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. DynamoDB (AWS-REC test_apigateway_dynamodb, semantics §8.4)
+// 5. DynamoDB (AWS-REC test_apigateway_dynamodb, docs/evidence/apigateway-semantics.md §8.4)
 // ---------------------------------------------------------------------------------------------
 
-fn dynamodb_api() -> spec::Api {
+fn dynamodb_api() -> apidef::Api {
     let op = |action: &str, tpl: &str| {
         json!({
             "parameters": [{"name": "id", "in": "query", "schema": {"type": "string"}}],
@@ -530,7 +530,7 @@ async fn dynamodb_put_and_query_with_a_default_only_integration_response() {
         Some(json!({"Count": 0, "Items": [], "ScannedCount": 0}))
     );
     // A DynamoDB error with only a default response comes back as 200 with DynamoDB's error JSON
-    // (semantics §3.3): the empty key is a ValidationException.
+    // (docs/evidence/apigateway-semantics.md §3.3): the empty key is a ValidationException.
     let r = send(&g, Request::new("POST", "/put")).await;
     assert_eq!(r.status, 200);
     let v = r.json().expect("json");
@@ -556,7 +556,8 @@ impl dynamo::Dynamo for Slow {
 async fn integration_timeout_is_504() {
     let mut doc = dynamodb_api().resolved.clone();
     doc["paths"]["/put"]["post"]["x-amazon-apigateway-integration"]["timeoutInMillis"] = json!(50);
-    let a = spec::Api::from_str_with(&doc.to_string(), "t.json", &IndexMap::new()).expect("loads");
+    let a =
+        apidef::Api::from_str_with(&doc.to_string(), "t.json", &IndexMap::new()).expect("loads");
     let g = Gateway::new(a, Arc::new(Slow)).expect("builds");
     let r = send(&g, Request::new("POST", "/put?id=x")).await;
     assert_eq!(r.status, 504);

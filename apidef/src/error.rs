@@ -1,0 +1,125 @@
+//! The one error type of the `apidef` crate: every error names the file, the JSON pointer of the
+//! offending node and, where the source position is known, its line:column.
+
+use std::fmt;
+
+/// Where in the document a problem is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    /// The file the document was read from (or the name given to [`crate::Api::from_str`]).
+    pub file: String,
+    /// RFC 6901 JSON pointer of the offending node (`""` is the whole document).
+    pub pointer: String,
+    /// 1-based line and column in the source text, when known.
+    pub line_col: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, col)) = self.line_col {
+            write!(f, ":{line}:{col}")?;
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " at {}", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong. Each variant is one kind of problem, so tests (and users' tools) can match on it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot read the file: {0}")]
+    Io(String),
+    #[error("not valid YAML: {0}")]
+    Yaml(String),
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    #[error("duplicate key {0:?}: a later value would silently replace an earlier one")]
+    DuplicateKey(String),
+    #[error("the document must be an object")]
+    NotAnObject,
+    #[error("missing the `openapi` version field")]
+    MissingVersion,
+    #[error(
+        "OpenAPI {0} is not supported: API Gateway REST APIs and this toolkit take OpenAPI 3.0.x"
+    )]
+    UnsupportedVersion(String),
+    #[error("not a valid OpenAPI 3.0 document: {0}")]
+    InvalidOpenApi(String),
+    #[error("unresolvable $ref {0:?}")]
+    UnknownRef(String),
+    #[error("$ref cycle through {0:?}")]
+    RefCycle(String),
+    #[error("only local $refs (#/...) are supported, found {0:?}")]
+    ExternalRef(String),
+    #[error("invalid {extension}: {message}")]
+    InvalidExtension { extension: String, message: String },
+    #[error("unknown field {field:?} in {extension}; expected one of: {expected}")]
+    UnknownField {
+        extension: String,
+        field: String,
+        expected: String,
+    },
+    #[error("missing field {field:?} in {extension}")]
+    MissingField { extension: String, field: String },
+    #[error("unknown project extension {0:?}")]
+    UnknownProjectExtension(String),
+    #[error("the placeholder ${{{0}}} names no declared deploy parameter")]
+    UnknownPlaceholder(String),
+    #[error("--param {0}: no deploy parameter of that name is declared in x-deploy-parameters")]
+    UnknownParameter(String),
+    #[error(
+        "integration statusCode {status:?} is not declared in the operation's responses (declared: {declared})"
+    )]
+    UndeclaredStatusCode { status: String, declared: String },
+    #[error("selection pattern {pattern:?} does not compile as a Java regex: {message}")]
+    BadSelectionPattern { pattern: String, message: String },
+    #[error("{what} template does not parse: {message}")]
+    BadTemplate { what: String, message: String },
+    #[error("unsupported integration: {0}")]
+    UnsupportedIntegration(String),
+    #[error("duplicate operationId {0:?}")]
+    DuplicateOperationId(String),
+    #[error("invalid path template: {0}")]
+    BadPath(String),
+    #[error("unknown request validator {0:?} (declared: {1})")]
+    UnknownValidator(String, String),
+    #[error("invalid schema: {0}")]
+    BadSchema(String),
+}
+
+/// An error in a spec document.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{location}: {kind}")]
+pub struct SpecError {
+    pub location: Location,
+    pub kind: ErrorKind,
+}
+
+impl SpecError {
+    pub fn new(kind: ErrorKind, file: &str, pointer: impl Into<String>) -> Self {
+        SpecError {
+            location: Location {
+                file: file.to_string(),
+                pointer: pointer.into(),
+                line_col: None,
+            },
+            kind,
+        }
+    }
+
+    pub fn at(mut self, line_col: Option<(usize, usize)>) -> Self {
+        if self.location.line_col.is_none() {
+            self.location.line_col = line_col;
+        }
+        self
+    }
+}
+
+/// Append a key to a JSON pointer, escaping `~` and `/` as RFC 6901 requires.
+pub fn pointer_push(pointer: &str, key: &str) -> String {
+    let escaped = key.replace('~', "~0").replace('/', "~1");
+    format!("{pointer}/{escaped}")
+}

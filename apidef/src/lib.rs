@@ -1,0 +1,1416 @@
+//! `apidef`: read `openapi.yaml` (YAML or JSON) into
+//!
+//! - the raw ordered JSON tree as written ([`Api::raw`]): the truth, used for lossless re-emit;
+//! - the same tree with deploy-time placeholders substituted ([`Api::resolved`]);
+//! - a typed `openapiv3` index ([`Api::openapi`]), for navigation only;
+//! - a typed model of every `x-amazon-apigateway-*` extension and of the project's own
+//!   extensions, with every mapping template compiled by `vtl` and every selection pattern
+//!   compiled as a Java regex, and the route table.
+//!
+//! Errors ([`SpecError`]) name the file, the JSON pointer and, where known, line:column. Nothing
+//! here panics on any input.
+
+// Errors are rare and carry the file, pointer and position a user needs; their size is not a
+// concern on this cold path.
+#![allow(clippy::result_large_err)]
+
+pub mod error;
+pub mod model;
+pub mod params;
+pub mod pattern;
+pub mod routes;
+pub mod source;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub use error::{ErrorKind, Location, SpecError};
+pub use model::{
+    ApiKeySource, DeployParameter, DeployStage, EndpointConfiguration, GatewayResponse,
+    IntegrationType, PassthroughBehavior, RawIntegration, RawIntegrationResponse, RequestValidator,
+    TableDefinition,
+};
+pub use pattern::SelectionPattern;
+pub use routes::{RouteMatch, RouteTable, Segment};
+
+use error::pointer_push;
+use model::{from_extension, from_extension_map};
+use source::Positions;
+
+/// HTTP methods an OpenAPI path item can hold, in the order API Gateway lists them.
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+
+/// Extensions of this project, at the document root.
+pub const PROJECT_EXTENSIONS: &[&str] =
+    &["x-deploy-parameters", "x-dynamodb-tables", "x-deploy-stage"];
+
+/// Root-level API Gateway extensions of a REST API.
+const ROOT_APIGW_EXTENSIONS: &[&str] = &[
+    "x-amazon-apigateway-request-validators",
+    "x-amazon-apigateway-request-validator",
+    "x-amazon-apigateway-gateway-responses",
+    "x-amazon-apigateway-binary-media-types",
+    "x-amazon-apigateway-api-key-source",
+    "x-amazon-apigateway-policy",
+    "x-amazon-apigateway-minimum-compression-size",
+    "x-amazon-apigateway-endpoint-configuration",
+    "x-amazon-apigateway-documentation",
+    "x-amazon-apigateway-importexport-version",
+    "x-amazon-apigateway-tag-value",
+    "x-amazon-apigateway-security-policy",
+    "x-amazon-apigateway-disable-execute-api-endpoint",
+];
+
+/// Operation-level API Gateway extensions.
+const OPERATION_APIGW_EXTENSIONS: &[&str] = &[
+    "x-amazon-apigateway-integration",
+    "x-amazon-apigateway-request-validator",
+    "x-amazon-apigateway-auth",
+    "x-amazon-apigateway-authtype",
+    "x-amazon-apigateway-api-key-source",
+];
+
+/// Where a parameter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+impl ParamLocation {
+    /// The name API Gateway uses in `method.request.<location>.<name>`.
+    pub fn apigw_name(&self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "querystring",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        }
+    }
+}
+
+/// A method request parameter, `$ref`s resolved.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub description: Option<String>,
+    pub schema: Option<Value>,
+}
+
+/// The request body of an operation.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    pub required: bool,
+    /// Content type -> self-contained draft-4 model schema (references to
+    /// `#/components/schemas/X` rewritten to `#/definitions/X`), if the body has a schema.
+    pub content: IndexMap<String, Option<Value>>,
+}
+
+/// An OpenAPI link from a response to another operation.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub operation_id: Option<String>,
+    pub parameters: IndexMap<String, Value>,
+    pub request_body: Option<Value>,
+    pub description: Option<String>,
+}
+
+/// A declared method response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub description: String,
+    /// Header name -> header object (schema, description).
+    pub headers: IndexMap<String, Value>,
+    /// Content type -> self-contained draft-4 schema, if any.
+    pub content: IndexMap<String, Option<Value>>,
+    pub links: IndexMap<String, Link>,
+}
+
+/// A mapping template compiled once by `vtl`.
+#[derive(Debug, Clone)]
+pub struct MappingTemplate {
+    pub content_type: String,
+    /// The template text, placeholders substituted.
+    pub source: String,
+    /// JSON pointer of the template string in the document.
+    pub pointer: String,
+    pub template: Arc<vtl::Template>,
+}
+
+/// One integration response.
+#[derive(Debug, Clone)]
+pub struct IntegrationResponse {
+    /// The key in the document: the selection pattern, or `default`.
+    pub key: String,
+    /// `None` for the default response.
+    pub selection_pattern: Option<SelectionPattern>,
+    pub status_code: String,
+    pub response_parameters: IndexMap<String, String>,
+    pub response_templates: IndexMap<String, MappingTemplate>,
+    pub content_handling: Option<String>,
+    pub pointer: String,
+}
+
+/// `x-amazon-apigateway-integration`, checked and compiled.
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub integration_type: IntegrationType,
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub credentials: Option<String>,
+    pub request_parameters: IndexMap<String, String>,
+    pub request_templates: IndexMap<String, MappingTemplate>,
+    /// The effective behaviour: WHEN_NO_MATCH when the document says nothing, as AWS stores it.
+    pub passthrough_behavior: PassthroughBehavior,
+    pub responses: Vec<IntegrationResponse>,
+    /// Integration timeout; API Gateway's default is 29 000 ms.
+    pub timeout_in_millis: u64,
+    pub pointer: String,
+    /// The extension as written (placeholders substituted).
+    pub raw: RawIntegration,
+}
+
+impl Integration {
+    /// `PutItem` for `arn:aws:apigateway:{region}:dynamodb:action/PutItem`.
+    pub fn dynamodb_action(&self) -> Option<&str> {
+        dynamodb_action(self.uri.as_deref()?)
+    }
+
+    /// Integration-response selection: each non-default response whose pattern matches the
+    /// whole status string, in document order (which one AWS prefers when several match is
+    /// undocumented, see the README), else the default one.
+    pub fn select_response(&self, status: &str) -> Option<&IntegrationResponse> {
+        self.responses
+            .iter()
+            .find(|r| {
+                r.selection_pattern
+                    .as_ref()
+                    .is_some_and(|p| p.matches(status))
+            })
+            .or_else(|| {
+                self.responses
+                    .iter()
+                    .find(|r| r.selection_pattern.is_none())
+            })
+    }
+}
+
+/// The DynamoDB action of an integration URI, if it is one. The region and partition may be
+/// CloudFormation placeholders (`arn:${AWS::Partition}:apigateway:${AWS::Region}:dynamodb:...`,
+/// the form `Fn::Sub` bodies use): AWS substitutes them before it reads the URI, so they are
+/// skipped here as one field each, `::` inside `${...}` included.
+pub fn dynamodb_action(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("arn:")?;
+    let mut fields = Vec::with_capacity(5);
+    let mut start = 0;
+    let mut depth = 0usize;
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && fields.len() < 4 {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                fields.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if fields.len() < 4 {
+        return None;
+    }
+    let (_partition, service, _region, target) = (fields[0], fields[1], fields[2], fields[3]);
+    if service != "apigateway" || target != "dynamodb" {
+        return None;
+    }
+    rest[start..].strip_prefix("action/")
+}
+
+/// One method of one resource.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// JSON pointer of the operation object (`/paths/~1album/post`).
+    pub pointer: String,
+    /// Upper-case method, or `ANY` for `x-amazon-apigateway-any-method`.
+    pub method: String,
+    pub path: String,
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    /// Status code (or `default`) -> response, in document order.
+    pub responses: IndexMap<String, Response>,
+    /// The request validator in effect (operation's, else the document's default).
+    pub validator: Option<(String, RequestValidator)>,
+    pub integration: Integration,
+}
+
+impl Operation {
+    /// `POST /album`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A loaded API definition.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub file: String,
+    /// The document exactly as written (ordered).
+    pub raw: Value,
+    /// The document with deploy parameters substituted.
+    pub resolved: Value,
+    /// Typed index of `resolved`, for navigation only: never re-emitted.
+    pub openapi: Box<openapiv3::OpenAPI>,
+    pub deploy_parameters: IndexMap<String, DeployParameter>,
+    /// The values used for placeholders (declared parameters and pseudo parameters).
+    pub parameter_values: IndexMap<String, String>,
+    /// Logical name -> table definition (placeholders substituted).
+    pub tables: IndexMap<String, TableDefinition>,
+    pub stage: DeployStage,
+    pub request_validators: IndexMap<String, RequestValidator>,
+    pub default_validator: Option<String>,
+    pub gateway_responses: IndexMap<String, GatewayResponse>,
+    pub binary_media_types: Vec<String>,
+    pub api_key_source: Option<ApiKeySource>,
+    pub policy: Option<Value>,
+    pub endpoint_configuration: Option<EndpointConfiguration>,
+    pub minimum_compression_size: Option<u64>,
+    pub operations: Vec<Operation>,
+    pub routes: RouteTable,
+    positions: Positions,
+}
+
+impl Api {
+    /// Load a file with the deploy parameters' defaults.
+    pub fn load(path: impl AsRef<Path>) -> Result<Api, SpecError> {
+        Self::load_with(path, &IndexMap::new())
+    }
+
+    /// Load a file; `params` override deploy parameters (and pseudo parameters such as
+    /// `AWS::Region`).
+    pub fn load_with(
+        path: impl AsRef<Path>,
+        params: &IndexMap<String, String>,
+    ) -> Result<Api, SpecError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::new(ErrorKind::Io(e.to_string()), &file, ""))?;
+        Self::from_str_with(&text, &file, params)
+    }
+
+    /// Load from text; `file` names the source in errors (`.json` selects JSON).
+    pub fn from_str_with(
+        text: &str,
+        file: &str,
+        params: &IndexMap<String, String>,
+    ) -> Result<Api, SpecError> {
+        let positions = Positions::index(text);
+        let raw = source::parse(text, file).map_err(|mut e| {
+            // The parser reports a duplicate at the enclosing map; point at the repeated key.
+            if let ErrorKind::DuplicateKey(k) = &e.kind
+                && let Some(pos) = positions.duplicate(k)
+            {
+                e.location.line_col = Some(pos);
+            }
+            e
+        })?;
+        Builder {
+            file,
+            positions: &positions,
+        }
+        .build(raw, params)
+        .map(|mut api| {
+            api.positions = positions.clone();
+            api
+        })
+        .map_err(|e| {
+            let pos = positions.find(&e.location.pointer);
+            e.at(pos)
+        })
+    }
+
+    /// Line and column of a JSON pointer in the source, when known.
+    pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
+        self.positions.find(pointer)
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, operation_id: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|o| o.operation_id.as_deref() == Some(operation_id))
+    }
+
+    /// Route a request: `segments` are the path's segments, each percent-decoded once.
+    pub fn route(&self, method: &str, segments: &[String]) -> RouteMatch {
+        self.routes.route(method, segments)
+    }
+
+    /// Resolve a local `$ref` (`#/components/...`) in the resolved document, following chains.
+    pub fn resolve_ref(&self, reference: &str) -> Result<&Value, SpecError> {
+        resolve_ref(&self.resolved, reference, &self.file, "")
+    }
+
+    /// A self-contained draft-4 schema for `schema` (which may be or contain `$ref`s into
+    /// `#/components/schemas`), as API Gateway builds models.
+    pub fn model_schema(&self, schema: &Value) -> Result<Value, SpecError> {
+        model_schema(&self.resolved, schema, &self.file, "")
+    }
+}
+
+fn resolve_ref<'a>(
+    doc: &'a Value,
+    reference: &str,
+    file: &str,
+    at: &str,
+) -> Result<&'a Value, SpecError> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut current = reference;
+    loop {
+        if seen.contains(&current) {
+            return Err(SpecError::new(
+                ErrorKind::RefCycle(reference.to_string()),
+                file,
+                at,
+            ));
+        }
+        seen.push(current);
+        let Some(pointer) = current.strip_prefix('#') else {
+            return Err(SpecError::new(
+                ErrorKind::ExternalRef(current.to_string()),
+                file,
+                at,
+            ));
+        };
+        let target = doc
+            .pointer(pointer)
+            .ok_or_else(|| SpecError::new(ErrorKind::UnknownRef(current.to_string()), file, at))?;
+        match target.get("$ref").and_then(Value::as_str) {
+            Some(next) if target.as_object().is_some_and(|o| o.len() == 1) => current = next,
+            _ => return Ok(target),
+        }
+    }
+}
+
+/// Deref an object that may be a `$ref`.
+fn deref<'a>(doc: &'a Value, v: &'a Value, file: &str, at: &str) -> Result<&'a Value, SpecError> {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => resolve_ref(doc, r, file, at),
+        None => Ok(v),
+    }
+}
+
+const SCHEMAS_PREFIX: &str = "#/components/schemas/";
+
+fn model_schema(doc: &Value, schema: &Value, file: &str, at: &str) -> Result<Value, SpecError> {
+    let mut definitions = serde_json::Map::new();
+    let mut queue: Vec<String> = Vec::new();
+    let mut body = rewrite_refs(schema, &mut queue);
+    while let Some(name) = queue.pop() {
+        if definitions.contains_key(&name) {
+            continue;
+        }
+        let target = resolve_ref(doc, &format!("{SCHEMAS_PREFIX}{name}"), file, at)?;
+        let rewritten = rewrite_refs(target, &mut queue);
+        definitions.insert(name, rewritten);
+    }
+    if !definitions.is_empty()
+        && let Value::Object(o) = &mut body
+    {
+        let defs = o
+            .entry("definitions")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(d) = defs {
+            for (k, v) in definitions {
+                d.entry(k).or_insert(v);
+            }
+        }
+    }
+    if let Value::Object(o) = &mut body {
+        o.entry("$schema")
+            .or_insert_with(|| Value::String("http://json-schema.org/draft-04/schema#".into()));
+    }
+    Ok(body)
+}
+
+fn rewrite_refs(v: &Value, queue: &mut Vec<String>) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in o {
+                if k == "$ref"
+                    && let Some(r) = x.as_str()
+                    && let Some(rest) = r.strip_prefix(SCHEMAS_PREFIX)
+                {
+                    let name = rest.split('/').next().unwrap_or(rest).to_string();
+                    queue.push(name);
+                    out.insert(k.clone(), Value::String(format!("#/definitions/{rest}")));
+                } else if k == "example" || k == "examples" {
+                    out.insert(k.clone(), x.clone());
+                } else {
+                    out.insert(k.clone(), rewrite_refs(x, queue));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| rewrite_refs(x, queue)).collect()),
+        other => other.clone(),
+    }
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    positions: &'a Positions,
+}
+
+impl Builder<'_> {
+    fn err(&self, kind: ErrorKind, pointer: impl Into<String>) -> SpecError {
+        SpecError::new(kind, self.file, pointer)
+    }
+
+    fn build(&self, raw: Value, params: &IndexMap<String, String>) -> Result<Api, SpecError> {
+        let root = raw
+            .as_object()
+            .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
+        if let Some(v) = root.get("swagger") {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            return Err(self.err(
+                ErrorKind::UnsupportedVersion(format!("{v} (Swagger)")),
+                "/swagger",
+            ));
+        }
+        let version = root
+            .get("openapi")
+            .ok_or_else(|| self.err(ErrorKind::MissingVersion, ""))?;
+        let version = version
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| version.to_string());
+        if !version.starts_with("3.0.") {
+            return Err(self.err(ErrorKind::UnsupportedVersion(version), "/openapi"));
+        }
+
+        // Project extensions.
+        for key in root.keys() {
+            let project_like = key.starts_with("x-deploy-") || key.starts_with("x-dynamodb-");
+            if project_like && !PROJECT_EXTENSIONS.contains(&key.as_str()) {
+                return Err(self.err(
+                    ErrorKind::UnknownProjectExtension(key.clone()),
+                    pointer_push("", key),
+                ));
+            }
+            if key.starts_with("x-amazon-apigateway-")
+                && !ROOT_APIGW_EXTENSIONS.contains(&key.as_str())
+            {
+                return Err(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: key.clone(),
+                        message: "not an API Gateway extension of a REST API's root".into(),
+                    },
+                    pointer_push("", key),
+                ));
+            }
+        }
+        let deploy_parameters: IndexMap<String, DeployParameter> =
+            match root.get("x-deploy-parameters") {
+                Some(v) => {
+                    from_extension_map(v, "x-deploy-parameters", self.file, "/x-deploy-parameters")?
+                }
+                None => IndexMap::new(),
+            };
+        let parameter_values = params::resolve_values(&deploy_parameters, params, self.file)?;
+
+        // Every declared-looking placeholder must be declared: `${TableNme}` would otherwise
+        // silently render as an empty VTL reference.
+        self.check_placeholders(&raw, &deploy_parameters, "")?;
+        let mut resolved = raw.clone();
+        if let Value::Object(o) = &mut resolved {
+            for (k, v) in o.iter_mut() {
+                if k == "x-deploy-parameters" {
+                    continue;
+                }
+                *v =
+                    params::substitute_tree(v, &parameter_values, self.file, &pointer_push("", k))?;
+            }
+        }
+        self.check_refs(&resolved, &resolved, "")?;
+
+        let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(resolved.clone())
+            .map_err(|e| {
+                let pointer = path_to_pointer(e.path());
+                self.err(ErrorKind::InvalidOpenApi(e.inner().to_string()), pointer)
+            })?;
+        let root = resolved
+            .as_object()
+            .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
+
+        let tables: IndexMap<String, TableDefinition> = match root.get("x-dynamodb-tables") {
+            Some(v) => from_extension_map(v, "x-dynamodb-tables", self.file, "/x-dynamodb-tables")?,
+            None => IndexMap::new(),
+        };
+        for (name, t) in &tables {
+            t.check().map_err(|message| {
+                self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: "x-dynamodb-tables".into(),
+                        message,
+                    },
+                    pointer_push("/x-dynamodb-tables", name),
+                )
+            })?;
+        }
+        let stage: DeployStage = match root.get("x-deploy-stage") {
+            Some(v) => from_extension(v, "x-deploy-stage", self.file, "/x-deploy-stage")?,
+            None => DeployStage::default(),
+        };
+        if let Some(level) = &stage.logging_level
+            && !matches!(level.as_str(), "OFF" | "ERROR" | "INFO")
+        {
+            return Err(self.err(
+                ErrorKind::InvalidExtension {
+                    extension: "x-deploy-stage".into(),
+                    message: format!("loggingLevel {level:?} must be OFF, ERROR or INFO"),
+                },
+                "/x-deploy-stage/loggingLevel",
+            ));
+        }
+
+        let request_validators: IndexMap<String, RequestValidator> =
+            match root.get("x-amazon-apigateway-request-validators") {
+                Some(v) => from_extension_map(
+                    v,
+                    "x-amazon-apigateway-request-validators",
+                    self.file,
+                    "/x-amazon-apigateway-request-validators",
+                )?,
+                None => IndexMap::new(),
+            };
+        let default_validator = match root.get("x-amazon-apigateway-request-validator") {
+            Some(v) => Some(self.validator_name(
+                v,
+                &request_validators,
+                "/x-amazon-apigateway-request-validator",
+            )?),
+            None => None,
+        };
+        let gateway_responses: IndexMap<String, GatewayResponse> =
+            match root.get("x-amazon-apigateway-gateway-responses") {
+                Some(v) => from_extension_map(
+                    v,
+                    "x-amazon-apigateway-gateway-responses",
+                    self.file,
+                    "/x-amazon-apigateway-gateway-responses",
+                )?,
+                None => IndexMap::new(),
+            };
+        for (kind, gr) in &gateway_responses {
+            let p = pointer_push("/x-amazon-apigateway-gateway-responses", kind);
+            if !model::GATEWAY_RESPONSE_TYPES.iter().any(|(t, _)| t == kind) {
+                return Err(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: "x-amazon-apigateway-gateway-responses".into(),
+                        message: format!("{kind:?} is not a gateway response type"),
+                    },
+                    p,
+                ));
+            }
+            if let Some(s) = &gr.status_code
+                && !is_status_code(s)
+            {
+                return Err(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: "x-amazon-apigateway-gateway-responses".into(),
+                        message: format!("statusCode {s:?} is not a three-digit HTTP status"),
+                    },
+                    pointer_push(&p, "statusCode"),
+                ));
+            }
+        }
+        let binary_media_types: Vec<String> =
+            match root.get("x-amazon-apigateway-binary-media-types") {
+                Some(v) => from_extension(
+                    v,
+                    "x-amazon-apigateway-binary-media-types",
+                    self.file,
+                    "/x-amazon-apigateway-binary-media-types",
+                )?,
+                None => Vec::new(),
+            };
+        let api_key_source = match root.get("x-amazon-apigateway-api-key-source") {
+            Some(v) => Some(from_extension(
+                v,
+                "x-amazon-apigateway-api-key-source",
+                self.file,
+                "/x-amazon-apigateway-api-key-source",
+            )?),
+            None => None,
+        };
+        let policy = root.get("x-amazon-apigateway-policy").cloned();
+        if let Some(p) = &policy
+            && !(p.is_object() || p.is_string())
+        {
+            return Err(self.err(
+                ErrorKind::InvalidExtension {
+                    extension: "x-amazon-apigateway-policy".into(),
+                    message: "must be an IAM policy document (object or JSON string)".into(),
+                },
+                "/x-amazon-apigateway-policy",
+            ));
+        }
+        let minimum_compression_size =
+            match root.get("x-amazon-apigateway-minimum-compression-size") {
+                Some(v) => {
+                    let n = v.as_u64().filter(|n| *n <= 10_485_760).ok_or_else(|| {
+                        self.err(
+                            ErrorKind::InvalidExtension {
+                                extension: "x-amazon-apigateway-minimum-compression-size".into(),
+                                message: "must be an integer from 0 to 10485760".into(),
+                            },
+                            "/x-amazon-apigateway-minimum-compression-size",
+                        )
+                    })?;
+                    Some(n)
+                }
+                None => None,
+            };
+        // OpenAPI 3: the endpoint configuration sits under a servers[] entry.
+        let mut endpoint_configuration =
+            match root.get("x-amazon-apigateway-endpoint-configuration") {
+                Some(v) => Some(from_extension(
+                    v,
+                    "x-amazon-apigateway-endpoint-configuration",
+                    self.file,
+                    "/x-amazon-apigateway-endpoint-configuration",
+                )?),
+                None => None,
+            };
+        if let Some(Value::Array(servers)) = root.get("servers") {
+            for (i, s) in servers.iter().enumerate() {
+                if let Some(v) = s.get("x-amazon-apigateway-endpoint-configuration") {
+                    let p = format!("/servers/{i}/x-amazon-apigateway-endpoint-configuration");
+                    endpoint_configuration = Some(from_extension(
+                        v,
+                        "x-amazon-apigateway-endpoint-configuration",
+                        self.file,
+                        &p,
+                    )?);
+                }
+            }
+        }
+
+        let mut api = Api {
+            file: self.file.to_string(),
+            raw: raw.clone(),
+            resolved: resolved.clone(),
+            openapi: Box::new(openapi),
+            deploy_parameters,
+            parameter_values,
+            tables,
+            stage,
+            request_validators,
+            default_validator,
+            gateway_responses,
+            binary_media_types,
+            api_key_source,
+            policy,
+            endpoint_configuration,
+            minimum_compression_size,
+            operations: Vec::new(),
+            routes: RouteTable::default(),
+            positions: Positions::default(),
+        };
+        self.build_operations(&mut api)?;
+        Ok(api)
+    }
+
+    fn validator_name(
+        &self,
+        v: &Value,
+        validators: &IndexMap<String, RequestValidator>,
+        pointer: &str,
+    ) -> Result<String, SpecError> {
+        let name = v.as_str().ok_or_else(|| {
+            self.err(
+                ErrorKind::InvalidExtension {
+                    extension: "x-amazon-apigateway-request-validator".into(),
+                    message: "must be the name of a request validator".into(),
+                },
+                pointer,
+            )
+        })?;
+        if !validators.contains_key(name) {
+            let declared = validators.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(self.err(ErrorKind::UnknownValidator(name.into(), declared), pointer));
+        }
+        Ok(name.to_string())
+    }
+
+    fn check_placeholders(
+        &self,
+        v: &Value,
+        declared: &IndexMap<String, DeployParameter>,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        match v {
+            Value::String(s) => {
+                for p in params::placeholders(s) {
+                    let known = declared.contains_key(&p.name)
+                        || params::PSEUDO_PARAMETERS.iter().any(|(n, _)| *n == p.name);
+                    // A capitalised name is a placeholder by convention; lower-case `${x}` is a
+                    // VTL formal reference.
+                    let looks_like_param = p.name.contains("::")
+                        || p.name
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_uppercase());
+                    if !known && looks_like_param {
+                        return Err(self.err(ErrorKind::UnknownPlaceholder(p.name), pointer));
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    self.check_placeholders(x, declared, &format!("{pointer}/{i}"))?;
+                }
+                Ok(())
+            }
+            Value::Object(o) => {
+                for (k, x) in o {
+                    if pointer.is_empty() && k == "x-deploy-parameters" {
+                        continue;
+                    }
+                    self.check_placeholders(x, declared, &pointer_push(pointer, k))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every `$ref` in the document must resolve (examples and extensions excepted: their
+    /// content is data).
+    fn check_refs(&self, doc: &Value, v: &Value, pointer: &str) -> Result<(), SpecError> {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o {
+                    let p = pointer_push(pointer, k);
+                    if k == "$ref" {
+                        if let Some(r) = x.as_str() {
+                            resolve_ref(doc, r, self.file, &p)?;
+                        }
+                    } else if k == "example" || k == "examples" || k.starts_with("x-") {
+                        continue;
+                    } else {
+                        self.check_refs(doc, x, &p)?;
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    self.check_refs(doc, x, &format!("{pointer}/{i}"))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn build_operations(&self, api: &mut Api) -> Result<(), SpecError> {
+        let doc = api.resolved.clone();
+        let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let mut ids: IndexMap<String, String> = IndexMap::new();
+        for (path, item) in paths {
+            let item_ptr = pointer_push("/paths", path);
+            let segments = routes::parse_path(path)
+                .map_err(|m| self.err(ErrorKind::BadPath(m), item_ptr.clone()))?;
+            let item = deref(&doc, item, self.file, &item_ptr)?;
+            let Some(item_obj) = item.as_object() else {
+                continue;
+            };
+            let common: Vec<Value> = item_obj
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (key, op) in item_obj {
+                let method = if HTTP_METHODS.contains(&key.as_str()) {
+                    key.to_ascii_uppercase()
+                } else if key == ANY_METHOD {
+                    "ANY".to_string()
+                } else {
+                    continue;
+                };
+                let op_ptr = pointer_push(&item_ptr, key);
+                let operation =
+                    self.build_operation(api, &doc, path, &method, op, &common, &op_ptr)?;
+                if let Some(id) = &operation.operation_id {
+                    if ids.contains_key(id) {
+                        return Err(self.err(
+                            ErrorKind::DuplicateOperationId(id.clone()),
+                            pointer_push(&op_ptr, "operationId"),
+                        ));
+                    }
+                    ids.insert(id.clone(), op_ptr.clone());
+                }
+                let index = api.operations.len();
+                api.routes.add(path, segments.clone(), &method, index);
+                api.operations.push(operation);
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_operation(
+        &self,
+        api: &Api,
+        doc: &Value,
+        path: &str,
+        method: &str,
+        op: &Value,
+        common: &[Value],
+        op_ptr: &str,
+    ) -> Result<Operation, SpecError> {
+        let obj = op.as_object().ok_or_else(|| {
+            self.err(
+                ErrorKind::InvalidOpenApi("an operation must be an object".into()),
+                op_ptr,
+            )
+        })?;
+        for key in obj.keys() {
+            if key.starts_with("x-amazon-apigateway-")
+                && !OPERATION_APIGW_EXTENSIONS.contains(&key.as_str())
+            {
+                return Err(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: key.clone(),
+                        message: "not an API Gateway extension of an operation".into(),
+                    },
+                    pointer_push(op_ptr, key),
+                ));
+            }
+        }
+        let str_field = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+
+        // Parameters: path-item level, overridden by operation level (same name and location).
+        let mut parameters: Vec<Parameter> = Vec::new();
+        let own: Vec<Value> = obj
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let sources = common
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    p,
+                    format!(
+                        "{}/parameters/{i}",
+                        op_ptr.rsplit_once('/').map(|x| x.0).unwrap_or("")
+                    ),
+                )
+            })
+            .chain(
+                own.iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, format!("{op_ptr}/parameters/{i}"))),
+            );
+        for (p, ptr) in sources {
+            let p = deref(doc, p, self.file, &ptr)?;
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let location = match p.get("in").and_then(Value::as_str) {
+                Some("path") => ParamLocation::Path,
+                Some("query") => ParamLocation::Query,
+                Some("header") => ParamLocation::Header,
+                Some("cookie") => ParamLocation::Cookie,
+                other => {
+                    return Err(self.err(
+                        ErrorKind::InvalidOpenApi(format!(
+                            "parameter {name:?} has invalid `in`: {other:?}"
+                        )),
+                        ptr,
+                    ));
+                }
+            };
+            let schema = match p.get("schema") {
+                Some(s) => Some(model_schema(doc, s, self.file, &ptr)?),
+                None => None,
+            };
+            let param = Parameter {
+                required: p.get("required").and_then(Value::as_bool).unwrap_or(false)
+                    || location == ParamLocation::Path,
+                description: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                name,
+                location,
+                schema,
+            };
+            parameters.retain(|q| !(q.name == param.name && q.location == param.location));
+            parameters.push(param);
+        }
+        // Every {param} of the path must be declared, or import fails (docs/evidence/apigateway-semantics.md §5.3).
+        for seg in routes::parse_path(path).unwrap_or_default() {
+            let name = match &seg {
+                Segment::Param(n) | Segment::Greedy(n) => n,
+                Segment::Literal(_) => continue,
+            };
+            if !parameters
+                .iter()
+                .any(|p| &p.name == name && p.location == ParamLocation::Path)
+            {
+                return Err(self.err(
+                    ErrorKind::InvalidOpenApi(format!(
+                        "path parameter {{{name}}} of {path} is not declared in `parameters`"
+                    )),
+                    op_ptr,
+                ));
+            }
+        }
+
+        let request_body = match obj.get("requestBody") {
+            Some(rb) => {
+                let ptr = pointer_push(op_ptr, "requestBody");
+                let rb = deref(doc, rb, self.file, &ptr)?;
+                let content = self.content_models(doc, rb, &ptr)?;
+                Some(RequestBody {
+                    required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    content,
+                })
+            }
+            None => None,
+        };
+
+        let mut responses = IndexMap::new();
+        if let Some(rs) = obj.get("responses").and_then(Value::as_object) {
+            for (code, r) in rs {
+                let ptr = pointer_push(&pointer_push(op_ptr, "responses"), code);
+                let r = deref(doc, r, self.file, &ptr)?;
+                let mut headers = IndexMap::new();
+                if let Some(h) = r.get("headers").and_then(Value::as_object) {
+                    for (name, hv) in h {
+                        headers.insert(name.clone(), deref(doc, hv, self.file, &ptr)?.clone());
+                    }
+                }
+                let content = self.content_models(doc, r, &ptr)?;
+                let mut links = IndexMap::new();
+                if let Some(l) = r.get("links").and_then(Value::as_object) {
+                    for (name, lv) in l {
+                        let lv = deref(doc, lv, self.file, &ptr)?;
+                        links.insert(
+                            name.clone(),
+                            Link {
+                                operation_id: lv
+                                    .get("operationId")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string),
+                                parameters: lv
+                                    .get("parameters")
+                                    .and_then(Value::as_object)
+                                    .map(|m| {
+                                        m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                    })
+                                    .unwrap_or_default(),
+                                request_body: lv.get("requestBody").cloned(),
+                                description: lv
+                                    .get("description")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string),
+                            },
+                        );
+                    }
+                }
+                responses.insert(
+                    code.clone(),
+                    Response {
+                        description: r
+                            .get("description")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        headers,
+                        content,
+                        links,
+                    },
+                );
+            }
+        }
+
+        let validator = match obj.get("x-amazon-apigateway-request-validator") {
+            Some(v) => Some(self.validator_name(
+                v,
+                &api.request_validators,
+                &pointer_push(op_ptr, "x-amazon-apigateway-request-validator"),
+            )?),
+            None => api.default_validator.clone(),
+        }
+        .map(|name| {
+            let v = api
+                .request_validators
+                .get(&name)
+                .cloned()
+                .unwrap_or_default();
+            (name, v)
+        });
+
+        let label = format!("{method} {path}");
+        let integration_ptr = pointer_push(op_ptr, "x-amazon-apigateway-integration");
+        let raw_integration = obj.get("x-amazon-apigateway-integration").ok_or_else(|| {
+            self.err(
+                ErrorKind::MissingField {
+                    extension: format!("operation {label}"),
+                    field: "x-amazon-apigateway-integration".into(),
+                },
+                op_ptr,
+            )
+        })?;
+        let integration =
+            self.build_integration(raw_integration, &integration_ptr, &label, &responses)?;
+
+        Ok(Operation {
+            pointer: op_ptr.to_string(),
+            method: method.to_string(),
+            path: path.to_string(),
+            operation_id: str_field("operationId"),
+            summary: str_field("summary"),
+            description: str_field("description"),
+            parameters,
+            request_body,
+            responses,
+            validator,
+            integration,
+        })
+    }
+
+    fn build_integration(
+        &self,
+        v: &Value,
+        ptr: &str,
+        label: &str,
+        declared: &IndexMap<String, Response>,
+    ) -> Result<Integration, SpecError> {
+        let ext = "x-amazon-apigateway-integration";
+        let raw: RawIntegration = from_extension(v, ext, self.file, ptr)?;
+        let invalid = |message: String, p: String| {
+            self.err(
+                ErrorKind::InvalidExtension {
+                    extension: ext.into(),
+                    message,
+                },
+                p,
+            )
+        };
+        let integration_type = IntegrationType::parse(&raw.integration_type).ok_or_else(|| {
+            invalid(
+                format!(
+                    "type {:?} must be one of aws, aws_proxy, http, http_proxy, mock",
+                    raw.integration_type
+                ),
+                pointer_push(ptr, "type"),
+            )
+        })?;
+        let missing = |field: &str| {
+            self.err(
+                ErrorKind::MissingField {
+                    extension: format!("{ext} of {label}"),
+                    field: field.into(),
+                },
+                ptr,
+            )
+        };
+        if integration_type != IntegrationType::Mock {
+            if raw.uri.is_none() {
+                return Err(missing("uri"));
+            }
+            if raw.http_method.is_none() {
+                return Err(missing("httpMethod"));
+            }
+        }
+        if let Some(uri) = &raw.uri
+            && dynamodb_action(uri).is_some()
+            && integration_type == IntegrationType::AwsProxy
+        {
+            // AWS-recorded (docs/evidence/apigateway-semantics.md §3.1): AWS_PROXY only supports Lambda and Firehose.
+            return Err(self.err(
+                ErrorKind::UnsupportedIntegration(
+                    "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations".into(),
+                ),
+                pointer_push(ptr, "type"),
+            ));
+        }
+        let passthrough_behavior = match &raw.passthrough_behavior {
+            Some(p) => PassthroughBehavior::parse(p).ok_or_else(|| {
+                invalid(
+                    format!("passthroughBehavior {p:?} must be when_no_match, when_no_templates or never"),
+                    pointer_push(ptr, "passthroughBehavior"),
+                )
+            })?,
+            None => PassthroughBehavior::WhenNoMatch,
+        };
+        if let Some(t) = raw.timeout_in_millis
+            && !(50..=300_000).contains(&t)
+        {
+            return Err(invalid(
+                format!(
+                    "timeoutInMillis {t} must be from 50 to 29000 (or a raised quota up to 300000)"
+                ),
+                pointer_push(ptr, "timeoutInMillis"),
+            ));
+        }
+        for (k, ch) in [("contentHandling", &raw.content_handling)] {
+            if let Some(c) = ch
+                && c != "CONVERT_TO_TEXT"
+                && c != "CONVERT_TO_BINARY"
+            {
+                return Err(invalid(
+                    format!("{k} {c:?} must be CONVERT_TO_TEXT or CONVERT_TO_BINARY"),
+                    pointer_push(ptr, k),
+                ));
+            }
+        }
+        let templates_ptr = pointer_push(ptr, "requestTemplates");
+        let mut request_templates = IndexMap::new();
+        for (mime, src) in &raw.request_templates {
+            let p = pointer_push(&templates_ptr, mime);
+            let t = self.compile(src, &format!("request template {mime} of {label}"), &p)?;
+            request_templates.insert(
+                mime.clone(),
+                MappingTemplate {
+                    content_type: mime.clone(),
+                    source: src.clone(),
+                    pointer: p,
+                    template: Arc::new(t),
+                },
+            );
+        }
+        let responses_ptr = pointer_push(ptr, "responses");
+        let mut responses = Vec::new();
+        for (key, r) in &raw.responses {
+            let rp = pointer_push(&responses_ptr, key);
+            let selection_pattern = if key == "default" {
+                None
+            } else {
+                Some(SelectionPattern::compile(key).map_err(|message| {
+                    self.err(
+                        ErrorKind::BadSelectionPattern {
+                            pattern: key.clone(),
+                            message,
+                        },
+                        rp.clone(),
+                    )
+                })?)
+            };
+            if !declared.contains_key(&r.status_code) {
+                let list = declared.keys().cloned().collect::<Vec<_>>().join(", ");
+                return Err(self.err(
+                    ErrorKind::UndeclaredStatusCode {
+                        status: r.status_code.clone(),
+                        declared: list,
+                    },
+                    pointer_push(&rp, "statusCode"),
+                ));
+            }
+            let mut response_templates = IndexMap::new();
+            for (mime, src) in &r.response_templates {
+                let p = pointer_push(&pointer_push(&rp, "responseTemplates"), mime);
+                let t = self.compile(
+                    src,
+                    &format!("response template {mime} of integration response {key:?} of {label}"),
+                    &p,
+                )?;
+                response_templates.insert(
+                    mime.clone(),
+                    MappingTemplate {
+                        content_type: mime.clone(),
+                        source: src.clone(),
+                        pointer: p,
+                        template: Arc::new(t),
+                    },
+                );
+            }
+            for target in r.response_parameters.keys() {
+                let header = target.strip_prefix("method.response.header.");
+                let ok = header.is_some_and(|h| {
+                    declared
+                        .get(&r.status_code)
+                        .is_some_and(|resp| resp.headers.keys().any(|k| k.eq_ignore_ascii_case(h)))
+                });
+                if !ok {
+                    return Err(invalid(
+                        format!(
+                            "responseParameters target {target:?} must be method.response.header.NAME with NAME declared under responses.{}.headers",
+                            r.status_code
+                        ),
+                        pointer_push(&pointer_push(&rp, "responseParameters"), target),
+                    ));
+                }
+            }
+            responses.push(IntegrationResponse {
+                key: key.clone(),
+                selection_pattern,
+                status_code: r.status_code.clone(),
+                response_parameters: r.response_parameters.clone(),
+                response_templates,
+                content_handling: r.content_handling.clone(),
+                pointer: rp,
+            });
+        }
+        Ok(Integration {
+            integration_type,
+            http_method: raw.http_method.clone(),
+            uri: raw.uri.clone(),
+            credentials: raw.credentials.clone(),
+            request_parameters: raw.request_parameters.clone(),
+            request_templates,
+            passthrough_behavior,
+            responses,
+            timeout_in_millis: raw.timeout_in_millis.unwrap_or(29_000),
+            pointer: ptr.to_string(),
+            raw,
+        })
+    }
+
+    /// Content type -> self-contained, checked draft-4 model, for a request body or a response
+    /// object at `ptr`.
+    fn content_models(
+        &self,
+        doc: &Value,
+        holder: &Value,
+        ptr: &str,
+    ) -> Result<IndexMap<String, Option<Value>>, SpecError> {
+        let mut content = IndexMap::new();
+        if let Some(c) = holder.get("content").and_then(Value::as_object) {
+            for (mime, media) in c {
+                let schema = match media.get("schema") {
+                    Some(s) => {
+                        let model = model_schema(doc, s, self.file, ptr)?;
+                        let at = pointer_push(
+                            &pointer_push(&pointer_push(ptr, "content"), mime),
+                            "schema",
+                        );
+                        self.check_model(&model, &at)?;
+                        Some(model)
+                    }
+                    None => None,
+                };
+                content.insert(mime.clone(), schema);
+            }
+        }
+        Ok(content)
+    }
+
+    /// API Gateway models are JSON Schema draft 4 and are checked when created: a model that is
+    /// not a valid draft-4 schema (for example `required: []`, refused by AWS, docs/evidence/apigateway-semantics.md §4.1)
+    /// is an error here rather than at deploy.
+    fn check_model(&self, model: &Value, pointer: &str) -> Result<(), SpecError> {
+        let fail = |m: String| self.err(ErrorKind::BadSchema(m), pointer);
+        jsonschema::draft4::meta::validate(model)
+            .map_err(|e| fail(format!("{e} (at {} of the model)", e.instance_path())))?;
+        jsonschema::draft4::new(model).map_err(|e| fail(e.to_string()))?;
+        Ok(())
+    }
+
+    fn compile(&self, src: &str, what: &str, pointer: &str) -> Result<vtl::Template, SpecError> {
+        vtl::Template::parse(src).map_err(|e| {
+            let at = self.positions.find(pointer);
+            SpecError::new(
+                ErrorKind::BadTemplate {
+                    what: what.to_string(),
+                    message: format!("line {}:{}: {e}", e.line(), e.column()),
+                },
+                self.file,
+                pointer,
+            )
+            .at(at)
+        })
+    }
+}
+
+fn is_status_code(s: &str) -> bool {
+    s.len() == 3
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (b'1'..=b'5').contains(&s.as_bytes()[0])
+}
+
+/// `serde_path_to_error`'s path as a JSON pointer (untagged enums may cut it short: the
+/// pointer then names the nearest enclosing node).
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment as S;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            S::Seq { index } => out.push_str(&format!("/{index}")),
+            S::Map { key } => out = pointer_push(&out, key),
+            S::Enum { variant } => out = pointer_push(&out, variant),
+            S::Unknown => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dynamodb_action;
+
+    #[test]
+    fn dynamodb_action_sees_through_placeholders() {
+        for (uri, action) in [
+            (
+                "arn:aws:apigateway:us-east-1:dynamodb:action/Scan",
+                Some("Scan"),
+            ),
+            (
+                "arn:aws:apigateway:${AWS::Region}:dynamodb:action/Scan",
+                Some("Scan"),
+            ),
+            (
+                "arn:${AWS::Partition}:apigateway:${AWS::Region}:dynamodb:action/Query",
+                Some("Query"),
+            ),
+            (
+                "arn:aws:apigateway:${Region}:dynamodb:action/PutItem",
+                Some("PutItem"),
+            ),
+            (
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions",
+                None,
+            ),
+            ("arn:aws:apigateway:${AWS::Region}:s3:path/bucket", None),
+            ("arn:aws:apigateway:${AWS::Region", None),
+            ("https://example.com", None),
+        ] {
+            assert_eq!(dynamodb_action(uri), action, "{uri}");
+        }
+    }
+}

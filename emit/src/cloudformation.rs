@@ -1,0 +1,635 @@
+//! `generated/cloudformation.yaml`: the whole stack, deployable with
+//! `aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name NAME
+//! --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND`.
+//!
+//! - every deploy parameter without a `stackValue` becomes a stack parameter; one with a
+//!   `stackValue` (`Resource.Attribute`) is taken from that resource of this stack;
+//! - the DynamoDB tables of `x-dynamodb-tables`, on demand unless they say otherwise, with the
+//!   `TableDeletionPolicy` parameter as `DeletionPolicy` and `UpdateReplacePolicy` (an intrinsic
+//!   function there needs the `AWS::LanguageExtensions` transform: CloudFormation user guide,
+//!   "Intrinsic function references in DeletionPolicy and UpdateReplacePolicy attributes");
+//! - `IntegrationRole`, assumable by API Gateway, allowed exactly the DynamoDB actions of the
+//!   integration URIs, each on the ARN of the table its request template names;
+//! - `Api` (`AWS::ApiGateway::RestApi`, `Mode: overwrite`, `FailOnWarnings`) whose `Body` is
+//!   the import-ready definition with every string that holds a placeholder written as
+//!   `Fn::Sub`: `${TableName}` refers to the stack parameter, a `stackValue` parameter goes through `Fn::Sub`'s variable map as `Fn::GetAtt`,
+//!   and every other `${` (VTL's formal references such as `${part}`) is escaped as `${!`, which
+//!   `Fn::Sub` turns back into `${` (user guide, `Fn::Sub`);
+//! - a `Deployment` whose logical id carries a hash of the body, because CloudFormation does not
+//!   redeploy an unchanged `AWS::ApiGateway::Deployment` when only the API changes;
+//! - the `Stage` of `x-deploy-stage`: X-Ray tracing, method logging and metrics for every method
+//!   (`/*/*`), access logs in its JSON format to `AccessLogGroup`;
+//! - optionally (`ConfigureApiGatewayAccount`) the account-wide CloudWatch role that API Gateway
+//!   needs before a stage may log; the stage depends on it only when it is created, through an
+//!   `Fn::If` tag (a plain `DependsOn` on a conditional resource is invalid);
+//! - Outputs: the invoke URL, the REST API id, each table's name, the role's ARN.
+//!
+//! Intrinsic functions are written in long form (`Fn::Sub`, `Fn::GetAtt`, `Ref`), so the YAML
+//! needs no custom tags and any YAML or JSON reader sees the same tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use apidef::Api;
+use apidef::error::pointer_push;
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::import_ready::{self, Placeholders};
+use crate::{Artifact, EmitError, Options};
+
+/// The artifact's path, relative to the workspace root.
+pub const PATH: &str = "generated/cloudformation.yaml";
+
+const INTEGRATION_ROLE: &str = "IntegrationRole";
+const API: &str = "Api";
+const STAGE: &str = "Stage";
+const ACCESS_LOG_GROUP: &str = "AccessLogGroup";
+const ACCOUNT_ROLE: &str = "ApiGatewayCloudWatchRole";
+const ACCOUNT: &str = "ApiGatewayAccount";
+const CONFIGURE_ACCOUNT: &str = "ConfigureApiGatewayAccount";
+const CONFIGURE_ACCOUNT_CONDITION: &str = "ConfigureAccount";
+const TABLE_DELETION_POLICY: &str = "TableDeletionPolicy";
+const LOG_RETENTION: &str = "AccessLogRetentionInDays";
+/// The values CloudWatch Logs accepts for `RetentionInDays`.
+const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Emit `generated/cloudformation.yaml`. `options` are not used: the stack keeps every
+/// placeholder as a parameter or reference, so one template serves every value.
+pub fn emit(api: &Api, _options: &Options) -> Result<Artifact, EmitError> {
+    let stack = Stack::new(api)?;
+    let template = stack.template()?;
+    let text = serde_yaml::to_string(&template).map_err(|e| EmitError::Serialize {
+        artifact: PATH.into(),
+        message: e.to_string(),
+    })?;
+    Ok(Artifact::new(PATH, text))
+}
+
+/// A table of `x-dynamodb-tables` and its logical id.
+struct Table<'a> {
+    key: String,
+    logical_id: String,
+    /// The definition as written (placeholders intact).
+    raw: &'a Map<String, Value>,
+    has_indexes: bool,
+}
+
+struct Stack<'a> {
+    api: &'a Api,
+    /// Declared deploy parameter -> `(resource, attribute)` when it has a `stackValue`.
+    stack_values: IndexMap<String, Option<(String, String)>>,
+    tables: Vec<Table<'a>>,
+}
+
+impl<'a> Stack<'a> {
+    fn new(api: &'a Api) -> Result<Stack<'a>, EmitError> {
+        let mut tables = Vec::new();
+        if let Some(Value::Object(defs)) = api.raw.get("x-dynamodb-tables") {
+            for (key, def) in defs {
+                let pointer = pointer_push("/x-dynamodb-tables", key);
+                let Some(raw) = def.as_object() else {
+                    return Err(EmitError::unsupported(
+                        api,
+                        pointer,
+                        "a table definition must be an object",
+                    ));
+                };
+                let base: String = key.chars().filter(char::is_ascii_alphanumeric).collect();
+                let logical_id = format!("{base}Table");
+                if tables.iter().any(|t: &Table| t.logical_id == logical_id) {
+                    return Err(EmitError::unsupported(
+                        api,
+                        pointer,
+                        format!("two tables would both have the logical id {logical_id}"),
+                    ));
+                }
+                let has_indexes = raw.contains_key("GlobalSecondaryIndexes")
+                    || raw.contains_key("LocalSecondaryIndexes");
+                tables.push(Table {
+                    key: key.clone(),
+                    logical_id,
+                    raw,
+                    has_indexes,
+                });
+            }
+        }
+
+        let mut resources: BTreeSet<String> = [
+            INTEGRATION_ROLE,
+            API,
+            STAGE,
+            ACCESS_LOG_GROUP,
+            ACCOUNT_ROLE,
+            ACCOUNT,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        resources.extend(tables.iter().map(|t| t.logical_id.clone()));
+        let mut stack_values = IndexMap::new();
+        for (name, p) in &api.deploy_parameters {
+            let pointer = pointer_push("/x-deploy-parameters", name);
+            if resources.contains(name)
+                || [TABLE_DELETION_POLICY, CONFIGURE_ACCOUNT, LOG_RETENTION]
+                    .contains(&name.as_str())
+            {
+                return Err(EmitError::unsupported(
+                    api,
+                    pointer,
+                    format!(
+                        "the deploy parameter {name} has the name of a logical id of the generated stack"
+                    ),
+                ));
+            }
+            let value = match &p.stack_value {
+                None => None,
+                Some(sv) => {
+                    let Some((resource, attribute)) = sv.split_once('.') else {
+                        return Err(EmitError::unsupported(
+                            api,
+                            pointer_push(&pointer, "stackValue"),
+                            format!("stackValue {sv:?} must be Resource.Attribute"),
+                        ));
+                    };
+                    if !resources.contains(resource) {
+                        let known = resources.iter().cloned().collect::<Vec<_>>().join(", ");
+                        return Err(EmitError::unsupported(
+                            api,
+                            pointer_push(&pointer, "stackValue"),
+                            format!(
+                                "stackValue {sv:?} names no resource of the generated stack (resources: {known})"
+                            ),
+                        ));
+                    }
+                    Some((resource.to_string(), attribute.to_string()))
+                }
+            };
+            stack_values.insert(name.clone(), value);
+        }
+        Ok(Stack {
+            api,
+            stack_values,
+            tables,
+        })
+    }
+
+    /// A string of the document as a CloudFormation value: unchanged when it holds no
+    /// placeholder, else `Ref` / `Fn::GetAtt` when it is exactly one, else `Fn::Sub`.
+    fn intrinsic(&self, s: &str) -> Value {
+        let known: Vec<apidef::params::Placeholder> = apidef::params::placeholders(s)
+            .into_iter()
+            .filter(|p| self.is_placeholder(&p.name))
+            .collect();
+        if known.is_empty() {
+            return Value::String(s.to_string());
+        }
+        if known.len() == 1 && known[0].start == 0 && known[0].end == s.len() {
+            return self.reference(&known[0].name);
+        }
+        // Keep the known placeholders; escape every other `${` as `${!` (Fn::Sub's literal).
+        let mut text = String::with_capacity(s.len() + 16);
+        let mut variables = Map::new();
+        let mut i = 0;
+        let mut next = known.iter().peekable();
+        while i < s.len() {
+            if let Some(p) = next.peek()
+                && p.start == i
+            {
+                text.push_str(&s[p.start..p.end]);
+                if let Some(Some((resource, attribute))) = self.stack_values.get(&p.name) {
+                    variables.insert(p.name.clone(), json!({"Fn::GetAtt": [resource, attribute]}));
+                }
+                i = p.end;
+                next.next();
+                continue;
+            }
+            if s[i..].starts_with("${") {
+                text.push_str("${!");
+                i += 2;
+                continue;
+            }
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            text.push(c);
+            i += c.len_utf8();
+        }
+        if variables.is_empty() {
+            json!({"Fn::Sub": text})
+        } else {
+            json!({"Fn::Sub": [text, variables]})
+        }
+    }
+
+    fn is_placeholder(&self, name: &str) -> bool {
+        self.stack_values.contains_key(name)
+            || apidef::params::PSEUDO_PARAMETERS
+                .iter()
+                .any(|(p, _)| *p == name)
+    }
+
+    fn reference(&self, name: &str) -> Value {
+        match self.stack_values.get(name) {
+            Some(Some((resource, attribute))) => json!({"Fn::GetAtt": [resource, attribute]}),
+            _ => json!({"Ref": name}),
+        }
+    }
+
+    fn intrinsic_tree(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) => self.intrinsic(s),
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.intrinsic_tree(x)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), self.intrinsic_tree(x)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Table logical id -> the DynamoDB actions used on it, from the integration URIs.
+    fn table_actions(&self) -> Result<BTreeMap<String, BTreeSet<String>>, EmitError> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for op in &self.api.operations {
+            let Some(action) = op.integration.dynamodb_action() else {
+                continue;
+            };
+            // Which table: the one whose TableName (as written, e.g. `${TableName}`) the
+            // request templates contain. With a single table there is no choice to make.
+            let templates: Vec<&str> = op
+                .integration
+                .request_templates
+                .values()
+                .filter_map(|t| self.api.raw.pointer(&t.pointer).and_then(Value::as_str))
+                .collect();
+            let used: Vec<&Table> = if self.tables.len() == 1 {
+                self.tables.iter().collect()
+            } else {
+                self.tables
+                    .iter()
+                    .filter(|t| {
+                        t.raw
+                            .get("TableName")
+                            .and_then(Value::as_str)
+                            .is_some_and(|name| templates.iter().any(|s| s.contains(name)))
+                    })
+                    .collect()
+            };
+            if used.is_empty() {
+                return Err(EmitError::unsupported(
+                    self.api,
+                    &op.integration.pointer,
+                    format!(
+                        "{} calls DynamoDB {action} but its request templates name none of the tables of x-dynamodb-tables, so the role cannot be limited to a table",
+                        op.label()
+                    ),
+                ));
+            }
+            for t in used {
+                out.entry(t.logical_id.clone())
+                    .or_default()
+                    .insert(format!("dynamodb:{action}"));
+            }
+        }
+        Ok(out)
+    }
+
+    fn template(&self) -> Result<Value, EmitError> {
+        let api = self.api;
+        let title = api
+            .raw
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or("API");
+        let mut t = Map::new();
+        t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+        t.insert(
+            "Description".into(),
+            json!(format!(
+                "{title}: API Gateway REST API with direct DynamoDB integrations. Written by codegen from {}; do not edit. Deploy with: aws cloudformation deploy --template-file generated/cloudformation.yaml --stack-name NAME --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND",
+                file_name(&api.file)
+            )),
+        );
+        // Needed for the parameter in DeletionPolicy / UpdateReplacePolicy.
+        t.insert("Transform".into(), json!("AWS::LanguageExtensions"));
+        t.insert("Parameters".into(), Value::Object(self.parameters()));
+        t.insert(
+            "Conditions".into(),
+            json!({CONFIGURE_ACCOUNT_CONDITION: {"Fn::Equals": [{"Ref": CONFIGURE_ACCOUNT}, "true"]}}),
+        );
+        t.insert("Resources".into(), Value::Object(self.resources()?));
+        t.insert("Outputs".into(), Value::Object(self.outputs()));
+        Ok(Value::Object(t))
+    }
+
+    fn parameters(&self) -> Map<String, Value> {
+        let mut p = Map::new();
+        for (name, stack_value) in &self.stack_values {
+            if stack_value.is_some() {
+                continue;
+            }
+            let Some(declared) = self.api.deploy_parameters.get(name) else {
+                continue;
+            };
+            let mut param = Map::new();
+            param.insert("Type".into(), json!("String"));
+            if let Some(d) = &declared.description {
+                param.insert("Description".into(), json!(d));
+            }
+            // A parameter default is taken literally by CloudFormation, so a default that
+            // itself holds a placeholder cannot be one.
+            if let Some(d) = &declared.default
+                && !d.contains("${")
+            {
+                param.insert("Default".into(), json!(d));
+            }
+            p.insert(name.clone(), Value::Object(param));
+        }
+        if !self.tables.is_empty() {
+            p.insert(
+                TABLE_DELETION_POLICY.into(),
+                json!({
+                    "Type": "String",
+                    "Description": "What happens to the DynamoDB table(s) when the stack is deleted or a table is replaced.",
+                    "AllowedValues": ["Delete", "Retain"],
+                    "Default": "Retain",
+                }),
+            );
+        }
+        p.insert(
+            CONFIGURE_ACCOUNT.into(),
+            json!({
+                "Type": "String",
+                "Description": "Set the API Gateway account's CloudWatch Logs role (an account-wide, per-region setting that stage logging needs). Choose false when the account already has one.",
+                "AllowedValues": ["true", "false"],
+                "Default": "true",
+            }),
+        );
+        if self.api.stage.access_log_format.is_some() {
+            p.insert(
+                LOG_RETENTION.into(),
+                json!({
+                    "Type": "Number",
+                    "Description": "Days to keep the access logs.",
+                    "AllowedValues": RETENTION_DAYS,
+                    "Default": 30,
+                }),
+            );
+        }
+        p
+    }
+
+    fn resources(&self) -> Result<Map<String, Value>, EmitError> {
+        let api = self.api;
+        let mut r = Map::new();
+        for table in &self.tables {
+            r.insert(table.logical_id.clone(), self.table(table));
+        }
+
+        let actions = self.table_actions()?;
+        let mut statements = Vec::new();
+        for table in &self.tables {
+            let Some(acts) = actions.get(&table.logical_id) else {
+                continue;
+            };
+            let mut resources = vec![json!({"Fn::GetAtt": [table.logical_id, "Arn"]})];
+            if table.has_indexes
+                && (acts.contains("dynamodb:Query") || acts.contains("dynamodb:Scan"))
+            {
+                resources
+                    .push(json!({"Fn::Sub": format!("${{{}.Arn}}/index/*", table.logical_id)}));
+            }
+            statements.push(json!({
+                "Sid": table.logical_id,
+                "Effect": "Allow",
+                "Action": acts.iter().collect::<Vec<_>>(),
+                "Resource": resources,
+            }));
+        }
+        let mut role = Map::new();
+        role.insert(
+            "Description".into(),
+            json!("Assumed by API Gateway to call DynamoDB: exactly the actions of the integration URIs, on the table they use."),
+        );
+        role.insert(
+            "AssumeRolePolicyDocument".into(),
+            assume_role_by_apigateway(),
+        );
+        if !statements.is_empty() {
+            role.insert(
+                "Policies".into(),
+                json!([{
+                    "PolicyName": "dynamodb-integrations",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }]),
+            );
+        }
+        r.insert(
+            INTEGRATION_ROLE.into(),
+            json!({"Type": "AWS::IAM::Role", "Properties": role}),
+        );
+
+        let body = import_ready::document(api, Placeholders::Keep)?;
+        let body = self.intrinsic_tree(&body);
+        let body_json = serde_json::to_vec(&body).map_err(|e| EmitError::Serialize {
+            artifact: PATH.into(),
+            message: e.to_string(),
+        })?;
+        let digest = Sha256::digest(&body_json);
+        let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        r.insert(
+            API.into(),
+            json!({
+                "Type": "AWS::ApiGateway::RestApi",
+                // `overwrite`: the body is the whole API, so an operation removed from the
+                // document is removed from the API (the default mode for new APIs merges, and
+                // would keep it: user guide, AWS::ApiGateway::RestApi `Mode`).
+                "Properties": {"Body": body, "FailOnWarnings": true, "Mode": "overwrite"},
+            }),
+        );
+        let deployment = format!("Deployment{hash}");
+        r.insert(
+            deployment.clone(),
+            json!({
+                "Type": "AWS::ApiGateway::Deployment",
+                "Properties": {
+                    "RestApiId": {"Ref": API},
+                    "Description": format!("API definition {hash}"),
+                },
+            }),
+        );
+
+        let stage = &api.stage;
+        let mut props = Map::new();
+        props.insert("RestApiId".into(), json!({"Ref": API}));
+        props.insert("DeploymentId".into(), json!({"Ref": deployment}));
+        props.insert("StageName".into(), json!(stage.name));
+        props.insert("TracingEnabled".into(), json!(stage.tracing_enabled));
+        let mut method = Map::new();
+        method.insert("ResourcePath".into(), json!("/*"));
+        method.insert("HttpMethod".into(), json!("*"));
+        if let Some(level) = &stage.logging_level {
+            method.insert("LoggingLevel".into(), json!(level));
+        }
+        method.insert("MetricsEnabled".into(), json!(stage.metrics_enabled));
+        method.insert("DataTraceEnabled".into(), json!(stage.data_trace_enabled));
+        props.insert("MethodSettings".into(), json!([method]));
+        if let Some(format) = &stage.access_log_format {
+            props.insert(
+                "AccessLogSetting".into(),
+                json!({
+                    "DestinationArn": {"Fn::GetAtt": [ACCESS_LOG_GROUP, "Arn"]},
+                    "Format": format,
+                }),
+            );
+        }
+        if !stage.variables.is_empty() {
+            let vars: Map<String, Value> = stage
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), self.intrinsic(v)))
+                .collect();
+            props.insert("Variables".into(), Value::Object(vars));
+        }
+        // Logging needs the account's CloudWatch role first; depend on it only when this
+        // stack sets it (DependsOn cannot be conditional).
+        props.insert(
+            "Tags".into(),
+            json!([{
+                "Key": "account-cloudwatch-role",
+                "Value": {"Fn::If": [CONFIGURE_ACCOUNT_CONDITION, {"Ref": ACCOUNT}, "not-managed-by-this-stack"]},
+            }]),
+        );
+        r.insert(
+            STAGE.into(),
+            json!({"Type": "AWS::ApiGateway::Stage", "Properties": props}),
+        );
+        if stage.access_log_format.is_some() {
+            r.insert(
+                ACCESS_LOG_GROUP.into(),
+                json!({
+                    "Type": "AWS::Logs::LogGroup",
+                    "Properties": {
+                        "LogGroupName": {"Fn::Sub": "/aws/api-gateway/${AWS::StackName}/access"},
+                        "RetentionInDays": {"Ref": LOG_RETENTION},
+                    },
+                }),
+            );
+        }
+        r.insert(
+            ACCOUNT_ROLE.into(),
+            json!({
+                "Type": "AWS::IAM::Role",
+                "Condition": CONFIGURE_ACCOUNT_CONDITION,
+                "Properties": {
+                    "Description": "Lets API Gateway write execution and access logs to CloudWatch Logs (account setting).",
+                    "AssumeRolePolicyDocument": assume_role_by_apigateway(),
+                    "ManagedPolicyArns": [
+                        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+                    ],
+                },
+            }),
+        );
+        r.insert(
+            ACCOUNT.into(),
+            json!({
+                "Type": "AWS::ApiGateway::Account",
+                "Condition": CONFIGURE_ACCOUNT_CONDITION,
+                "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": [ACCOUNT_ROLE, "Arn"]}},
+            }),
+        );
+        Ok(r)
+    }
+
+    fn table(&self, table: &Table) -> Value {
+        let mut props = Map::new();
+        for (k, v) in table.raw {
+            let v = self.intrinsic_tree(v);
+            match k.as_str() {
+                // CreateTable says `Enabled`, AWS::DynamoDB::Table says `SSEEnabled`.
+                "SSESpecification" => {
+                    let v = match v {
+                        Value::Object(o) => Value::Object(
+                            o.into_iter()
+                                .map(|(k, x)| {
+                                    let k = if k == "Enabled" {
+                                        "SSEEnabled".into()
+                                    } else {
+                                        k
+                                    };
+                                    (k, x)
+                                })
+                                .collect(),
+                        ),
+                        other => other,
+                    };
+                    props.insert(k.clone(), v);
+                }
+                _ => {
+                    props.insert(k.clone(), v);
+                }
+            }
+        }
+        if !props.contains_key("BillingMode") {
+            props.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
+        }
+        json!({
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": {"Ref": TABLE_DELETION_POLICY},
+            "UpdateReplacePolicy": {"Ref": TABLE_DELETION_POLICY},
+            "Properties": props,
+        })
+    }
+
+    fn outputs(&self) -> Map<String, Value> {
+        let mut o = Map::new();
+        o.insert(
+            "ApiUrl".into(),
+            json!({
+                "Description": "Invoke URL of the stage.",
+                "Value": {"Fn::Sub": format!("https://${{{API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{STAGE}}}/")},
+            }),
+        );
+        o.insert(
+            "RestApiId".into(),
+            json!({"Description": "Id of the REST API.", "Value": {"Ref": API}}),
+        );
+        for table in &self.tables {
+            o.insert(
+                format!("{}Name", table.logical_id),
+                json!({
+                    "Description": format!("Name of the DynamoDB table {}.", table.key),
+                    "Value": {"Ref": table.logical_id},
+                }),
+            );
+        }
+        o.insert(
+            "IntegrationRoleArn".into(),
+            json!({
+                "Description": "The role API Gateway assumes to call DynamoDB.",
+                "Value": {"Fn::GetAtt": [INTEGRATION_ROLE, "Arn"]},
+            }),
+        );
+        o
+    }
+}
+
+fn assume_role_by_apigateway() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }],
+    })
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}

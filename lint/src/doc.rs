@@ -1,0 +1,468 @@
+//! The raw document as the rules see it: operations and templates found by walking the JSON
+//! tree (not `apidef::Api`, so documents spec refuses still get linted), local `$ref`s followed on
+//! demand, and line:column of every node and of every template line.
+
+use apidef::source::Positions;
+use serde_json::{Map, Value};
+
+use super::{Finding, Severity, Snippet, rule_of};
+
+/// `$ref` chains longer than this are treated as unresolvable (cycles).
+const MAX_REF_DEPTH: usize = 32;
+
+pub(super) struct Doc {
+    pub text: String,
+    pub root: Value,
+    positions: Positions,
+    /// Declared deploy parameters and the value used for them when rendering.
+    pub params: Vec<(String, String)>,
+    pub operations: Vec<Op>,
+    /// Attribute names of the key of every declared table (`x-dynamodb-tables`).
+    pub key_attributes: Vec<String>,
+}
+
+pub(super) struct Op {
+    /// `POST /album`.
+    pub label: String,
+    pub path: String,
+    pub pointer: String,
+    pub value: Value,
+    /// Path-item parameters followed by the operation's own (refs resolved).
+    pub parameters: Vec<Value>,
+}
+
+impl Op {
+    pub fn integration(&self) -> Option<&Map<String, Value>> {
+        self.value
+            .get("x-amazon-apigateway-integration")
+            .and_then(Value::as_object)
+    }
+
+    pub fn integration_pointer(&self) -> String {
+        format!("{}/x-amazon-apigateway-integration", self.pointer)
+    }
+
+    /// `PutItem` for a DynamoDB action integration.
+    pub fn dynamodb_action(&self) -> Option<String> {
+        let uri = self.integration()?.get("uri")?.as_str()?;
+        apidef::dynamodb_action(uri).map(str::to_string)
+    }
+
+    /// Integration responses: (selection key, object), in document order.
+    pub fn integration_responses(&self) -> Vec<(String, &Map<String, Value>)> {
+        self.integration()
+            .and_then(|i| i.get("responses"))
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_object().map(|o| (k.clone(), o)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Names of the declared parameters in `location` (`path`, `query`, `header`).
+    pub fn parameter_names(&self, doc: &Doc, location: &str) -> Vec<String> {
+        self.parameters
+            .iter()
+            .map(|p| doc.deref(p))
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some(location))
+            .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+}
+
+/// Which template a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Request,
+    Response,
+}
+
+/// One mapping template of one operation.
+pub(super) struct Tpl {
+    pub op_index: usize,
+    pub kind: Kind,
+    /// `request application/json` / `response 4\d{2} application/json`.
+    pub label: String,
+    pub content_type: String,
+    /// For a response template: the integration response's key and statusCode.
+    pub response_key: Option<String>,
+    pub status_code: Option<String>,
+    pub pointer: String,
+    pub source: String,
+    /// Where template line 1 column 1 is in the file, and how later lines map.
+    origin: Option<Origin>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// A YAML block scalar: template line k is file line `first_line + k - 1`, indented.
+    Block { first_line: usize, indent: usize },
+    /// A one-line scalar: only template line 1 is known, starting at this column.
+    Inline { line: usize, column: usize },
+}
+
+impl Doc {
+    pub fn parse(file: &str, text: &str) -> Option<Doc> {
+        let root = apidef::source::parse(text, file).ok()?;
+        if !root.is_object() {
+            return None;
+        }
+        let positions = Positions::index(text);
+        let params = root
+            .get("x-deploy-parameters")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let value = v
+                            .get("default")
+                            .and_then(Value::as_str)
+                            .unwrap_or(k)
+                            .to_string();
+                        (k.clone(), value)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut key_attributes = Vec::new();
+        if let Some(tables) = root.get("x-dynamodb-tables").and_then(Value::as_object) {
+            for t in tables.values() {
+                for k in t
+                    .get("KeySchema")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(n) = k.get("AttributeName").and_then(Value::as_str) {
+                        key_attributes.push(n.to_string());
+                    }
+                }
+            }
+        }
+        let mut d = Doc {
+            text: text.to_string(),
+            root,
+            positions,
+            params,
+            operations: Vec::new(),
+            key_attributes,
+        };
+        d.operations = d.collect_operations();
+        Some(d)
+    }
+
+    fn collect_operations(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        let Some(paths) = self.root.get("paths").and_then(Value::as_object) else {
+            return ops;
+        };
+        for (path, item) in paths {
+            let item_pointer = apidef::error::pointer_push("/paths", path);
+            let item = self.deref(item);
+            let Some(item_map) = item.as_object() else {
+                continue;
+            };
+            let shared: Vec<Value> = item_map
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (key, op) in item_map {
+                let method = if key == "x-amazon-apigateway-any-method" {
+                    "ANY".to_string()
+                } else if apidef::HTTP_METHODS.contains(&key.as_str()) {
+                    key.to_ascii_uppercase()
+                } else {
+                    continue;
+                };
+                if !op.is_object() {
+                    continue;
+                }
+                let mut parameters = shared.clone();
+                parameters.extend(
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                ops.push(Op {
+                    label: format!("{method} {path}"),
+                    path: path.clone(),
+                    pointer: apidef::error::pointer_push(&item_pointer, key),
+                    value: op.clone(),
+                    parameters,
+                });
+            }
+        }
+        ops
+    }
+
+    /// Every mapping template, request templates first within each operation.
+    pub fn templates(&self) -> Vec<Tpl> {
+        let mut out = Vec::new();
+        for (i, op) in self.operations.iter().enumerate() {
+            let Some(integ) = op.integration() else {
+                continue;
+            };
+            let ip = op.integration_pointer();
+            if let Some(m) = integ.get("requestTemplates").and_then(Value::as_object) {
+                let base = format!("{ip}/requestTemplates");
+                for (ct, src) in m {
+                    let Some(src) = src.as_str() else { continue };
+                    let pointer = apidef::error::pointer_push(&base, ct);
+                    out.push(Tpl {
+                        op_index: i,
+                        kind: Kind::Request,
+                        label: format!("request {ct}"),
+                        content_type: ct.clone(),
+                        response_key: None,
+                        status_code: None,
+                        origin: self.origin(&pointer, ct),
+                        pointer,
+                        source: src.to_string(),
+                    });
+                }
+            }
+            for (key, r) in op.integration_responses() {
+                let rp = apidef::error::pointer_push(&format!("{ip}/responses"), &key);
+                let status = r
+                    .get("statusCode")
+                    .and_then(|s| match s {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                if let Some(m) = r.get("responseTemplates").and_then(Value::as_object) {
+                    for (ct, src) in m {
+                        let Some(src) = src.as_str() else { continue };
+                        let pointer =
+                            apidef::error::pointer_push(&format!("{rp}/responseTemplates"), ct);
+                        out.push(Tpl {
+                            op_index: i,
+                            kind: Kind::Response,
+                            label: format!("response {key} {ct}"),
+                            content_type: ct.clone(),
+                            response_key: Some(key.clone()),
+                            status_code: Some(status.clone()),
+                            origin: self.origin(&pointer, ct),
+                            pointer,
+                            source: src.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Where a template string starts in the file. Only trusted when the indexed position is
+    /// the template's own key (aliased nodes have no position of their own).
+    fn origin(&self, pointer: &str, key: &str) -> Option<Origin> {
+        let (line, col) = self.positions.find(pointer)?;
+        let text = self.text.lines().nth(line.checked_sub(1)?)?;
+        let start = char_to_byte(text, col.checked_sub(1)?);
+        let rest = text.get(start..)?;
+        let key_at = rest.find(key)?;
+        // The key must be the node at that position (quoted or not), not a later mention.
+        if key_at > 1 {
+            return None;
+        }
+        let after_key = &rest[key_at + key.len()..];
+        let after_key = after_key.trim_start_matches(['"', '\'']);
+        let colon = after_key.find(':')?;
+        if !after_key[..colon].trim().is_empty() {
+            return None;
+        }
+        let value = &after_key[colon + 1..];
+        let trimmed = value.trim_start();
+        if trimmed.starts_with('|') || trimmed.starts_with('>') {
+            let first_line = line + 1;
+            let indent = self
+                .text
+                .lines()
+                .skip(line)
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.len() - l.trim_start().len())?;
+            return Some(Origin::Block { first_line, indent });
+        }
+        if trimmed.is_empty() {
+            return None;
+        }
+        let value_byte = text.len() - trimmed.len();
+        let quote = usize::from(trimmed.starts_with(['"', '\'']));
+        let column = text[..value_byte].chars().count() + quote + 1;
+        Some(Origin::Inline { line, column })
+    }
+
+    /// Position of a JSON pointer in the file.
+    pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
+        self.positions.find(pointer)
+    }
+
+    /// Follow local `$ref`s (`#/components/...`) to the node they name.
+    pub fn deref<'a>(&'a self, v: &'a Value) -> &'a Value {
+        let mut cur = v;
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(r) = cur.get("$ref").and_then(Value::as_str) else {
+                return cur;
+            };
+            let Some(ptr) = r.strip_prefix('#') else {
+                return cur;
+            };
+            match self.root.pointer(ptr) {
+                Some(next) => cur = next,
+                None => return cur,
+            }
+        }
+        cur
+    }
+
+    /// The JSON schema of a request body for a content type.
+    pub fn request_schema<'a>(&'a self, op: &'a Op, content_type: &str) -> Option<&'a Value> {
+        let body = self.deref(op.value.get("requestBody")?);
+        let media = body.get("content")?.get(content_type)?;
+        media.get("schema").map(|s| self.deref(s))
+    }
+
+    /// The declared method response for a status (falling back to `default`).
+    pub fn response<'a>(&'a self, op: &'a Op, status: &str) -> Option<&'a Value> {
+        let responses = op.value.get("responses")?;
+        responses
+            .get(status)
+            .or_else(|| responses.get("default"))
+            .map(|r| self.deref(r))
+    }
+
+    /// The JSON schema of a method response, for a content type.
+    pub fn response_schema<'a>(
+        &'a self,
+        op: &'a Op,
+        status: &str,
+        content_type: &str,
+    ) -> Option<&'a Value> {
+        let r = self.response(op, status)?;
+        let media = r.get("content")?.get(content_type)?;
+        media.get("schema").map(|s| self.deref(s))
+    }
+
+    /// A finding about a node of the document (not a template line).
+    pub fn node_finding(
+        &self,
+        rule: &'static str,
+        op: Option<&Op>,
+        template: Option<&str>,
+        pointer: &str,
+        message: String,
+    ) -> Finding {
+        let pos = self.position(pointer);
+        let snippet = pos.and_then(|(l, c)| file_snippet(&self.text, l, Some(c), 1));
+        Finding {
+            rule,
+            severity: severity_of(rule),
+            operation: op.map(|o| o.label.clone()),
+            template: template.map(str::to_string),
+            line: None,
+            column: None,
+            file_line: pos.map(|p| p.0),
+            file_column: pos.map(|p| p.1),
+            message,
+            snippet,
+        }
+    }
+
+    /// A finding at a byte offset of a template (`None`: the template as a whole).
+    pub fn template_finding(
+        &self,
+        rule: &'static str,
+        t: &Tpl,
+        at: Option<(usize, usize)>,
+        message: String,
+    ) -> Finding {
+        let op = self.operations.get(t.op_index);
+        let Some((offset, width)) = at else {
+            let mut f = self.node_finding(rule, op, Some(&t.label), &t.pointer, message);
+            if let Some(Origin::Block { first_line, indent }) = t.origin {
+                f.file_line = Some(first_line);
+                f.file_column = Some(indent + 1);
+                f.snippet = file_snippet(&self.text, first_line, Some(indent + 1), 1);
+            }
+            return f;
+        };
+        let (line, column) = line_col(&t.source, offset);
+        let line_text = t.source.lines().nth(line - 1).unwrap_or("").to_string();
+        let (file_line, file_column) = match t.origin {
+            Some(Origin::Block { first_line, indent }) => {
+                (Some(first_line + line - 1), Some(indent + column))
+            }
+            // JSON-escaped or folded text shifts columns; only a plain first line is exact.
+            Some(Origin::Inline { line: l, column: c }) if line == 1 => {
+                (Some(l), Some(c + column - 1))
+            }
+            // Not mappable line by line: point at the template's key at least.
+            _ => match self.position(&t.pointer) {
+                Some((l, c)) => (Some(l), Some(c)),
+                None => (None, None),
+            },
+        };
+        let snippet = Some(Snippet {
+            line_number: file_line.unwrap_or(line),
+            text: line_text,
+            column,
+            width: width.max(1),
+        });
+        Finding {
+            rule,
+            severity: severity_of(rule),
+            operation: op.map(|o| o.label.clone()),
+            template: Some(t.label.clone()),
+            line: Some(line),
+            column: Some(column),
+            file_line,
+            file_column,
+            message,
+            snippet,
+        }
+    }
+}
+
+pub(super) fn severity_of(rule: &str) -> Severity {
+    rule_of(rule).map(|r| r.severity).unwrap_or(Severity::Error)
+}
+
+/// 1-based line and character column of a byte offset.
+pub(super) fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn char_to_byte(s: &str, chars: usize) -> usize {
+    s.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
+}
+
+/// The snippet of one file line.
+pub(super) fn file_snippet(
+    text: &str,
+    line: usize,
+    column: Option<usize>,
+    width: usize,
+) -> Option<Snippet> {
+    let t = text.lines().nth(line.checked_sub(1)?)?;
+    Some(Snippet {
+        line_number: line,
+        text: t.to_string(),
+        column: column.unwrap_or(1),
+        width,
+    })
+}
