@@ -88,14 +88,65 @@ pub enum ErrorKind {
     UnknownValidator(String, String),
     #[error("invalid schema: {0}")]
     BadSchema(String),
+    /// A CloudFormation intrinsic function (`Fn::Sub`, `Ref`, `Fn::GetAtt`, `Fn::Join`,
+    /// `Fn::ImportValue`, ...) inside the document that cannot be resolved locally.
+    #[error("cannot resolve {function}: {message}")]
+    Intrinsic { function: String, message: String },
+    /// Something a Swagger 2.0 document says that has no OpenAPI 3.0 equivalent.
+    #[error("Swagger 2.0 conversion: {0}")]
+    Swagger(String),
+    /// The document relies on something AWS accepts but that this toolkit reads differently or
+    /// more strictly; the message says what AWS does (always a warning).
+    #[error("{0}")]
+    Tolerated(String),
+}
+
+/// How bad a problem is: an error stops the document from loading (AWS would refuse it too, or
+/// it cannot be executed faithfully); a warning is reported and the document still loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// An error in a spec document.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{location}: {kind}")]
+///
+/// A document with several problems fails with its first error; the others, errors and
+/// warnings, in document order, are in [`SpecError::also`], and `Display` prints them all, one
+/// per line, so one run names everything to fix.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpecError {
     pub location: Location,
     pub kind: ErrorKind,
+    pub severity: Severity,
+    /// The document's other problems, when this is the first of several.
+    pub also: Vec<SpecError>,
+}
+
+impl std::error::Error for SpecError {}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Warning => "warning: ",
+            Severity::Error => "",
+        };
+        write!(f, "{}: {severity}{}", self.location, self.kind)?;
+        for other in &self.also {
+            write!(f, "\n{other}")?;
+        }
+        Ok(())
+    }
 }
 
 impl SpecError {
@@ -107,7 +158,29 @@ impl SpecError {
                 line_col: None,
             },
             kind,
+            severity: Severity::Error,
+            also: Vec::new(),
         }
+    }
+
+    /// Every problem this error stands for: itself, then [`SpecError::also`].
+    pub fn all(&self) -> impl Iterator<Item = &SpecError> {
+        std::iter::once(self).chain(self.also.iter())
+    }
+
+    /// The number of error-severity problems this error stands for.
+    pub fn error_count(&self) -> usize {
+        self.all().filter(|e| !e.is_warning()).count()
+    }
+
+    /// The same problem as a warning: reported, but the document still loads.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     pub fn at(mut self, line_col: Option<(usize, usize)>) -> Self {

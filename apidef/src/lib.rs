@@ -2,7 +2,6 @@
 //!
 //! - the raw ordered JSON tree as written ([`Api::raw`]): the truth, used for lossless re-emit;
 //! - the same tree with deploy-time placeholders substituted ([`Api::resolved`]);
-//! - a typed `openapiv3` index ([`Api::openapi`]), for navigation only;
 //! - a typed model of every `x-amazon-apigateway-*` extension and of the project's own
 //!   extensions, with every mapping template compiled by `vtl` and every selection pattern
 //!   compiled as a Java regex, and the route table.
@@ -15,19 +14,23 @@
 #![allow(clippy::result_large_err)]
 
 pub mod error;
+pub mod intrinsics;
 pub mod model;
+pub mod normalize;
 pub mod params;
 pub mod pattern;
 pub mod routes;
 pub mod source;
+pub mod swagger2;
 
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub use error::{ErrorKind, Location, SpecError};
+pub use error::{ErrorKind, Location, Severity, SpecError};
 pub use model::{
     ApiKeySource, DeployParameter, DeployStage, EndpointConfiguration, GatewayResponse,
     IntegrationType, PassthroughBehavior, RawIntegration, RawIntegrationResponse, RequestValidator,
@@ -276,8 +279,6 @@ pub struct Api {
     pub raw: Value,
     /// The document with deploy parameters substituted.
     pub resolved: Value,
-    /// Typed index of `resolved`, for navigation only: never re-emitted.
-    pub openapi: Box<openapiv3::OpenAPI>,
     pub deploy_parameters: IndexMap<String, DeployParameter>,
     /// The values used for placeholders (declared parameters and pseudo parameters).
     pub parameter_values: IndexMap<String, String>,
@@ -294,6 +295,10 @@ pub struct Api {
     pub minimum_compression_size: Option<u64>,
     pub operations: Vec<Operation>,
     pub routes: RouteTable,
+    /// What loaded but deserves a word: things AWS accepts that this toolkit reads as the
+    /// message says (unknown fields AWS ignores, undeclared path parameters, ...), in document
+    /// order, each with its location.
+    pub warnings: Vec<SpecError>,
     positions: Positions,
 }
 
@@ -332,19 +337,29 @@ impl Api {
             }
             e
         })?;
-        Builder {
+        let builder = Builder {
             file,
             positions: &positions,
+            problems: RefCell::new(Vec::new()),
+        };
+        let api = builder.build(raw, params);
+        let problems: Vec<SpecError> = builder
+            .problems
+            .into_inner()
+            .into_iter()
+            .map(|e| {
+                let pos = positions.find(&e.location.pointer);
+                e.at(pos)
+            })
+            .collect();
+        match api {
+            Some(mut api) if problems.iter().all(SpecError::is_warning) => {
+                api.positions = positions;
+                api.warnings = problems;
+                Ok(api)
+            }
+            _ => Err(first_of(problems, file)),
         }
-        .build(raw, params)
-        .map(|mut api| {
-            api.positions = positions.clone();
-            api
-        })
-        .map_err(|e| {
-            let pos = positions.find(&e.location.pointer);
-            e.at(pos)
-        })
     }
 
     /// Line and column of a JSON pointer in the source, when known.
@@ -373,6 +388,23 @@ impl Api {
     /// `#/components/schemas`), as API Gateway builds models.
     pub fn model_schema(&self, schema: &Value) -> Result<Value, SpecError> {
         model_schema(&self.resolved, schema, &self.file, "")
+    }
+}
+
+/// The first error of `problems`, carrying all the others (errors and warnings, in order).
+fn first_of(mut problems: Vec<SpecError>, file: &str) -> SpecError {
+    match problems.iter().position(|e| !e.is_warning()) {
+        Some(i) => {
+            let mut first = problems.remove(i);
+            first.also = problems;
+            first
+        }
+        // Unreachable in practice (a failed build records why), but never a panic.
+        None => SpecError::new(
+            ErrorKind::InvalidOpenApi("the document could not be read".into()),
+            file,
+            "",
+        ),
     }
 }
 
@@ -479,6 +511,9 @@ fn rewrite_refs(v: &Value, queue: &mut Vec<String>) -> Value {
 struct Builder<'a> {
     file: &'a str,
     positions: &'a Positions,
+    /// Every problem found so far, errors and warnings, in the order found: the builder goes on
+    /// past a broken piece (skipping just that piece) so one load names every problem.
+    problems: RefCell<Vec<SpecError>>,
 }
 
 impl Builder<'_> {
@@ -486,36 +521,100 @@ impl Builder<'_> {
         SpecError::new(kind, self.file, pointer)
     }
 
-    fn build(&self, raw: Value, params: &IndexMap<String, String>) -> Result<Api, SpecError> {
-        let root = raw
-            .as_object()
-            .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
+    /// Record a problem and go on.
+    fn report(&self, e: SpecError) {
+        self.problems.borrow_mut().push(e);
+    }
+
+    /// Record a warning: something AWS accepts that is read here as the message says.
+    fn warn(&self, kind: ErrorKind, pointer: impl Into<String>) {
+        self.report(self.err(kind, pointer).warning());
+    }
+
+    /// The value, or `None` with the error recorded.
+    fn keep<T>(&self, r: Result<T, SpecError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.report(e);
+                None
+            }
+        }
+    }
+
+    /// One of AWS's extensions, read as AWS reads it (unknown fields are warnings).
+    fn aws_extension<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        v: &Value,
+        extension: &str,
+        pointer: &str,
+    ) -> Result<T, SpecError> {
+        let mut warnings = Vec::new();
+        let r = model::from_aws_extension(v, extension, self.file, pointer, &mut warnings);
+        self.problems.borrow_mut().extend(warnings);
+        r
+    }
+
+    /// A map-valued AWS extension, entry by entry: a broken entry is recorded and left out.
+    fn aws_extension_map<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        v: &Value,
+        extension: &str,
+        pointer: &str,
+    ) -> IndexMap<String, T> {
+        let Some(obj) = v.as_object() else {
+            self.report(self.err(
+                ErrorKind::InvalidExtension {
+                    extension: extension.to_string(),
+                    message: "must be an object (a map of names to entries)".into(),
+                },
+                pointer,
+            ));
+            return IndexMap::new();
+        };
+        obj.iter()
+            .filter_map(|(k, x)| {
+                let p = pointer_push(pointer, k);
+                self.keep(self.aws_extension(x, extension, &p))
+                    .map(|t| (k.clone(), t))
+            })
+            .collect()
+    }
+
+    fn build(&self, raw: Value, params: &IndexMap<String, String>) -> Option<Api> {
+        let Some(root) = raw.as_object() else {
+            self.report(self.err(ErrorKind::NotAnObject, ""));
+            return None;
+        };
         if let Some(v) = root.get("swagger") {
             let v = v
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| v.to_string());
-            return Err(self.err(
+            self.report(self.err(
                 ErrorKind::UnsupportedVersion(format!("{v} (Swagger)")),
                 "/swagger",
             ));
+            return None;
         }
-        let version = root
-            .get("openapi")
-            .ok_or_else(|| self.err(ErrorKind::MissingVersion, ""))?;
+        let Some(version) = root.get("openapi") else {
+            self.report(self.err(ErrorKind::MissingVersion, ""));
+            return None;
+        };
         let version = version
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| version.to_string());
         if !version.starts_with("3.0.") {
-            return Err(self.err(ErrorKind::UnsupportedVersion(version), "/openapi"));
+            self.report(self.err(ErrorKind::UnsupportedVersion(version), "/openapi"));
+            return None;
         }
 
         // Project extensions.
         for key in root.keys() {
             let project_like = key.starts_with("x-deploy-") || key.starts_with("x-dynamodb-");
             if project_like && !PROJECT_EXTENSIONS.contains(&key.as_str()) {
-                return Err(self.err(
+                self.report(self.err(
                     ErrorKind::UnknownProjectExtension(key.clone()),
                     pointer_push("", key),
                 ));
@@ -523,71 +622,92 @@ impl Builder<'_> {
             if key.starts_with("x-amazon-apigateway-")
                 && !ROOT_APIGW_EXTENSIONS.contains(&key.as_str())
             {
-                return Err(self.err(
-                    ErrorKind::InvalidExtension {
-                        extension: key.clone(),
-                        message: "not an API Gateway extension of a REST API's root".into(),
-                    },
+                // AWS's import ignores extensions it does not know (with a warning).
+                self.warn(
+                    ErrorKind::Tolerated(format!(
+                        "{key} is not an API Gateway extension of a REST API's root: AWS's import ignores it, and so does this toolkit"
+                    )),
                     pointer_push("", key),
-                ));
+                );
             }
         }
-        let deploy_parameters: IndexMap<String, DeployParameter> =
-            match root.get("x-deploy-parameters") {
-                Some(v) => {
-                    from_extension_map(v, "x-deploy-parameters", self.file, "/x-deploy-parameters")?
-                }
-                None => IndexMap::new(),
-            };
-        let parameter_values = params::resolve_values(&deploy_parameters, params, self.file)?;
+        let deploy_parameters: IndexMap<String, DeployParameter> = root
+            .get("x-deploy-parameters")
+            .and_then(|v| {
+                self.keep(from_extension_map(
+                    v,
+                    "x-deploy-parameters",
+                    self.file,
+                    "/x-deploy-parameters",
+                ))
+            })
+            .unwrap_or_default();
+        let parameter_values = self.keep(params::resolve_values(
+            &deploy_parameters,
+            params,
+            self.file,
+        ))?;
 
         // Every declared-looking placeholder must be declared: `${TableNme}` would otherwise
         // silently render as an empty VTL reference.
-        self.check_placeholders(&raw, &deploy_parameters, "")?;
+        self.check_placeholders(&raw, &deploy_parameters, "");
         let mut resolved = raw.clone();
         if let Value::Object(o) = &mut resolved {
             for (k, v) in o.iter_mut() {
                 if k == "x-deploy-parameters" {
                     continue;
                 }
-                *v =
-                    params::substitute_tree(v, &parameter_values, self.file, &pointer_push("", k))?;
+                if let Some(x) = self.keep(params::substitute_tree(
+                    v,
+                    &parameter_values,
+                    self.file,
+                    &pointer_push("", k),
+                )) {
+                    *v = x;
+                }
             }
         }
-        self.check_refs(&resolved, &resolved, "")?;
+        self.check_refs(&resolved, &resolved, "");
+        self.check_structure(&resolved);
+        let root = resolved.as_object()?;
 
-        let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(resolved.clone())
-            .map_err(|e| {
-                let pointer = path_to_pointer(e.path());
-                self.err(ErrorKind::InvalidOpenApi(e.inner().to_string()), pointer)
-            })?;
-        let root = resolved
-            .as_object()
-            .ok_or_else(|| self.err(ErrorKind::NotAnObject, ""))?;
-
-        let tables: IndexMap<String, TableDefinition> = match root.get("x-dynamodb-tables") {
-            Some(v) => from_extension_map(v, "x-dynamodb-tables", self.file, "/x-dynamodb-tables")?,
-            None => IndexMap::new(),
-        };
+        let tables: IndexMap<String, TableDefinition> = root
+            .get("x-dynamodb-tables")
+            .and_then(|v| {
+                self.keep(from_extension_map(
+                    v,
+                    "x-dynamodb-tables",
+                    self.file,
+                    "/x-dynamodb-tables",
+                ))
+            })
+            .unwrap_or_default();
         for (name, t) in &tables {
-            t.check().map_err(|message| {
-                self.err(
+            if let Err(message) = t.check() {
+                self.report(self.err(
                     ErrorKind::InvalidExtension {
                         extension: "x-dynamodb-tables".into(),
                         message,
                     },
                     pointer_push("/x-dynamodb-tables", name),
-                )
-            })?;
+                ));
+            }
         }
-        let stage: DeployStage = match root.get("x-deploy-stage") {
-            Some(v) => from_extension(v, "x-deploy-stage", self.file, "/x-deploy-stage")?,
-            None => DeployStage::default(),
-        };
+        let stage: DeployStage = root
+            .get("x-deploy-stage")
+            .and_then(|v| {
+                self.keep(from_extension(
+                    v,
+                    "x-deploy-stage",
+                    self.file,
+                    "/x-deploy-stage",
+                ))
+            })
+            .unwrap_or_default();
         if let Some(level) = &stage.logging_level
             && !matches!(level.as_str(), "OFF" | "ERROR" | "INFO")
         {
-            return Err(self.err(
+            self.report(self.err(
                 ErrorKind::InvalidExtension {
                     extension: "x-deploy-stage".into(),
                     message: format!("loggingLevel {level:?} must be OFF, ERROR or INFO"),
@@ -596,81 +716,85 @@ impl Builder<'_> {
             ));
         }
 
-        let request_validators: IndexMap<String, RequestValidator> =
-            match root.get("x-amazon-apigateway-request-validators") {
-                Some(v) => from_extension_map(
+        let request_validators: IndexMap<String, RequestValidator> = root
+            .get("x-amazon-apigateway-request-validators")
+            .map(|v| {
+                self.aws_extension_map(
                     v,
                     "x-amazon-apigateway-request-validators",
-                    self.file,
                     "/x-amazon-apigateway-request-validators",
-                )?,
-                None => IndexMap::new(),
-            };
-        let default_validator = match root.get("x-amazon-apigateway-request-validator") {
-            Some(v) => Some(self.validator_name(
-                v,
-                &request_validators,
-                "/x-amazon-apigateway-request-validator",
-            )?),
-            None => None,
-        };
-        let gateway_responses: IndexMap<String, GatewayResponse> =
-            match root.get("x-amazon-apigateway-gateway-responses") {
-                Some(v) => from_extension_map(
+                )
+            })
+            .unwrap_or_default();
+        let default_validator = root
+            .get("x-amazon-apigateway-request-validator")
+            .and_then(|v| {
+                self.keep(self.validator_name(
+                    v,
+                    &request_validators,
+                    "/x-amazon-apigateway-request-validator",
+                ))
+            });
+        let mut gateway_responses: IndexMap<String, GatewayResponse> = root
+            .get("x-amazon-apigateway-gateway-responses")
+            .map(|v| {
+                self.aws_extension_map(
                     v,
                     "x-amazon-apigateway-gateway-responses",
-                    self.file,
                     "/x-amazon-apigateway-gateway-responses",
-                )?,
-                None => IndexMap::new(),
-            };
-        for (kind, gr) in &gateway_responses {
+                )
+            })
+            .unwrap_or_default();
+        gateway_responses.retain(|kind, gr| {
             let p = pointer_push("/x-amazon-apigateway-gateway-responses", kind);
             if !model::GATEWAY_RESPONSE_TYPES.iter().any(|(t, _)| t == kind) {
-                return Err(self.err(
+                self.report(self.err(
                     ErrorKind::InvalidExtension {
                         extension: "x-amazon-apigateway-gateway-responses".into(),
                         message: format!("{kind:?} is not a gateway response type"),
                     },
                     p,
                 ));
+                return false;
             }
             if let Some(s) = &gr.status_code
                 && !is_status_code(s)
             {
-                return Err(self.err(
+                self.report(self.err(
                     ErrorKind::InvalidExtension {
                         extension: "x-amazon-apigateway-gateway-responses".into(),
                         message: format!("statusCode {s:?} is not a three-digit HTTP status"),
                     },
                     pointer_push(&p, "statusCode"),
                 ));
+                return false;
             }
-        }
-        let binary_media_types: Vec<String> =
-            match root.get("x-amazon-apigateway-binary-media-types") {
-                Some(v) => from_extension(
+            true
+        });
+        let binary_media_types: Vec<String> = root
+            .get("x-amazon-apigateway-binary-media-types")
+            .and_then(|v| {
+                self.keep(self.aws_extension(
                     v,
                     "x-amazon-apigateway-binary-media-types",
-                    self.file,
                     "/x-amazon-apigateway-binary-media-types",
-                )?,
-                None => Vec::new(),
-            };
-        let api_key_source = match root.get("x-amazon-apigateway-api-key-source") {
-            Some(v) => Some(from_extension(
-                v,
-                "x-amazon-apigateway-api-key-source",
-                self.file,
-                "/x-amazon-apigateway-api-key-source",
-            )?),
-            None => None,
-        };
+                ))
+            })
+            .unwrap_or_default();
+        let api_key_source = root
+            .get("x-amazon-apigateway-api-key-source")
+            .and_then(|v| {
+                self.keep(self.aws_extension(
+                    v,
+                    "x-amazon-apigateway-api-key-source",
+                    "/x-amazon-apigateway-api-key-source",
+                ))
+            });
         let policy = root.get("x-amazon-apigateway-policy").cloned();
         if let Some(p) = &policy
             && !(p.is_object() || p.is_string())
         {
-            return Err(self.err(
+            self.report(self.err(
                 ErrorKind::InvalidExtension {
                     extension: "x-amazon-apigateway-policy".into(),
                     message: "must be an IAM policy document (object or JSON string)".into(),
@@ -678,43 +802,44 @@ impl Builder<'_> {
                 "/x-amazon-apigateway-policy",
             ));
         }
-        let minimum_compression_size =
-            match root.get("x-amazon-apigateway-minimum-compression-size") {
-                Some(v) => {
-                    let n = v.as_u64().filter(|n| *n <= 10_485_760).ok_or_else(|| {
-                        self.err(
-                            ErrorKind::InvalidExtension {
-                                extension: "x-amazon-apigateway-minimum-compression-size".into(),
-                                message: "must be an integer from 0 to 10485760".into(),
-                            },
-                            "/x-amazon-apigateway-minimum-compression-size",
-                        )
-                    })?;
-                    Some(n)
+        let minimum_compression_size = match root.get("x-amazon-apigateway-minimum-compression-size")
+        {
+            Some(v) => {
+                let n = v.as_u64().filter(|n| *n <= 10_485_760);
+                if n.is_none() {
+                    self.report(self.err(
+                        ErrorKind::InvalidExtension {
+                            extension: "x-amazon-apigateway-minimum-compression-size".into(),
+                            message: "must be an integer from 0 to 10485760".into(),
+                        },
+                        "/x-amazon-apigateway-minimum-compression-size",
+                    ));
                 }
-                None => None,
-            };
+                n
+            }
+            None => None,
+        };
         // OpenAPI 3: the endpoint configuration sits under a servers[] entry.
-        let mut endpoint_configuration =
-            match root.get("x-amazon-apigateway-endpoint-configuration") {
-                Some(v) => Some(from_extension(
+        let mut endpoint_configuration = root
+            .get("x-amazon-apigateway-endpoint-configuration")
+            .and_then(|v| {
+                self.keep(self.aws_extension(
                     v,
                     "x-amazon-apigateway-endpoint-configuration",
-                    self.file,
                     "/x-amazon-apigateway-endpoint-configuration",
-                )?),
-                None => None,
-            };
+                ))
+            });
         if let Some(Value::Array(servers)) = root.get("servers") {
             for (i, s) in servers.iter().enumerate() {
                 if let Some(v) = s.get("x-amazon-apigateway-endpoint-configuration") {
                     let p = format!("/servers/{i}/x-amazon-apigateway-endpoint-configuration");
-                    endpoint_configuration = Some(from_extension(
+                    if let Some(c) = self.keep(self.aws_extension(
                         v,
                         "x-amazon-apigateway-endpoint-configuration",
-                        self.file,
                         &p,
-                    )?);
+                    )) {
+                        endpoint_configuration = Some(c);
+                    }
                 }
             }
         }
@@ -723,7 +848,6 @@ impl Builder<'_> {
             file: self.file.to_string(),
             raw: raw.clone(),
             resolved: resolved.clone(),
-            openapi: Box::new(openapi),
             deploy_parameters,
             parameter_values,
             tables,
@@ -738,10 +862,37 @@ impl Builder<'_> {
             minimum_compression_size,
             operations: Vec::new(),
             routes: RouteTable::default(),
+            warnings: Vec::new(),
             positions: Positions::default(),
         };
-        self.build_operations(&mut api)?;
-        Ok(api)
+        self.build_operations(&mut api);
+        Some(api)
+    }
+
+    /// The shapes the rest of the builder relies on, checked where they are (the typed
+    /// `openapiv3` index this replaces stopped at the first problem and pointed at `/paths`).
+    fn check_structure(&self, doc: &Value) {
+        let invalid = |message: String, pointer: String| {
+            self.report(self.err(ErrorKind::InvalidOpenApi(message), pointer));
+        };
+        if !doc.get("info").is_some_and(Value::is_object) {
+            // AWS's import names the API from info.title; a missing info is tolerated there.
+            self.warn(
+                ErrorKind::Tolerated(
+                    "no `info` object: the API is named after the file (AWS's import would name it from info.title)".into(),
+                ),
+                "",
+            );
+        }
+        match doc.get("paths") {
+            None | Some(Value::Object(_)) => {}
+            Some(_) => invalid("`paths` must be an object".into(), "/paths".into()),
+        }
+        if let Some(c) = doc.get("components")
+            && !c.is_object()
+        {
+            invalid("`components` must be an object".into(), "/components".into());
+        }
     }
 
     fn validator_name(
@@ -771,7 +922,7 @@ impl Builder<'_> {
         v: &Value,
         declared: &IndexMap<String, DeployParameter>,
         pointer: &str,
-    ) -> Result<(), SpecError> {
+    ) {
         match v {
             Value::String(s) => {
                 for p in params::placeholders(s) {
@@ -785,70 +936,71 @@ impl Builder<'_> {
                             .next()
                             .is_some_and(|c| c.is_ascii_uppercase());
                     if !known && looks_like_param {
-                        return Err(self.err(ErrorKind::UnknownPlaceholder(p.name), pointer));
+                        self.report(self.err(ErrorKind::UnknownPlaceholder(p.name), pointer));
                     }
                 }
-                Ok(())
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.check_placeholders(x, declared, &format!("{pointer}/{i}"))?;
+                    self.check_placeholders(x, declared, &format!("{pointer}/{i}"));
                 }
-                Ok(())
             }
             Value::Object(o) => {
                 for (k, x) in o {
                     if pointer.is_empty() && k == "x-deploy-parameters" {
                         continue;
                     }
-                    self.check_placeholders(x, declared, &pointer_push(pointer, k))?;
+                    self.check_placeholders(x, declared, &pointer_push(pointer, k));
                 }
-                Ok(())
             }
-            _ => Ok(()),
+            _ => {}
         }
     }
 
     /// Every `$ref` in the document must resolve (examples and extensions excepted: their
     /// content is data).
-    fn check_refs(&self, doc: &Value, v: &Value, pointer: &str) -> Result<(), SpecError> {
+    fn check_refs(&self, doc: &Value, v: &Value, pointer: &str) {
         match v {
             Value::Object(o) => {
                 for (k, x) in o {
                     let p = pointer_push(pointer, k);
                     if k == "$ref" {
                         if let Some(r) = x.as_str() {
-                            resolve_ref(doc, r, self.file, &p)?;
+                            self.keep(resolve_ref(doc, r, self.file, &p));
                         }
                     } else if k == "example" || k == "examples" || k.starts_with("x-") {
                         continue;
                     } else {
-                        self.check_refs(doc, x, &p)?;
+                        self.check_refs(doc, x, &p);
                     }
                 }
-                Ok(())
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.check_refs(doc, x, &format!("{pointer}/{i}"))?;
+                    self.check_refs(doc, x, &format!("{pointer}/{i}"));
                 }
-                Ok(())
             }
-            _ => Ok(()),
+            _ => {}
         }
     }
 
-    fn build_operations(&self, api: &mut Api) -> Result<(), SpecError> {
+    fn build_operations(&self, api: &mut Api) {
         let doc = api.resolved.clone();
         let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-            return Ok(());
+            return;
         };
         let mut ids: IndexMap<String, String> = IndexMap::new();
         for (path, item) in paths {
             let item_ptr = pointer_push("/paths", path);
-            let segments = routes::parse_path(path)
-                .map_err(|m| self.err(ErrorKind::BadPath(m), item_ptr.clone()))?;
-            let item = deref(&doc, item, self.file, &item_ptr)?;
+            let Some(segments) = self.keep(
+                routes::parse_path(path)
+                    .map_err(|m| self.err(ErrorKind::BadPath(m), item_ptr.clone())),
+            ) else {
+                continue;
+            };
+            let Some(item) = self.keep(deref(&doc, item, self.file, &item_ptr)) else {
+                continue;
+            };
             let Some(item_obj) = item.as_object() else {
                 continue;
             };
@@ -866,14 +1018,18 @@ impl Builder<'_> {
                     continue;
                 };
                 let op_ptr = pointer_push(&item_ptr, key);
-                let operation =
-                    self.build_operation(api, &doc, path, &method, op, &common, &op_ptr)?;
+                let Some(operation) =
+                    self.keep(self.build_operation(api, &doc, path, &method, op, &common, &op_ptr))
+                else {
+                    continue;
+                };
                 if let Some(id) = &operation.operation_id {
                     if ids.contains_key(id) {
-                        return Err(self.err(
+                        self.report(self.err(
                             ErrorKind::DuplicateOperationId(id.clone()),
                             pointer_push(&op_ptr, "operationId"),
                         ));
+                        continue;
                     }
                     ids.insert(id.clone(), op_ptr.clone());
                 }
@@ -882,7 +1038,6 @@ impl Builder<'_> {
                 api.operations.push(operation);
             }
         }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -906,13 +1061,12 @@ impl Builder<'_> {
             if key.starts_with("x-amazon-apigateway-")
                 && !OPERATION_APIGW_EXTENSIONS.contains(&key.as_str())
             {
-                return Err(self.err(
-                    ErrorKind::InvalidExtension {
-                        extension: key.clone(),
-                        message: "not an API Gateway extension of an operation".into(),
-                    },
+                self.warn(
+                    ErrorKind::Tolerated(format!(
+                        "{key} is not an API Gateway extension of an operation: AWS's import ignores it, and so does this toolkit"
+                    )),
                     pointer_push(op_ptr, key),
-                ));
+                );
             }
         }
         let str_field = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
@@ -942,7 +1096,9 @@ impl Builder<'_> {
                     .map(|(i, p)| (p, format!("{op_ptr}/parameters/{i}"))),
             );
         for (p, ptr) in sources {
-            let p = deref(doc, p, self.file, &ptr)?;
+            let Some(p) = self.keep(deref(doc, p, self.file, &ptr)) else {
+                continue;
+            };
             let name = p
                 .get("name")
                 .and_then(Value::as_str)
@@ -954,16 +1110,38 @@ impl Builder<'_> {
                 Some("header") => ParamLocation::Header,
                 Some("cookie") => ParamLocation::Cookie,
                 other => {
-                    return Err(self.err(
+                    self.report(self.err(
                         ErrorKind::InvalidOpenApi(format!(
                             "parameter {name:?} has invalid `in`: {other:?}"
                         )),
                         ptr,
                     ));
+                    continue;
                 }
             };
             let schema = match p.get("schema") {
-                Some(s) => Some(model_schema(doc, s, self.file, &ptr)?),
+                Some(s) => self
+                    .keep(model_schema(doc, s, self.file, &ptr))
+                    .and_then(|mut m| {
+                        let at = pointer_push(&ptr, "schema");
+                        self.ecma_patterns(&mut m, &at);
+                        // AWS checks only that a required parameter is present, never its
+                        // schema; an invalid one is left out here (it would mislead the
+                        // generated client and tests) with a warning rather than refused.
+                        match self.check_model(&m, &at) {
+                            Ok(()) => Some(m),
+                            Err(e) => {
+                                self.warn(
+                                    ErrorKind::Tolerated(format!(
+                                        "parameter {name:?}: {}; AWS never validates a parameter's schema, so it imports; the schema is ignored here",
+                                        e.kind
+                                    )),
+                                    at,
+                                );
+                                None
+                            }
+                        }
+                    }),
                 None => None,
             };
             let param = Parameter {
@@ -980,22 +1158,42 @@ impl Builder<'_> {
             parameters.retain(|q| !(q.name == param.name && q.location == param.location));
             parameters.push(param);
         }
-        // Every {param} of the path must be declared, or import fails (docs/evidence/apigateway-semantics.md §5.3).
+        // A {param} of the path that the method does not declare: AWS's import accepts the
+        // method (the resource has the parameter; CDK's CORS OPTIONS methods never declare it),
+        // but refuses an integration `requestParameters` mapping that reads it, with "Invalid
+        // mapping expression parameter specified: method.request.path.X"
+        // (docs/evidence/apigateway-semantics.md §5.3).
         for seg in routes::parse_path(path).unwrap_or_default() {
             let name = match &seg {
                 Segment::Param(n) | Segment::Greedy(n) => n,
                 Segment::Literal(_) => continue,
             };
-            if !parameters
+            if parameters
                 .iter()
                 .any(|p| &p.name == name && p.location == ParamLocation::Path)
             {
-                return Err(self.err(
+                continue;
+            }
+            let expression = format!("method.request.path.{name}");
+            let mapped = obj
+                .get("x-amazon-apigateway-integration")
+                .and_then(|i| i.get("requestParameters"))
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.values().any(|v| v.as_str() == Some(expression.as_str())));
+            if mapped {
+                self.report(self.err(
                     ErrorKind::InvalidOpenApi(format!(
-                        "path parameter {{{name}}} of {path} is not declared in `parameters`"
+                        "path parameter {{{name}}} of {path} is not declared in `parameters`, but the integration's requestParameters read {expression}: AWS's import refuses it (Invalid mapping expression parameter specified)"
                     )),
                     op_ptr,
                 ));
+            } else {
+                self.warn(
+                    ErrorKind::Tolerated(format!(
+                        "path parameter {{{name}}} of {path} is not declared in `parameters`: AWS imports the method without it (not validated, not in method.request.path)"
+                    )),
+                    op_ptr,
+                );
             }
         }
 
@@ -1003,7 +1201,7 @@ impl Builder<'_> {
             Some(rb) => {
                 let ptr = pointer_push(op_ptr, "requestBody");
                 let rb = deref(doc, rb, self.file, &ptr)?;
-                let content = self.content_models(doc, rb, &ptr)?;
+                let content = self.content_models(doc, rb, &ptr);
                 Some(RequestBody {
                     required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
                     content,
@@ -1016,18 +1214,26 @@ impl Builder<'_> {
         if let Some(rs) = obj.get("responses").and_then(Value::as_object) {
             for (code, r) in rs {
                 let ptr = pointer_push(&pointer_push(op_ptr, "responses"), code);
-                let r = deref(doc, r, self.file, &ptr)?;
+                let Some(r) = self.keep(deref(doc, r, self.file, &ptr)) else {
+                    continue;
+                };
                 let mut headers = IndexMap::new();
                 if let Some(h) = r.get("headers").and_then(Value::as_object) {
                     for (name, hv) in h {
-                        headers.insert(name.clone(), deref(doc, hv, self.file, &ptr)?.clone());
+                        let hp = pointer_push(&pointer_push(&ptr, "headers"), name);
+                        let Some(hv) = self.keep(deref(doc, hv, self.file, &hp)) else {
+                            continue;
+                        };
+                        headers.insert(name.clone(), self.header_object(hv, &hp));
                     }
                 }
-                let content = self.content_models(doc, r, &ptr)?;
+                let content = self.content_models(doc, r, &ptr);
                 let mut links = IndexMap::new();
                 if let Some(l) = r.get("links").and_then(Value::as_object) {
                     for (name, lv) in l {
-                        let lv = deref(doc, lv, self.file, &ptr)?;
+                        let Some(lv) = self.keep(deref(doc, lv, self.file, &ptr)) else {
+                            continue;
+                        };
                         links.insert(
                             name.clone(),
                             Link {
@@ -1068,11 +1274,11 @@ impl Builder<'_> {
         }
 
         let validator = match obj.get("x-amazon-apigateway-request-validator") {
-            Some(v) => Some(self.validator_name(
+            Some(v) => self.keep(self.validator_name(
                 v,
                 &api.request_validators,
                 &pointer_push(op_ptr, "x-amazon-apigateway-request-validator"),
-            )?),
+            )),
             None => api.default_validator.clone(),
         }
         .map(|name| {
@@ -1121,7 +1327,7 @@ impl Builder<'_> {
         declared: &IndexMap<String, Response>,
     ) -> Result<Integration, SpecError> {
         let ext = "x-amazon-apigateway-integration";
-        let raw: RawIntegration = from_extension(v, ext, self.file, ptr)?;
+        let raw: RawIntegration = self.aws_extension(v, ext, ptr)?;
         let invalid = |message: String, p: String| {
             self.err(
                 ErrorKind::InvalidExtension {
@@ -1203,7 +1409,11 @@ impl Builder<'_> {
         let mut request_templates = IndexMap::new();
         for (mime, src) in &raw.request_templates {
             let p = pointer_push(&templates_ptr, mime);
-            let t = self.compile(src, &format!("request template {mime} of {label}"), &p)?;
+            let Some(t) =
+                self.keep(self.compile(src, &format!("request template {mime} of {label}"), &p))
+            else {
+                continue;
+            };
             request_templates.insert(
                 mime.clone(),
                 MappingTemplate {
@@ -1221,34 +1431,41 @@ impl Builder<'_> {
             let selection_pattern = if key == "default" {
                 None
             } else {
-                Some(SelectionPattern::compile(key).map_err(|message| {
-                    self.err(
-                        ErrorKind::BadSelectionPattern {
-                            pattern: key.clone(),
-                            message,
-                        },
-                        rp.clone(),
-                    )
-                })?)
+                match SelectionPattern::compile(key) {
+                    Ok(p) => Some(p),
+                    Err(message) => {
+                        self.report(self.err(
+                            ErrorKind::BadSelectionPattern {
+                                pattern: key.clone(),
+                                message,
+                            },
+                            rp.clone(),
+                        ));
+                        continue;
+                    }
+                }
             };
             if !declared.contains_key(&r.status_code) {
                 let list = declared.keys().cloned().collect::<Vec<_>>().join(", ");
-                return Err(self.err(
+                self.report(self.err(
                     ErrorKind::UndeclaredStatusCode {
                         status: r.status_code.clone(),
                         declared: list,
                     },
                     pointer_push(&rp, "statusCode"),
                 ));
+                continue;
             }
             let mut response_templates = IndexMap::new();
             for (mime, src) in &r.response_templates {
                 let p = pointer_push(&pointer_push(&rp, "responseTemplates"), mime);
-                let t = self.compile(
+                let Some(t) = self.keep(self.compile(
                     src,
                     &format!("response template {mime} of integration response {key:?} of {label}"),
                     &p,
-                )?;
+                )) else {
+                    continue;
+                };
                 response_templates.insert(
                     mime.clone(),
                     MappingTemplate {
@@ -1267,7 +1484,7 @@ impl Builder<'_> {
                         .is_some_and(|resp| resp.headers.keys().any(|k| k.eq_ignore_ascii_case(h)))
                 });
                 if !ok {
-                    return Err(invalid(
+                    self.report(invalid(
                         format!(
                             "responseParameters target {target:?} must be method.response.header.NAME with NAME declared under responses.{}.headers",
                             r.status_code
@@ -1308,26 +1525,103 @@ impl Builder<'_> {
         doc: &Value,
         holder: &Value,
         ptr: &str,
-    ) -> Result<IndexMap<String, Option<Value>>, SpecError> {
+    ) -> IndexMap<String, Option<Value>> {
         let mut content = IndexMap::new();
         if let Some(c) = holder.get("content").and_then(Value::as_object) {
             for (mime, media) in c {
                 let schema = match media.get("schema") {
                     Some(s) => {
-                        let model = model_schema(doc, s, self.file, ptr)?;
                         let at = pointer_push(
                             &pointer_push(&pointer_push(ptr, "content"), mime),
                             "schema",
                         );
-                        self.check_model(&model, &at)?;
-                        Some(model)
+                        self.keep(model_schema(doc, s, self.file, ptr)).and_then(|mut model| {
+                            self.ecma_patterns(&mut model, &at);
+                            self.keep(self.check_model(&model, &at)).map(|_| model)
+                        })
                     }
                     None => None,
                 };
                 content.insert(mime.clone(), schema);
             }
         }
-        Ok(content)
+        content
+    }
+
+    /// A response header object. OpenAPI 3 puts the header's type under `schema`; AWS's
+    /// import also takes the Swagger 2.0 form `{type: string}` written in an OpenAPI 3
+    /// document, so that is read as `{schema: {type: string}}`, with a warning.
+    fn header_object(&self, header: &Value, pointer: &str) -> Value {
+        let Some(o) = header.as_object() else {
+            return header.clone();
+        };
+        if o.contains_key("schema") || !o.contains_key("type") {
+            return header.clone();
+        }
+        self.warn(
+            ErrorKind::Tolerated(
+                "a header object with `type` outside `schema` is Swagger 2.0's form: AWS's import accepts it, and it is read here as that schema".into(),
+            ),
+            pointer,
+        );
+        let mut out = serde_json::Map::new();
+        let mut schema = serde_json::Map::new();
+        for (k, v) in o {
+            match k.as_str() {
+                "description" | "required" | "deprecated" | "example" | "examples" => {
+                    out.insert(k.clone(), v.clone());
+                }
+                _ if k.starts_with("x-") => {
+                    out.insert(k.clone(), v.clone());
+                }
+                _ => {
+                    schema.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        out.insert("schema".into(), Value::Object(schema));
+        Value::Object(out)
+    }
+
+    /// `pattern`s written for JavaScript's regex dialect that the validator's ECMA-262 (Unicode
+    /// mode) refuses but AWS's model validator accepts: a `-` right after a class escape in a
+    /// character class (`[\w-_]`) is a literal `-` outside Unicode mode. Rewritten to the
+    /// equivalent `[\w\-_]`, with a warning, so the model validates what AWS validates.
+    fn ecma_patterns(&self, model: &mut Value, at: &str) {
+        fn walk(v: &mut Value, at: &str, found: &mut Vec<(String, String, String)>) {
+            match v {
+                Value::Object(o) => {
+                    for (k, x) in o.iter_mut() {
+                        let p = pointer_push(at, k);
+                        if k == "pattern"
+                            && let Value::String(pat) = x
+                            && let Some(fixed) = pattern::ecma_compatible(pat)
+                        {
+                            found.push((p, pat.clone(), fixed.clone()));
+                            *pat = fixed;
+                        } else if k != "enum" && k != "example" && k != "default" {
+                            walk(x, &p, found);
+                        }
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter_mut().enumerate() {
+                        walk(x, &format!("{at}/{i}"), found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(model, at, &mut found);
+        for (p, from, to) in found {
+            self.warn(
+                ErrorKind::Tolerated(format!(
+                    "pattern {from:?} is refused by a Unicode-mode ECMA-262 regex engine but accepted by AWS's validator, where `-` after a class escape is a literal; validated here as the equivalent {to:?}"
+                )),
+                p,
+            );
+        }
     }
 
     /// API Gateway models are JSON Schema draft 4 and are checked when created: a model that is
@@ -1362,23 +1656,6 @@ fn is_status_code(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_digit())
         && (b'1'..=b'5').contains(&s.as_bytes()[0])
 }
-
-/// `serde_path_to_error`'s path as a JSON pointer (untagged enums may cut it short: the
-/// pointer then names the nearest enclosing node).
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment as S;
-    let mut out = String::new();
-    for seg in path.iter() {
-        match seg {
-            S::Seq { index } => out.push_str(&format!("/{index}")),
-            S::Map { key } => out = pointer_push(&out, key),
-            S::Enum { variant } => out = pointer_push(&out, variant),
-            S::Unknown => break,
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::dynamodb_action;

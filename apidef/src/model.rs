@@ -2,8 +2,10 @@
 //! project's own extensions (`x-deploy-parameters`, `x-dynamodb-tables`, `x-deploy-stage`).
 //!
 //! Shapes and value sets follow API Gateway's extension reference (developer guide,
-//! "API Gateway extensions to OpenAPI"). Unknown fields are errors: a misspelt
-//! `passthroughBehaviour` would otherwise silently fall back to AWS's default.
+//! "API Gateway extensions to OpenAPI"). Unknown fields of the project's extensions are errors:
+//! they are ours, and a misspelt field would silently fall back to a default. Unknown fields of
+//! AWS's extensions are warnings ([`from_aws_extension`]): AWS's import ignores them, so a
+//! document that deploys must load, but a misspelt `passthroughBehaviour` is still reported.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,97 @@ pub(crate) fn from_extension<T: for<'de> Deserialize<'de>>(
         };
         SpecError::new(kind, file, pointer)
     })
+}
+
+/// Deserialize one of AWS's extensions the way AWS's import reads it: an unknown field is left
+/// out with a warning in `warnings` (AWS ignores it, so the document deploys), every other
+/// problem is an error.
+pub(crate) fn from_aws_extension<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    extension: &str,
+    file: &str,
+    pointer: &str,
+    warnings: &mut Vec<SpecError>,
+) -> Result<T, SpecError> {
+    let mut value = value.clone();
+    // Each round removes one unknown field; a document has finitely many.
+    for _ in 0..256 {
+        match from_extension::<T>(&value, extension, file, pointer) {
+            Err(e) => match &e.kind {
+                ErrorKind::UnknownField { field, .. } => {
+                    let at = e.location.pointer.clone();
+                    let removed = remove_at(&mut value, pointer, &at, field);
+                    warnings.push(
+                        SpecError::new(
+                            ErrorKind::Tolerated(format!(
+                                "unknown field {field:?} in {extension}: AWS's import ignores it, and so does this toolkit (check its spelling)"
+                            )),
+                            file,
+                            at,
+                        )
+                        .warning(),
+                    );
+                    if !removed {
+                        return Err(e);
+                    }
+                }
+                _ => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+    from_extension(&value, extension, file, pointer)
+}
+
+/// Remove `field` from the object at `at` (a pointer at or below `base`, the pointer of
+/// `value`); `at` may name the field itself or its parent object.
+fn remove_at(value: &mut Value, base: &str, at: &str, field: &str) -> bool {
+    let rel = at.strip_prefix(base).unwrap_or("");
+    let leaf = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
+    let parent = rel.strip_suffix(leaf.as_str()).unwrap_or(rel);
+    let target = if parent.is_empty() {
+        Some(value)
+    } else {
+        value.pointer_mut(parent)
+    };
+    // Unknown fields deeper than serde's path reports: search the subtree for the field.
+    fn remove_anywhere(v: &mut Value, field: &str) -> bool {
+        match v {
+            Value::Object(o) => {
+                if o.shift_remove(field).is_some() {
+                    return true;
+                }
+                o.values_mut().any(|x| remove_anywhere(x, field))
+            }
+            _ => false,
+        }
+    }
+    match target {
+        Some(Value::Object(o)) if o.contains_key(field) => o.shift_remove(field).is_some(),
+        Some(v) => remove_anywhere(v, field),
+        None => false,
+    }
+}
+
+/// A status code written as a string (`"200"`) or, as YAML makes it easily, a number (`200`):
+/// AWS's import takes both.
+fn status_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Code {
+        S(String),
+        N(u64),
+    }
+    Ok(match Code::deserialize(d)? {
+        Code::S(s) => s,
+        Code::N(n) => n.to_string(),
+    })
+}
+
+fn optional_status_code<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    status_code(d).map(Some)
 }
 
 /// Deserialize a map-valued extension entry by entry, so an error names the entry.
@@ -123,6 +216,7 @@ pub struct TlsConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawIntegrationResponse {
+    #[serde(deserialize_with = "status_code")]
     pub status_code: String,
     #[serde(default)]
     pub response_parameters: IndexMap<String, String>,
@@ -206,7 +300,7 @@ pub struct RequestValidator {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GatewayResponse {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_status_code")]
     pub status_code: Option<String>,
     #[serde(default)]
     pub response_parameters: IndexMap<String, String>,

@@ -15,6 +15,12 @@ pub const PSEUDO_PARAMETERS: &[(&str, &str)] = &[
     ("AWS::AccountId", "123456789012"),
     ("AWS::Partition", "aws"),
     ("AWS::URLSuffix", "amazonaws.com"),
+    // A stack's own name and id, as SAM and CloudFormation templates use them in names.
+    ("AWS::StackName", "local-stack"),
+    (
+        "AWS::StackId",
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/local-stack/00000000-0000-0000-0000-000000000000",
+    ),
 ];
 
 /// One `${...}` occurrence in a string.

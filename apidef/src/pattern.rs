@@ -42,6 +42,18 @@ impl SelectionPattern {
 
 #[cfg(test)]
 mod tests {
+    use super::ecma_compatible;
+
+    #[test]
+    fn dash_after_class_escape_is_escaped() {
+        assert_eq!(ecma_compatible(r"^[\w-_]+$").as_deref(), Some(r"^[\w\-_]+$"));
+        assert_eq!(ecma_compatible(r"[\d-x\s-y]").as_deref(), Some(r"[\d\-x\s\-y]"));
+        // Already fine: a trailing dash, a range, an escaped dash, a dash outside a class.
+        for p in [r"[\w-]", r"[a-z0-9-]{1,64}", r"[\w\-_]", r"\w-\d", r"^\S+$", r"[\\w-_]"] {
+            assert_eq!(ecma_compatible(p), None, "{p}");
+        }
+    }
+
     use super::*;
 
     fn m(p: &str, s: &str) -> bool {
@@ -77,4 +89,54 @@ mod tests {
         assert!(SelectionPattern::compile("\\").is_err());
         assert!(SelectionPattern::compile(&"a".repeat(2000)).is_err());
     }
+}
+
+/// `pattern` (a model's JSON Schema keyword, ECMA-262) rewritten so that a strict (Unicode-mode)
+/// engine reads it as a lenient (Annex B) one does, or `None` when nothing needs rewriting.
+/// The one rewrite: inside a character class, a `-` right after a class escape (`[\w-_]`) is
+/// a literal `-` in Annex B and an error in Unicode mode; `\-` means the same in both.
+pub fn ecma_compatible(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut in_class = false;
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let e = chars[i + 1];
+                out.push(c);
+                out.push(e);
+                i += 2;
+                let class_escape = matches!(e, 'w' | 'W' | 'd' | 'D' | 's' | 'S');
+                if in_class
+                    && class_escape
+                    && chars.get(i) == Some(&'-')
+                    && chars.get(i + 1).is_some_and(|n| *n != ']')
+                {
+                    out.push_str("\\-");
+                    changed = true;
+                    i += 1;
+                }
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` or `^]` right after the opening bracket is literal.
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    changed.then_some(out)
 }

@@ -1,0 +1,100 @@
+//! What AWS's import accepts loads here too: with a warning that says what AWS does, never an
+//! error (each case once refused, one error at a time).
+
+use apidef::{Api, ErrorKind};
+
+fn load() -> Api {
+    Api::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/aws-accepts.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn warning_at(api: &Api, pointer: &str) -> String {
+    api.warnings
+        .iter()
+        .find(|w| w.location.pointer == pointer)
+        .map(|w| {
+            assert!(w.is_warning());
+            assert!(matches!(w.kind, ErrorKind::Tolerated(_)), "{w}");
+            assert!(w.location.line_col.is_some(), "{w}");
+            w.to_string()
+        })
+        .unwrap_or_else(|| panic!("no warning at {pointer}: {:#?}", api.warnings))
+}
+
+#[test]
+fn integer_status_codes_are_read_as_strings() {
+    let api = load();
+    assert_eq!(
+        api.gateway_responses["BAD_REQUEST_BODY"].status_code.as_deref(),
+        Some("400")
+    );
+    let options = &api.operations[0];
+    assert_eq!(options.method, "OPTIONS");
+    assert_eq!(options.integration.responses[0].status_code, "200");
+}
+
+#[test]
+fn stack_name_is_a_pseudo_parameter() {
+    let api = load();
+    assert_eq!(api.parameter_values["TableName"], "local-stack-orders");
+    let put = &api.operations[1];
+    assert_eq!(
+        put.integration.credentials.as_deref(),
+        Some("arn:aws:iam::123456789012:role/local-stack-api")
+    );
+}
+
+#[test]
+fn swagger_style_header_objects_are_read_as_schemas() {
+    let api = load();
+    let header = &api.operations[0].responses["200"].headers["Access-Control-Allow-Origin"];
+    assert_eq!(header["schema"]["type"], "string");
+    let w = warning_at(
+        &api,
+        "/paths/~1orders~1{id}/options/responses/200/headers/Access-Control-Allow-Origin",
+    );
+    assert!(w.contains("Swagger 2.0"), "{w}");
+}
+
+#[test]
+fn options_without_its_path_parameter_loads() {
+    let api = load();
+    let w = warning_at(&api, "/paths/~1orders~1{id}/options");
+    assert!(w.contains("{id}"), "{w}");
+}
+
+#[test]
+fn unknown_integration_response_fields_are_ignored_as_aws_does() {
+    let api = load();
+    let w = warning_at(
+        &api,
+        "/paths/~1orders~1{id}/put/x-amazon-apigateway-integration",
+    );
+    assert!(w.contains("cacheHint"), "{w}");
+    // The rest of the response is read.
+    let r = &api.operations[1].integration.responses[0];
+    assert_eq!(r.content_handling.as_deref(), Some("CONVERT_TO_TEXT"));
+}
+
+#[test]
+fn ecma_patterns_with_a_dash_after_a_class_escape_validate_as_aws_does() {
+    let api = load();
+    let put = &api.operations[1];
+    let model = put.request_body.as_ref().unwrap().content["application/json"]
+        .as_ref()
+        .unwrap();
+    let pattern = model["properties"]["sku"]["pattern"].as_str().unwrap();
+    assert_eq!(pattern, r"^[\w\-_]{1,32}$");
+    let validator = jsonschema::draft4::new(model).expect("compiles");
+    assert!(validator.is_valid(&serde_json::json!({"sku": "a-b_c"})));
+    assert!(!validator.is_valid(&serde_json::json!({"sku": "a b"})));
+    let w = warning_at(
+        &api,
+        "/paths/~1orders~1{id}/put/requestBody/content/application~1json/schema/properties/sku/pattern",
+    );
+    assert!(w.contains("Unicode-mode"), "{w}");
+    assert_eq!(
+        put.parameters[0].schema.as_ref().unwrap()["pattern"],
+        r"^[\w\-_]+$"
+    );
+}
