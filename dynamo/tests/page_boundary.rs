@@ -1,5 +1,5 @@
 //! The 1 MB page boundary of a 3 MB Scan (300 items of ~10 KB): the embedded store pages exactly
-//! where dynalite does (104 / 104 / 92 items, recorded in dependencies.md section 17).
+//! where dynalite does (104 / 104 / 92 items, recorded in docs/evidence/dependencies.md §17).
 
 mod common;
 

@@ -9,7 +9,7 @@ pub struct Behaviour {
     pub name: &'static str,
     /// What this engine does.
     pub chosen: &'static str,
-    /// Why: the evidence (see `../shared/reference/apigateway-semantics.md`, `dependencies.md`).
+    /// Why: the evidence (see `docs/evidence/apigateway-semantics.md`, `docs/evidence/dependencies.md`).
     pub evidence: &'static str,
     /// `true` when recorded on real AWS; `false` when it is a documented choice.
     pub aws_recorded: bool,

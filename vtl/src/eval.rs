@@ -602,7 +602,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
     }
 
     fn input_body(&self) -> Value {
-        // AWS-recorded: an empty body renders `{}` (apigateway-semantics.md 8.2).
+        // AWS-recorded: an empty body renders `{}` (docs/evidence/apigateway-semantics.md §8.2).
         if self.input.body.is_empty() {
             Value::str("{}")
         } else {
@@ -1243,7 +1243,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             return Ok(Value::Null);
         }
         let s = match &args[0] {
-            // AWS-recorded: `$util.urlEncode(<null>)` renders empty (apigateway-semantics.md 8.2).
+            // AWS-recorded: `$util.urlEncode(<null>)` renders empty (docs/evidence/apigateway-semantics.md §8.2).
             Value::Null => return Ok(Value::Null),
             Value::Str(s) => s.to_string(),
             other => self.stringify(other)?,

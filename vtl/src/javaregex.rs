@@ -1,5 +1,5 @@
 //! Java regular expressions (`java.util.regex`) on top of fancy-regex: a small translation layer for
-//! the constructs the two dialects spell differently (dependencies.md section 8).
+//! the constructs the two dialects spell differently (docs/evidence/dependencies.md §8).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

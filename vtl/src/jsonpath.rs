@@ -1,6 +1,6 @@
 //! JSONPath for `$input.path`/`$input.json` with Jayway's result shaping on top of serde_json_path
 //! (RFC 9535). API Gateway documents Jayway ("JSONPath for Java"): a definite path yields one value
-//! (or null), an indefinite one (`..`, `*`, filters, slices, unions) a list (dependencies.md 7).
+//! (or null), an indefinite one (`..`, `*`, filters, slices, unions) a list (docs/evidence/dependencies.md §7).
 
 use serde_json_path::JsonPath;
 

@@ -77,7 +77,7 @@ pub struct Template {
     macros: HashMap<String, MacroDef>,
 }
 
-/// `$context.requestOverride` / `$context.responseOverride` (apigateway-semantics.md 3.5).
+/// `$context.requestOverride` / `$context.responseOverride` (docs/evidence/apigateway-semantics.md §3.5).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Overrides {
     /// `responseOverride.status` as the template set it (a number, or a string).

@@ -593,7 +593,7 @@ impl<'a> Parser<'a> {
                 );
             }
             "include" | "parse" | "evaluate" => {
-                // API Gateway rejects these (apigateway-semantics.md 2.3).
+                // API Gateway rejects these (docs/evidence/apigateway-semantics.md §2.3).
                 return Err(self.err(start, format!("#{name} is not supported by API Gateway")));
             }
             _ => {

@@ -1,4 +1,4 @@
-//! `$util.*` functions of API Gateway (apigateway-semantics.md 1.2).
+//! `$util.*` functions of API Gateway (docs/evidence/apigateway-semantics.md §1.2).
 
 use std::fmt::Write as _;
 
@@ -31,7 +31,7 @@ pub fn escape_javascript(s: &str) -> String {
 
 /// Java `URLEncoder.encode(s, "UTF-8")`: alphanumerics and `.-*_` stay, space becomes `+`,
 /// everything else `%XX` (upper case) of its UTF-8 bytes. AWS-recorded: `{"some": "value"}` ->
-/// `%7B%22some%22%3A+%22value%22%7D` (apigateway-semantics.md 8.2).
+/// `%7B%22some%22%3A+%22value%22%7D` (docs/evidence/apigateway-semantics.md §8.2).
 pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

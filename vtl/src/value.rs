@@ -2,7 +2,7 @@
 //!
 //! Lists and maps are shared, mutable references exactly like Java objects: `#set($b = $a)` then
 //! `$b.add(1)` changes `$a` too, and `$context.requestOverride.header.put(..)` must be visible after
-//! rendering (apigateway-semantics.md 8.3).
+//! rendering (docs/evidence/apigateway-semantics.md §8.3).
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
@@ -45,7 +45,7 @@ pub enum ListKind {
     /// `java.util.ArrayList` (Velocity list literals, ranges, `keySet()`...): renders `[a, b]`.
     ArrayList,
     /// A JSON array from `$input.path`/`$util.parseJson`: renders as compact JSON (AWS-recorded,
-    /// apigateway-semantics.md 8.1: `[{"foo":"bar"}]`).
+    /// docs/evidence/apigateway-semantics.md §8.1: `[{"foo":"bar"}]`).
     Json,
     /// A Java array (`String.split`). Velocity 1.7 prints `[Ljava.lang.String;@hash`, which no test can
     /// match; we print it like an `ArrayList` (listed divergence).

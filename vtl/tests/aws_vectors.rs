@@ -1,4 +1,4 @@
-//! Every vector recorded on real AWS in apigateway-semantics.md 8.1-8.3, as data
+//! Every vector recorded on real AWS in docs/evidence/apigateway-semantics.md §8.1-§8.3, as data
 //! (tests/data/aws_vectors.json). A request template (if any) is rendered first; an echo backend
 //! returns its output as the body seen by the response template, which also receives the
 //! request's overrides, as API Gateway does (8.3).
