@@ -51,6 +51,19 @@ const CONFIGURE_ACCOUNT: &str = "ConfigureApiGatewayAccount";
 const CONFIGURE_ACCOUNT_CONDITION: &str = "ConfigureAccount";
 const TABLE_DELETION_POLICY: &str = "TableDeletionPolicy";
 const LOG_RETENTION: &str = "AccessLogRetentionInDays";
+/// The logical ids (resources and parameters) this stack always has.
+const FIXED_IDS: &[&str] = &[
+    INTEGRATION_ROLE,
+    API,
+    STAGE,
+    ACCESS_LOG_GROUP,
+    ACCOUNT_ROLE,
+    ACCOUNT,
+    CONFIGURE_ACCOUNT,
+    CONFIGURE_ACCOUNT_CONDITION,
+    TABLE_DELETION_POLICY,
+    LOG_RETENTION,
+];
 /// The values CloudWatch Logs accepts for `RetentionInDays`.
 const RETENTION_DAYS: &[u32] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -99,13 +112,24 @@ impl<'a> Stack<'a> {
                     ));
                 };
                 let base: String = key.chars().filter(char::is_ascii_alphanumeric).collect();
-                let logical_id = format!("{base}Table");
-                if tables.iter().any(|t: &Table| t.logical_id == logical_id) {
-                    return Err(EmitError::unsupported(
-                        api,
-                        pointer,
-                        format!("two tables would both have the logical id {logical_id}"),
-                    ));
+                // The table's logical id is ours to choose: `{Key}Table`, or, when a deploy
+                // parameter, a fixed resource or another table already has that name
+                // (CloudFormation's parameters and resources share one namespace), the first
+                // free one of `{Key}DynamoDBTable`, `{Key}DynamoDBTable2`, ...
+                let taken = |id: &str| {
+                    api.deploy_parameters.contains_key(id)
+                        || FIXED_IDS.contains(&id)
+                        || tables.iter().any(|t: &Table| t.logical_id == id)
+                };
+                let mut logical_id = format!("{base}Table");
+                let mut n = 1;
+                while taken(&logical_id) {
+                    logical_id = if n == 1 {
+                        format!("{base}DynamoDBTable")
+                    } else {
+                        format!("{base}DynamoDBTable{n}")
+                    };
+                    n += 1;
                 }
                 let has_indexes = raw.contains_key("GlobalSecondaryIndexes")
                     || raw.contains_key("LocalSecondaryIndexes");
@@ -129,6 +153,8 @@ impl<'a> Stack<'a> {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Table logical ids were chosen around the deploy parameters' names above; only the
+        // fixed resources and parameters can still collide with one.
         resources.extend(tables.iter().map(|t| t.logical_id.clone()));
         let mut stack_values = IndexMap::new();
         for (name, p) in &api.deploy_parameters {
