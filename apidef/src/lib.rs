@@ -300,6 +300,8 @@ pub struct Api {
     /// order, each with its location.
     pub warnings: Vec<SpecError>,
     positions: Positions,
+    /// How a Swagger 2.0 document was converted, to map pointers back to its lines.
+    origin: Option<Arc<normalize::Normalized>>,
 }
 
 impl Api {
@@ -337,17 +339,46 @@ impl Api {
             }
             e
         })?;
+        // CloudFormation intrinsics resolved and Swagger 2.0 converted first (pointers of
+        // problems are into the document as written); what the intrinsics consumed of
+        // `params` (a `Ref`'s value, `Role.Arn`) is not a deploy parameter of the result.
+        let normalized = normalize::normalize(&raw, file, params);
+        let declared: Vec<String> = normalized
+            .document
+            .get("x-deploy-parameters")
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let params: IndexMap<String, String> = if normalized.document == raw {
+            params.clone()
+        } else {
+            params
+                .iter()
+                .filter(|(k, _)| {
+                    declared.contains(k)
+                        || params::PSEUDO_PARAMETERS.iter().any(|(n, _)| n == k)
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
         let builder = Builder {
             file,
             positions: &positions,
-            problems: RefCell::new(Vec::new()),
+            problems: RefCell::new(normalized.problems.clone()),
         };
-        let api = builder.build(raw, params);
+        let converted_len = normalized.problems.len();
+        let api = builder.build(normalized.document.clone(), &params);
+        let origin = Arc::new(normalized);
         let problems: Vec<SpecError> = builder
             .problems
             .into_inner()
             .into_iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, mut e)| {
+                // The builder's pointers are into the converted document.
+                if i >= converted_len {
+                    e.location.pointer = origin.original_pointer(&e.location.pointer);
+                }
                 let pos = positions.find(&e.location.pointer);
                 e.at(pos)
             })
@@ -356,15 +387,21 @@ impl Api {
             Some(mut api) if problems.iter().all(SpecError::is_warning) => {
                 api.positions = positions;
                 api.warnings = problems;
+                if origin.swagger.is_some() {
+                    api.origin = Some(origin);
+                }
                 Ok(api)
             }
             _ => Err(first_of(problems, file)),
         }
     }
 
-    /// Line and column of a JSON pointer in the source, when known.
+    /// Line and column of a JSON pointer (into [`Api::resolved`]) in the source, when known.
     pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
-        self.positions.find(pointer)
+        match &self.origin {
+            Some(o) => self.positions.find(&o.original_pointer(pointer)),
+            None => self.positions.find(pointer),
+        }
     }
 
     /// The operation with this `operationId`.
@@ -864,6 +901,7 @@ impl Builder<'_> {
             routes: RouteTable::default(),
             warnings: Vec::new(),
             positions: Positions::default(),
+            origin: None,
         };
         self.build_operations(&mut api);
         Some(api)

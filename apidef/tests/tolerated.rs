@@ -98,3 +98,17 @@ fn ecma_patterns_with_a_dash_after_a_class_escape_validate_as_aws_does() {
         r"^[\w\-_]+$"
     );
 }
+
+/// Swagger 2.0 is converted on load, so every command takes it; problems point at the lines of
+/// the Swagger document.
+#[test]
+fn swagger_2_loads() {
+    let api = Api::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/swagger2-minimal.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!api.operations.is_empty());
+    assert!(api.resolved["openapi"].as_str().unwrap().starts_with("3.0."));
+    let op = &api.operations[0];
+    assert!(op.integration.dynamodb_action().is_some());
+    // A pointer of the converted document maps back to a line of the file as written.
+    assert!(api.position(&op.integration.pointer).is_some());
+}
