@@ -679,6 +679,33 @@ impl Builder<'_> {
                 ))
             })
             .unwrap_or_default();
+        // A `--param` for a placeholder the document uses but does not declare (a Terraform
+        // `templatefile` or a hand-filled template): declared by the value given, with a
+        // warning, so such a document runs without being edited.
+        let mut deploy_parameters = deploy_parameters;
+        let text = raw.to_string();
+        for (name, value) in params {
+            let pseudo = params::PSEUDO_PARAMETERS.iter().any(|(n, _)| n == name);
+            if !pseudo
+                && !deploy_parameters.contains_key(name)
+                && text.contains(&format!("${{{name}}}"))
+            {
+                self.warn(
+                    ErrorKind::Tolerated(format!(
+                        "${{{name}}} is not declared in x-deploy-parameters; --param {name} declares it for this run"
+                    )),
+                    "",
+                );
+                deploy_parameters.insert(
+                    name.clone(),
+                    DeployParameter {
+                        description: Some("given with --param".into()),
+                        default: Some(value.clone()),
+                        stack_value: None,
+                    },
+                );
+            }
+        }
         let parameter_values = self.keep(params::resolve_values(
             &deploy_parameters,
             params,

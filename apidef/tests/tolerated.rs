@@ -112,3 +112,14 @@ fn swagger_2_loads() {
     // A pointer of the converted document maps back to a line of the file as written.
     assert!(api.position(&op.integration.pointer).is_some());
 }
+
+/// The README lists every local default intrinsics resolve to, as the code has it.
+#[test]
+fn readme_lists_the_local_defaults() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    for (what, value, _) in apidef::intrinsics::LOCAL_DEFAULTS {
+        let row = format!("| `{what}` | `{value}` |");
+        assert!(readme.contains(&row), "README.md lacks the local default row {row}");
+    }
+}

@@ -1,0 +1,63 @@
+//! The emitters depend on the definition alone: neither `gateway`, `dynamo` nor `tokio` is in
+//! `emit`'s dependency closure (normal dependencies, as `cargo tree -p emit -e normal` shows),
+//! so generating never executes the API and never pulls a runtime into a build of the emitters.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn emit_depends_on_neither_gateway_nor_dynamo_nor_tokio() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let names: HashMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes: HashMap<&str, Vec<&str>> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let normal: Vec<&str> = n["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k["kind"].is_null())
+                })
+                .map(|d| d["pkg"].as_str().unwrap())
+                .collect();
+            (n["id"].as_str().unwrap(), normal)
+        })
+        .collect();
+    let emit = names
+        .iter()
+        .find(|(_, n)| **n == "emit")
+        .map(|(id, _)| *id)
+        .expect("emit in the workspace");
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![emit];
+    while let Some(id) = stack.pop() {
+        if seen.insert(names[id]) {
+            stack.extend(nodes.get(id).into_iter().flatten().copied());
+        }
+    }
+    assert!(seen.contains("apidef") && seen.contains("vtl"), "{seen:?}");
+    for banned in ["gateway", "dynamo", "tokio", "hyper", "axum"] {
+        assert!(!seen.contains(banned), "emit depends on {banned}: {seen:?}");
+    }
+}
