@@ -383,6 +383,28 @@ impl Api {
                 e.at(pos)
             })
             .collect();
+        // One defect, one error: an intrinsic that could not be resolved stays an object where
+        // the builder wants a string, and the extension holding it would fail again for the
+        // same reason; that second error is dropped.
+        let unresolved: Vec<String> = problems[..converted_len]
+            .iter()
+            .filter(|e| !e.is_warning() && matches!(e.kind, ErrorKind::Intrinsic { .. }))
+            .map(|e| e.location.pointer.clone())
+            .collect();
+        let problems: Vec<SpecError> = problems
+            .into_iter()
+            .enumerate()
+            .filter(|(i, e)| {
+                *i < converted_len
+                    || e.is_warning()
+                    || !unresolved.iter().any(|u| {
+                        u.starts_with(&format!("{}/", e.location.pointer))
+                            || e.location.pointer.starts_with(&format!("{u}/"))
+                            || *u == e.location.pointer
+                    })
+            })
+            .map(|(_, e)| e)
+            .collect();
         match api {
             Some(mut api) if problems.iter().all(SpecError::is_warning) => {
                 api.positions = positions;

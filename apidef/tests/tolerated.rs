@@ -123,3 +123,32 @@ fn readme_lists_the_local_defaults() {
         assert!(readme.contains(&row), "README.md lacks the local default row {row}");
     }
 }
+
+/// An intrinsic that cannot be resolved locally is one error naming the function and the
+/// `--param` that resolves it, not also an error of the extension that holds it; with the
+/// `--param` the document loads.
+#[test]
+fn an_unresolved_intrinsic_is_one_error_and_a_param_resolves_it() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/unresolved-intrinsic.yaml");
+    let e = Api::load(path).expect_err("Fn::ImportValue has no local value");
+    assert_eq!(e.error_count(), 1, "{e}");
+    assert!(
+        matches!(&e.kind, ErrorKind::Intrinsic { function, .. } if function == "Fn::ImportValue"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("--param shared-api-role="), "{e}");
+    assert_eq!(
+        e.location.pointer,
+        "/paths/~1items~1{id}/get/x-amazon-apigateway-integration/credentials"
+    );
+    let mut params = indexmap::IndexMap::new();
+    params.insert(
+        "shared-api-role".to_string(),
+        "arn:aws:iam::123456789012:role/shared".to_string(),
+    );
+    let api = Api::load_with(path, &params).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        api.operations[0].integration.credentials.as_deref(),
+        Some("arn:aws:iam::123456789012:role/shared")
+    );
+}
