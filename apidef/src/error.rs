@@ -6,7 +6,7 @@ use std::fmt;
 /// Where in the document a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Location {
-    /// The file the document was read from (or the name given to [`crate::Api::from_str`]).
+    /// The file the document was read from (or the name given to [`crate::Api::from_str_with`]).
     pub file: String,
     /// RFC 6901 JSON pointer of the offending node (`""` is the whole document).
     pub pointer: String,

@@ -21,6 +21,13 @@ use crate::error::{ErrorKind, SpecError, pointer_push};
 /// How deep a document may nest before resolution stops with an error (the parsers allow less).
 pub const MAX_DEPTH: usize = 256;
 
+/// How deep intrinsic functions may nest inside each other's arguments (real documents nest
+/// two or three); each level costs several stack frames, so this is less than [`MAX_DEPTH`].
+pub const MAX_NESTING: usize = 64;
+
+/// The longest string an intrinsic may produce: 1 MiB, more than a whole CloudFormation template.
+pub const MAX_STRING_LEN: usize = 1 << 20;
+
 /// Every value used locally for something CloudFormation would supply, as
 /// `(what, local value, why)`. Region, account, partition and stack name follow `--param`
 /// (`--param AWS::Region=eu-west-1` changes every ARN below); `X` is the logical id.
@@ -215,6 +222,7 @@ pub fn resolve(doc: &Value, values: &Values, file: &str) -> (Value, Vec<SpecErro
         problems: Vec::new(),
         errors: 0,
         too_deep: false,
+        nesting: 0,
     };
     let out = match r.eval(doc, "", None, 0) {
         Ok(Out::Value(v)) => v,
@@ -224,11 +232,13 @@ pub fn resolve(doc: &Value, values: &Values, file: &str) -> (Value, Vec<SpecErro
     (out, r.problems)
 }
 
-/// Whether `doc` holds any object that [`resolve`] would treat as an intrinsic function.
+/// Whether `doc` holds any object that [`resolve`] would treat as an intrinsic function (or
+/// nests deeper than [`MAX_DEPTH`], which `resolve` reports).
 pub fn contains_intrinsic(doc: &Value) -> bool {
     fn walk(v: &Value, parent: Option<&str>, depth: usize) -> bool {
         if depth > MAX_DEPTH {
-            return false;
+            // Unknown below here: let `resolve` look, and report the depth.
+            return true;
         }
         match v {
             Value::Object(m) => {
@@ -277,6 +287,8 @@ struct Resolver<'a> {
     problems: Vec<SpecError>,
     errors: usize,
     too_deep: bool,
+    /// Intrinsic calls currently being evaluated (this one's arguments included).
+    nesting: usize,
 }
 
 /// Resolution failed; the problem is already recorded.
@@ -294,6 +306,16 @@ impl Resolver<'_> {
             pointer,
         ));
         Err(())
+    }
+
+    /// Nested `Fn::Sub`, `Fn::Join` and `Fn::Base64` can grow a string exponentially; nothing
+    /// CloudFormation accepts (templates are at most 1 MB) comes near the cap.
+    fn too_long<T>(&mut self, function: &str, pointer: &str) -> Result<T, Failed> {
+        self.fail(
+            function,
+            format!("the result would be longer than {MAX_STRING_LEN} bytes"),
+            pointer,
+        )
     }
 
     fn warn(&mut self, message: String, pointer: &str) {
@@ -409,6 +431,26 @@ impl Resolver<'_> {
         ptr: &str,
         depth: usize,
     ) -> Result<Out, Failed> {
+        if self.nesting >= MAX_NESTING {
+            return self.fail(
+                function,
+                format!("intrinsic functions nest deeper than {MAX_NESTING} levels"),
+                ptr,
+            );
+        }
+        self.nesting += 1;
+        let r = self.dispatch(function, arg, ptr, depth);
+        self.nesting -= 1;
+        r
+    }
+
+    fn dispatch(
+        &mut self,
+        function: &str,
+        arg: &Value,
+        ptr: &str,
+        depth: usize,
+    ) -> Result<Out, Failed> {
         let arg_ptr = pointer_push(ptr, function);
         match function {
             "Ref" => match arg {
@@ -480,9 +522,9 @@ impl Resolver<'_> {
             Value::Array(a) if a.len() == 2 => {
                 let r = a.first().unwrap_or(&Value::Null);
                 let at = a.get(1).unwrap_or(&Value::Null);
-                let r = self.text_arg("Fn::GetAtt", r, &pointer_push(&arg_ptr, "0"), ptr, depth)?;
+                let r = self.text_arg("Fn::GetAtt", r, &pointer_push(arg_ptr, "0"), ptr, depth)?;
                 let at =
-                    self.text_arg("Fn::GetAtt", at, &pointer_push(&arg_ptr, "1"), ptr, depth)?;
+                    self.text_arg("Fn::GetAtt", at, &pointer_push(arg_ptr, "1"), ptr, depth)?;
                 (r, at)
             }
             other => {
@@ -522,7 +564,7 @@ impl Resolver<'_> {
                 ptr,
             );
         };
-        let list = self.arg("Fn::Join", list, &pointer_push(&arg_ptr, "1"), ptr, depth)?;
+        let list = self.arg("Fn::Join", list, &pointer_push(arg_ptr, "1"), ptr, depth)?;
         let Value::Array(items) = list else {
             return self.fail(
                 "Fn::Join",
@@ -531,9 +573,16 @@ impl Resolver<'_> {
             );
         };
         let mut parts = Vec::with_capacity(items.len());
+        let mut len = 0usize;
         for item in &items {
             match as_text(item) {
-                Some(s) => parts.push(s),
+                Some(s) => {
+                    len = len.saturating_add(s.len()).saturating_add(sep.len());
+                    if len > MAX_STRING_LEN {
+                        return self.too_long("Fn::Join", ptr);
+                    }
+                    parts.push(s);
+                }
                 None => {
                     return self.fail(
                         "Fn::Join",
@@ -560,14 +609,8 @@ impl Resolver<'_> {
                 ptr,
             );
         };
-        let index = self.arg(
-            "Fn::Select",
-            index,
-            &pointer_push(&arg_ptr, "0"),
-            ptr,
-            depth,
-        )?;
-        let list = self.arg("Fn::Select", list, &pointer_push(&arg_ptr, "1"), ptr, depth)?;
+        let index = self.arg("Fn::Select", index, &pointer_push(arg_ptr, "0"), ptr, depth)?;
+        let list = self.arg("Fn::Select", list, &pointer_push(arg_ptr, "1"), ptr, depth)?;
         let i = match &index {
             Value::Number(n) => n.as_u64(),
             Value::String(s) => s.trim().parse::<u64>().ok(),
@@ -624,13 +667,7 @@ impl Resolver<'_> {
                 ptr,
             );
         };
-        let s = self.text_arg(
-            "Fn::Split",
-            source,
-            &pointer_push(&arg_ptr, "1"),
-            ptr,
-            depth,
-        )?;
+        let s = self.text_arg("Fn::Split", source, &pointer_push(arg_ptr, "1"), ptr, depth)?;
         value(Value::Array(
             s.split(delim.as_str())
                 .map(|p| Value::String(p.to_string()))
@@ -645,7 +682,10 @@ impl Resolver<'_> {
         arg_ptr: &str,
         depth: usize,
     ) -> Result<Out, Failed> {
-        let s = self.text_arg("Fn::Base64", arg, &arg_ptr, ptr, depth)?;
+        let s = self.text_arg("Fn::Base64", arg, arg_ptr, ptr, depth)?;
+        if s.len() / 3 * 4 > MAX_STRING_LEN {
+            return self.too_long("Fn::Base64", ptr);
+        }
         value(Value::String(base64(s.as_bytes())))
     }
 
@@ -656,7 +696,7 @@ impl Resolver<'_> {
         arg_ptr: &str,
         depth: usize,
     ) -> Result<Out, Failed> {
-        let name = self.text_arg("Fn::ImportValue", arg, &arg_ptr, ptr, depth)?;
+        let name = self.text_arg("Fn::ImportValue", arg, arg_ptr, ptr, depth)?;
         match self.values.explicit(&name) {
                 Some(v) => value(Value::String(v.to_string())),
                 None => self.fail(
@@ -713,7 +753,7 @@ impl Resolver<'_> {
             }
         };
         let before = self.errors;
-        let r = self.eval(branch, &pointer_push(&arg_ptr, index), None, depth + 1);
+        let r = self.eval(branch, &pointer_push(arg_ptr, index), None, depth + 1);
         if self.errors > before {
             return Err(());
         }
@@ -727,7 +767,7 @@ impl Resolver<'_> {
         arg_ptr: &str,
         depth: usize,
     ) -> Result<Out, Failed> {
-        let region = self.text_arg("Fn::GetAZs", arg, &arg_ptr, ptr, depth)?;
+        let region = self.text_arg("Fn::GetAZs", arg, arg_ptr, ptr, depth)?;
         let region = if region.is_empty() {
             self.values.pseudo("AWS::Region").into_owned()
         } else {
@@ -931,6 +971,9 @@ impl Resolver<'_> {
                 failed = true;
                 continue;
             }
+            if out.len() > MAX_STRING_LEN {
+                return self.too_long("Fn::Sub", ptr);
+            }
             if let Some(v) = vars.get(name) {
                 out.push_str(v);
                 continue;
@@ -959,6 +1002,9 @@ impl Resolver<'_> {
             }
         }
         out.push_str(rest);
+        if out.len() > MAX_STRING_LEN {
+            return self.too_long("Fn::Sub", ptr);
+        }
         if failed { Err(()) } else { Ok(out) }
     }
 }

@@ -355,8 +355,7 @@ impl Api {
             params
                 .iter()
                 .filter(|(k, _)| {
-                    declared.contains(k)
-                        || params::PSEUDO_PARAMETERS.iter().any(|(n, _)| n == k)
+                    declared.contains(k) || params::PSEUDO_PARAMETERS.iter().any(|(n, _)| n == k)
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
@@ -888,23 +887,23 @@ impl Builder<'_> {
                 "/x-amazon-apigateway-policy",
             ));
         }
-        let minimum_compression_size = match root.get("x-amazon-apigateway-minimum-compression-size")
-        {
-            Some(v) => {
-                let n = v.as_u64().filter(|n| *n <= 10_485_760);
-                if n.is_none() {
-                    self.report(self.err(
-                        ErrorKind::InvalidExtension {
-                            extension: "x-amazon-apigateway-minimum-compression-size".into(),
-                            message: "must be an integer from 0 to 10485760".into(),
-                        },
-                        "/x-amazon-apigateway-minimum-compression-size",
-                    ));
+        let minimum_compression_size =
+            match root.get("x-amazon-apigateway-minimum-compression-size") {
+                Some(v) => {
+                    let n = v.as_u64().filter(|n| *n <= 10_485_760);
+                    if n.is_none() {
+                        self.report(self.err(
+                            ErrorKind::InvalidExtension {
+                                extension: "x-amazon-apigateway-minimum-compression-size".into(),
+                                message: "must be an integer from 0 to 10485760".into(),
+                            },
+                            "/x-amazon-apigateway-minimum-compression-size",
+                        ));
+                    }
+                    n
                 }
-                n
-            }
-            None => None,
-        };
+                None => None,
+            };
         // OpenAPI 3: the endpoint configuration sits under a servers[] entry.
         let mut endpoint_configuration = root
             .get("x-amazon-apigateway-endpoint-configuration")
@@ -978,7 +977,10 @@ impl Builder<'_> {
         if let Some(c) = doc.get("components")
             && !c.is_object()
         {
-            invalid("`components` must be an object".into(), "/components".into());
+            invalid(
+                "`components` must be an object".into(),
+                "/components".into(),
+            );
         }
     }
 
@@ -1622,10 +1624,11 @@ impl Builder<'_> {
                             &pointer_push(&pointer_push(ptr, "content"), mime),
                             "schema",
                         );
-                        self.keep(model_schema(doc, s, self.file, ptr)).and_then(|mut model| {
-                            self.ecma_patterns(&mut model, &at);
-                            self.keep(self.check_model(&model, &at)).map(|_| model)
-                        })
+                        self.keep(model_schema(doc, s, self.file, ptr))
+                            .and_then(|mut model| {
+                                self.ecma_patterns(&mut model, &at);
+                                self.keep(self.check_model(&model, &at)).map(|_| model)
+                            })
                     }
                     None => None,
                 };

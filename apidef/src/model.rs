@@ -4,7 +4,7 @@
 //! Shapes and value sets follow API Gateway's extension reference (developer guide,
 //! "API Gateway extensions to OpenAPI"). Unknown fields of the project's extensions are errors:
 //! they are ours, and a misspelt field would silently fall back to a default. Unknown fields of
-//! AWS's extensions are warnings ([`from_aws_extension`]): AWS's import ignores them, so a
+//! AWS's extensions are warnings (`from_aws_extension`): AWS's import ignores them, so a
 //! document that deploys must load, but a misspelt `passthroughBehaviour` is still reported.
 
 use indexmap::IndexMap;

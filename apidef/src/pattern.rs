@@ -40,57 +40,6 @@ impl SelectionPattern {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::ecma_compatible;
-
-    #[test]
-    fn dash_after_class_escape_is_escaped() {
-        assert_eq!(ecma_compatible(r"^[\w-_]+$").as_deref(), Some(r"^[\w\-_]+$"));
-        assert_eq!(ecma_compatible(r"[\d-x\s-y]").as_deref(), Some(r"[\d\-x\s\-y]"));
-        // Already fine: a trailing dash, a range, an escaped dash, a dash outside a class.
-        for p in [r"[\w-]", r"[a-z0-9-]{1,64}", r"[\w\-_]", r"\w-\d", r"^\S+$", r"[\\w-_]"] {
-            assert_eq!(ecma_compatible(p), None, "{p}");
-        }
-    }
-
-    use super::*;
-
-    fn m(p: &str, s: &str) -> bool {
-        SelectionPattern::compile(p).unwrap().matches(s)
-    }
-
-    #[test]
-    fn whole_string_semantics() {
-        assert!(m(r"4\d{2}", "400"));
-        assert!(!m(r"4\d{2}", "4000"));
-        assert!(!m("4", "400"));
-        assert!(m(".*", ""));
-        assert!(!m("Invalid*", "Invalid input"));
-        assert!(m("Invalid.*", "Invalid input"));
-        assert!(m(r"4\d{2}|5\d{2}", "503"));
-    }
-
-    #[test]
-    fn java_forms() {
-        assert!(m(r"\Q4.0\E", "4.0"));
-        assert!(!m(r"\Q4.0\E", "400"));
-        assert!(m(r"\p{Digit}+", "404"));
-        assert!(!m(r"\p{Alpha}+", "é"));
-        assert!(m(r"(?>40)0", "400"));
-        assert!(m(r"\d++", "500"));
-        assert!(m(r"[0-9&&[^5]]00", "400"));
-    }
-
-    #[test]
-    fn errors_are_reported() {
-        assert!(SelectionPattern::compile("[45\\d{2}").is_err());
-        assert!(SelectionPattern::compile("(").is_err());
-        assert!(SelectionPattern::compile("\\").is_err());
-        assert!(SelectionPattern::compile(&"a".repeat(2000)).is_err());
-    }
-}
-
 /// `pattern` (a model's JSON Schema keyword, ECMA-262) rewritten so that a strict (Unicode-mode)
 /// engine reads it as a lenient (Annex B) one does, or `None` when nothing needs rewriting.
 /// The one rewrite: inside a character class, a `-` right after a class escape (`[\w-_]`) is
@@ -139,4 +88,68 @@ pub fn ecma_compatible(pattern: &str) -> Option<String> {
         i += 1;
     }
     changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ecma_compatible;
+
+    #[test]
+    fn dash_after_class_escape_is_escaped() {
+        assert_eq!(
+            ecma_compatible(r"^[\w-_]+$").as_deref(),
+            Some(r"^[\w\-_]+$")
+        );
+        assert_eq!(
+            ecma_compatible(r"[\d-x\s-y]").as_deref(),
+            Some(r"[\d\-x\s\-y]")
+        );
+        // Already fine: a trailing dash, a range, an escaped dash, a dash outside a class.
+        for p in [
+            r"[\w-]",
+            r"[a-z0-9-]{1,64}",
+            r"[\w\-_]",
+            r"\w-\d",
+            r"^\S+$",
+            r"[\\w-_]",
+        ] {
+            assert_eq!(ecma_compatible(p), None, "{p}");
+        }
+    }
+
+    use super::*;
+
+    fn m(p: &str, s: &str) -> bool {
+        SelectionPattern::compile(p).unwrap().matches(s)
+    }
+
+    #[test]
+    fn whole_string_semantics() {
+        assert!(m(r"4\d{2}", "400"));
+        assert!(!m(r"4\d{2}", "4000"));
+        assert!(!m("4", "400"));
+        assert!(m(".*", ""));
+        assert!(!m("Invalid*", "Invalid input"));
+        assert!(m("Invalid.*", "Invalid input"));
+        assert!(m(r"4\d{2}|5\d{2}", "503"));
+    }
+
+    #[test]
+    fn java_forms() {
+        assert!(m(r"\Q4.0\E", "4.0"));
+        assert!(!m(r"\Q4.0\E", "400"));
+        assert!(m(r"\p{Digit}+", "404"));
+        assert!(!m(r"\p{Alpha}+", "é"));
+        assert!(m(r"(?>40)0", "400"));
+        assert!(m(r"\d++", "500"));
+        assert!(m(r"[0-9&&[^5]]00", "400"));
+    }
+
+    #[test]
+    fn errors_are_reported() {
+        assert!(SelectionPattern::compile("[45\\d{2}").is_err());
+        assert!(SelectionPattern::compile("(").is_err());
+        assert!(SelectionPattern::compile("\\").is_err());
+        assert!(SelectionPattern::compile(&"a".repeat(2000)).is_err());
+    }
 }

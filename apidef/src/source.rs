@@ -1,9 +1,16 @@
 //! Reading a document's text into an ordered `serde_json::Value`, refusing duplicate keys, plus
 //! an index from JSON pointers to line:column so later errors can say where they are.
+//!
+//! YAML may use CloudFormation's short-form intrinsic tags (`!Ref X`, `!Sub s`, `!GetAtt A.B`,
+//! ...); they are read as the long form (`{"Ref": "X"}`, `{"Fn::Sub": "s"}`,
+//! `{"Fn::GetAtt": ["A", "B"]}`), which is what a JSON template says and what every reader of the
+//! tree understands.
 
 use std::collections::HashMap;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -11,6 +18,65 @@ use yaml_rust2::scanner::Marker;
 use crate::error::{ErrorKind, SpecError, pointer_push};
 
 const DUPLICATE_KEY: &str = "duplicate key ";
+
+/// CloudFormation's short-form tags and the long-form key each stands for.
+pub const CLOUDFORMATION_TAGS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("Sub", "Fn::Sub"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("Join", "Fn::Join"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("If", "Fn::If"),
+    ("Equals", "Fn::Equals"),
+    ("Not", "Fn::Not"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("Transform", "Fn::Transform"),
+    ("Length", "Fn::Length"),
+    ("ToJsonString", "Fn::ToJsonString"),
+];
+
+/// The long form of a short-form tagged value: `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`
+/// (the attribute is everything after the first dot); `!GetAZs` with no value is `""`.
+fn long_form<E: de::Error>(tag: &str, value: Value) -> Result<Value, E> {
+    let Some((_, key)) = CLOUDFORMATION_TAGS.iter().find(|(t, _)| *t == tag) else {
+        return Err(E::custom(format!(
+            "unknown tag !{tag} (CloudFormation's short forms are {})",
+            CLOUDFORMATION_TAGS
+                .iter()
+                .map(|(t, _)| format!("!{t}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let value = match (tag, value) {
+        ("GetAtt", Value::String(s)) => match s.split_once('.') {
+            Some((resource, attribute)) => Value::Array(vec![
+                Value::String(resource.to_string()),
+                Value::String(attribute.to_string()),
+            ]),
+            None => {
+                return Err(E::custom(format!(
+                    "!GetAtt {s:?} must be Resource.Attribute (or [Resource, Attribute])"
+                )));
+            }
+        },
+        ("GetAZs", Value::Null) => Value::String(String::new()),
+        // A tagged scalar is a string to CloudFormation (`!Ref 123` names "123").
+        (_, v @ (Value::Number(_) | Value::Bool(_))) => Value::String(v.to_string()),
+        (_, v) => v,
+    };
+    let mut m = Map::new();
+    m.insert(key.to_string(), value);
+    Ok(Value::Object(m))
+}
 
 /// A `serde_json::Value` built by a visitor that refuses duplicate map keys. serde_yaml (and
 /// serde_json) keep the last of two equal keys silently; for an API definition that would lose a
@@ -66,6 +132,12 @@ impl<'de> Visitor<'de> for StrictVisitor {
             out.push(v);
         }
         Ok(Value::Array(out))
+    }
+    /// serde_yaml presents a tagged node (`!Ref X`) as an enum whose variant is the tag.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, variant) = data.variant::<String>()?;
+        let StrictValue(value) = variant.newtype_variant()?;
+        long_form(&tag, value)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
@@ -297,6 +369,95 @@ mod tests {
         let v = parse("z: 1\n200: ok\na: 2\n", "x.yaml").unwrap();
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["z", "200", "a"]);
+    }
+
+    #[test]
+    fn cloudformation_short_tags_become_long_form() {
+        let text = "\
+a: !Ref Table
+b: !Sub 'arn:${AWS::Partition}:x'
+c: !Sub ['${A}-${B}', {A: !Ref P, B: !GetAtt R.Arn}]
+d: !GetAtt Role.Arn
+e: !GetAtt [Role, Arn]
+f: !GetAtt Db.Endpoint.Address
+g: !Join ['', [a, !Ref X]]
+h: !Select [0, !Split [',', 'a,b']]
+i: !If [Cond, !Ref 'AWS::NoValue', !Not [!Equals [!Ref P, x]]]
+j: !And [!Or [!Condition C1, !Condition C2], !Condition C3]
+k: !FindInMap [M, !Ref 'AWS::Region', K]
+l: !Base64 text
+m: !Cidr [10.0.0.0/16, 4, 8]
+n: !ImportValue Shared-Table
+o: !GetAZs ''
+p: !GetAZs
+q:
+  Fn::Transform: {Name: 'AWS::Include', Parameters: {Location: ./api.yaml}}
+r: !Transform {Name: 'AWS::Include', Parameters: {Location: s3://b/k}}
+s: !Sub |
+  {\"TableName\": \"${T}\"}
+t: !Ref 123
+";
+        let v = parse(text, "t.yaml").unwrap();
+        let expected = serde_json::json!({
+            "a": {"Ref": "Table"},
+            "b": {"Fn::Sub": "arn:${AWS::Partition}:x"},
+            "c": {"Fn::Sub": ["${A}-${B}", {"A": {"Ref": "P"}, "B": {"Fn::GetAtt": ["R", "Arn"]}}]},
+            "d": {"Fn::GetAtt": ["Role", "Arn"]},
+            "e": {"Fn::GetAtt": ["Role", "Arn"]},
+            "f": {"Fn::GetAtt": ["Db", "Endpoint.Address"]},
+            "g": {"Fn::Join": ["", ["a", {"Ref": "X"}]]},
+            "h": {"Fn::Select": [0, {"Fn::Split": [",", "a,b"]}]},
+            "i": {"Fn::If": ["Cond", {"Ref": "AWS::NoValue"}, {"Fn::Not": [{"Fn::Equals": [{"Ref": "P"}, "x"]}]}]},
+            "j": {"Fn::And": [{"Fn::Or": [{"Condition": "C1"}, {"Condition": "C2"}]}, {"Condition": "C3"}]},
+            "k": {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "K"]},
+            "l": {"Fn::Base64": "text"},
+            "m": {"Fn::Cidr": ["10.0.0.0/16", 4, 8]},
+            "n": {"Fn::ImportValue": "Shared-Table"},
+            "o": {"Fn::GetAZs": ""},
+            "p": {"Fn::GetAZs": ""},
+            "q": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "./api.yaml"}}},
+            "r": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}},
+            "s": {"Fn::Sub": "{\"TableName\": \"${T}\"}\n"},
+            "t": {"Ref": "123"},
+        });
+        assert_eq!(v, expected);
+        // Key order inside and around tagged values is kept.
+        let keys: Vec<_> = v["c"]["Fn::Sub"][1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["A", "B"]);
+    }
+
+    #[test]
+    fn tagged_values_keep_duplicate_refusal_and_positions() {
+        let text = "Resources:\n  A:\n    Uri: !Sub\n      - '${X}'\n      - X: 1\n        X: 2\n";
+        let err = parse(text, "t.yaml").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DuplicateKey("X".into()));
+        assert!(err.location.line_col.is_some());
+        let text = "a: !Sub\n  b: 1\n  b: 2\n";
+        assert_eq!(
+            parse(text, "t.yaml").unwrap_err().kind,
+            ErrorKind::DuplicateKey("b".into())
+        );
+        let text = "Resources:\n  A:\n    Type: T\n    Properties:\n      Uri: !Ref B\n      Name: !GetAtt C.D\n";
+        let pos = Positions::index(text);
+        assert_eq!(pos.find("/Resources/A/Properties/Uri"), Some((5, 7)));
+        assert_eq!(pos.find("/Resources/A/Properties/Name"), Some((6, 7)));
+    }
+
+    #[test]
+    fn unknown_tags_and_bad_getatt_are_errors_with_position() {
+        let err = parse("a: 1\nb: !Frobnicate x\n", "t.yaml").unwrap_err();
+        assert!(
+            matches!(&err.kind, ErrorKind::Yaml(m) if m.contains("unknown tag !Frobnicate")),
+            "{err:?}"
+        );
+        assert_eq!(err.location.line_col.map(|p| p.0), Some(2));
+        let err = parse("a: !GetAtt NoDot\n", "t.yaml").unwrap_err();
+        assert!(matches!(&err.kind, ErrorKind::Yaml(m) if m.contains("Resource.Attribute")));
     }
 
     #[test]

@@ -46,7 +46,10 @@ fn every_broken_document_has_its_own_error_and_location() {
                     let found = api.warnings.iter().any(|w| {
                         kind_name(&w.kind) == kind
                             && w.location.pointer == pointer
-                            && w.location.line_col.map(|(l, _)| l.to_string()).unwrap_or_default()
+                            && w.location
+                                .line_col
+                                .map(|(l, _)| l.to_string())
+                                .unwrap_or_default()
                                 == line_no
                     });
                     if !found {
@@ -120,8 +123,18 @@ fn five_problems_in_one_run() {
     let get = "/paths/~1items~1{id}/get";
     let delete = "/paths/~1items~1{id}/delete";
     let expected: Vec<(&str, String, usize, bool)> = vec![
-        ("UnknownValidator", "/x-amazon-apigateway-request-validator".into(), 15, false),
-        ("Tolerated", format!("{get}/responses/200/headers/X-Id"), 30, true),
+        (
+            "UnknownValidator",
+            "/x-amazon-apigateway-request-validator".into(),
+            15,
+            false,
+        ),
+        (
+            "Tolerated",
+            format!("{get}/responses/200/headers/X-Id"),
+            30,
+            true,
+        ),
         (
             "UnknownPlaceholder",
             format!("{get}/x-amazon-apigateway-integration/requestTemplates/application~1json"),

@@ -4,8 +4,11 @@
 use apidef::{Api, ErrorKind};
 
 fn load() -> Api {
-    Api::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/aws-accepts.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"))
+    Api::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/aws-accepts.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn warning_at(api: &Api, pointer: &str) -> String {
@@ -25,7 +28,9 @@ fn warning_at(api: &Api, pointer: &str) -> String {
 fn integer_status_codes_are_read_as_strings() {
     let api = load();
     assert_eq!(
-        api.gateway_responses["BAD_REQUEST_BODY"].status_code.as_deref(),
+        api.gateway_responses["BAD_REQUEST_BODY"]
+            .status_code
+            .as_deref(),
         Some("400")
     );
     let options = &api.operations[0];
@@ -103,10 +108,18 @@ fn ecma_patterns_with_a_dash_after_a_class_escape_validate_as_aws_does() {
 /// the Swagger document.
 #[test]
 fn swagger_2_loads() {
-    let api = Api::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/swagger2-minimal.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let api = Api::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/swagger2-minimal.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(!api.operations.is_empty());
-    assert!(api.resolved["openapi"].as_str().unwrap().starts_with("3.0."));
+    assert!(
+        api.resolved["openapi"]
+            .as_str()
+            .unwrap()
+            .starts_with("3.0.")
+    );
     let op = &api.operations[0];
     assert!(op.integration.dynamodb_action().is_some());
     // A pointer of the converted document maps back to a line of the file as written.
@@ -120,7 +133,10 @@ fn readme_lists_the_local_defaults() {
         .expect("README.md");
     for (what, value, _) in apidef::intrinsics::LOCAL_DEFAULTS {
         let row = format!("| `{what}` | `{value}` |");
-        assert!(readme.contains(&row), "README.md lacks the local default row {row}");
+        assert!(
+            readme.contains(&row),
+            "README.md lacks the local default row {row}"
+        );
     }
 }
 
@@ -129,7 +145,10 @@ fn readme_lists_the_local_defaults() {
 /// `--param` the document loads.
 #[test]
 fn an_unresolved_intrinsic_is_one_error_and_a_param_resolves_it() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/unresolved-intrinsic.yaml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/unresolved-intrinsic.yaml"
+    );
     let e = Api::load(path).expect_err("Fn::ImportValue has no local value");
     assert_eq!(e.error_count(), 1, "{e}");
     assert!(

@@ -58,7 +58,10 @@ fn document(entry: &Entry) -> (String, String) {
         Some("import") => {
             let imported = import::import_file(&path, &import::ImportOptions::default())
                 .unwrap_or_else(|e| panic!("{}: import: {e}", entry.name));
-            (format!("corpus/{}/imported.yaml", entry.name), imported.yaml)
+            (
+                format!("corpus/{}/imported.yaml", entry.name),
+                imported.yaml,
+            )
         }
         other => panic!("{}: how {other:?}", entry.name),
     }
@@ -110,7 +113,11 @@ fn the_corpus_has_at_least_twelve_real_definitions_with_their_sources() {
             continue; // written here from the seed's TypeScript, not collected
         }
         for field in ["icence", "ommit"] {
-            assert!(source.contains(field), "{}: SOURCE.md names no {field}", e.name);
+            assert!(
+                source.contains(field),
+                "{}: SOURCE.md names no {field}",
+                e.name
+            );
         }
     }
 }
@@ -129,7 +136,10 @@ fn lint_findings_equal_the_reviewed_expected_files() {
                 "# rule\toperation\ttemplate\tline\twhy it is a true defect (reviewed by reading the template)\n",
             );
             for (f, k) in report.findings.iter().zip(&got) {
-                let why = want.get(k).cloned().unwrap_or_else(|| format!("REVIEW {}", f.message));
+                let why = want
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| format!("REVIEW {}", f.message));
                 out.push_str(&format!("{k}\t{why}\n"));
             }
             std::fs::write(entry.dir.join("expected-findings.tsv"), out).expect("write");
@@ -149,8 +159,12 @@ fn lint_findings_equal_the_reviewed_expected_files() {
             ));
         }
         for (k, why) in &want {
-            if why.trim().is_empty() || why.starts_with("REVIEW") || why.contains("false positive") {
-                failures.push(format!("{}: {k}: not reviewed as a true defect: {why}", entry.name));
+            if why.trim().is_empty() || why.starts_with("REVIEW") || why.contains("false positive")
+            {
+                failures.push(format!(
+                    "{}: {k}: not reviewed as a true defect: {why}",
+                    entry.name
+                ));
             }
         }
     }
@@ -178,13 +192,31 @@ fn example(schema: &Value, defs: &Value, depth: usize) -> Value {
             return example(first, defs, depth + 1);
         }
     }
-    let ty = schema.get("type").and_then(|t| t.as_str().or_else(|| t.get(0)?.as_str()));
+    let ty = schema
+        .get("type")
+        .and_then(|t| t.as_str().or_else(|| t.get(0)?.as_str()));
     match ty {
-        Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
-        Some("number") => json!(schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.0).max(1.0)),
+        Some("integer") => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .max(1)
+        ),
+        Some("number") => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0)
+                .max(1.0)
+        ),
         Some("boolean") => json!(true),
         Some("array") => {
-            let n = schema.get("minItems").and_then(Value::as_u64).unwrap_or(1).max(1);
+            let n = schema
+                .get("minItems")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .max(1);
             let item = example(schema.get("items").unwrap_or(&json!({})), defs, depth + 1);
             Value::Array((0..n).map(|_| item.clone()).collect())
         }
@@ -228,11 +260,14 @@ async fn every_document_generates_and_serves_without_unexpected_5xx() {
         };
         // codegen generate --root SCRATCH: every artifact written.
         let root = scratch.join(&entry.name);
-        let options = codegen::Options { params: params.clone() };
+        let options = codegen::Options {
+            params: params.clone(),
+        };
         let api_for_gen = api.clone();
-        let artifacts = tokio::task::spawn_blocking(move || codegen::generate(&api_for_gen, &options))
-            .await
-            .expect("generate thread");
+        let artifacts =
+            tokio::task::spawn_blocking(move || codegen::generate(&api_for_gen, &options))
+                .await
+                .expect("generate thread");
         match artifacts {
             Ok(artifacts) => {
                 let written = codegen::write(&root, &artifacts).expect("write artifacts");
@@ -256,8 +291,15 @@ async fn every_document_generates_and_serves_without_unexpected_5xx() {
             .create_tables()
             .await
             .unwrap_or_else(|e| panic!("{}: tables: {e}", entry.name));
-        let expected_5xx = entry.config["expected_5xx"].as_object().cloned().unwrap_or_default();
-        let defs = api.resolved.pointer("/components/schemas").cloned().unwrap_or(json!({}));
+        let expected_5xx = entry.config["expected_5xx"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let defs = api
+            .resolved
+            .pointer("/components/schemas")
+            .cloned()
+            .unwrap_or(json!({}));
         for op in &api.operations {
             let mut target = String::new();
             for seg in op.path.split('/').filter(|s| !s.is_empty()) {
@@ -280,9 +322,17 @@ async fn every_document_generates_and_serves_without_unexpected_5xx() {
             if !query.is_empty() {
                 target = format!("{target}?{}", query.join("&"));
             }
-            let method = if op.method == "ANY" { "GET".to_string() } else { op.method.clone() };
+            let method = if op.method == "ANY" {
+                "GET".to_string()
+            } else {
+                op.method.clone()
+            };
             let mut request = gateway::Request::new(method, target.clone());
-            for p in op.parameters.iter().filter(|p| p.required && p.location == apidef::ParamLocation::Header) {
+            for p in op
+                .parameters
+                .iter()
+                .filter(|p| p.required && p.location == apidef::ParamLocation::Header)
+            {
                 request = request.header(p.name.clone(), "corpus1");
             }
             if let Some(body) = &op.request_body {

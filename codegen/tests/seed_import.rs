@@ -29,7 +29,13 @@ fn join(v: &Value, refs: &dyn Fn(&str) -> String) -> String {
             let sep = args[0].as_str().unwrap_or_default();
             args[1]
                 .as_array()
-                .map(|parts| parts.iter().map(|p| join(p, refs)).collect::<Vec<_>>().join(sep))
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .map(|p| join(p, refs))
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                })
                 .unwrap_or_default()
         }
         Value::Object(o) if o.contains_key("Ref") => refs(o["Ref"].as_str().unwrap_or_default()),
@@ -46,7 +52,13 @@ fn templates_and_patterns_are_byte_identical() {
     // The table's name as the imported document writes it in templates.
     let api = apidef::Api::from_str_with(&imported.yaml, "imported.yaml", &IndexMap::new())
         .unwrap_or_else(|e| panic!("the import loads: {e}"));
-    let table_name = api.tables.values().next().expect("the seed's table").table_name.clone();
+    let table_name = api
+        .tables
+        .values()
+        .next()
+        .expect("the seed's table")
+        .table_name
+        .clone();
     assert_eq!(table_name, "apigateway-dynamodb-integration");
     let mut compared = 0;
     for (id, r) in cfn["Resources"].as_object().unwrap() {
@@ -54,14 +66,19 @@ fn templates_and_patterns_are_byte_identical() {
             continue;
         }
         let integration = &r["Properties"]["Integration"];
-        let method = r["Properties"]["HttpMethod"].as_str().unwrap().to_ascii_lowercase();
+        let method = r["Properties"]["HttpMethod"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase();
         let op = api
             .operations
             .iter()
             .find(|o| {
                 o.method.eq_ignore_ascii_case(&method)
                     && o.integration.request_templates.values().count()
-                        == integration["RequestTemplates"].as_object().map_or(0, |m| m.len())
+                        == integration["RequestTemplates"]
+                            .as_object()
+                            .map_or(0, |m| m.len())
                     && match method.as_str() {
                         "post" => o.path == "/album",
                         "delete" => o.path == "/{artist}/{album}",
@@ -70,7 +87,11 @@ fn templates_and_patterns_are_byte_identical() {
             })
             .unwrap_or_else(|| panic!("{id}: no imported operation"));
         // Templates as the document writes them (before the placeholder is substituted).
-        let raw_of = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let raw_of = |pointer: &str| {
+            doc.pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         for (mime, t) in integration["RequestTemplates"].as_object().unwrap() {
             let tpl = &op.integration.request_templates[mime];
             let written = raw_of(&tpl.pointer).expect("template in the document");
@@ -79,7 +100,10 @@ fn templates_and_patterns_are_byte_identical() {
             compared += 1;
         }
         for ir in integration["IntegrationResponses"].as_array().unwrap() {
-            let key = ir["SelectionPattern"].as_str().filter(|s| !s.is_empty()).unwrap_or("default");
+            let key = ir["SelectionPattern"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default");
             let response = op
                 .integration
                 .responses
@@ -90,7 +114,11 @@ fn templates_and_patterns_are_byte_identical() {
             for (mime, t) in ir["ResponseTemplates"].as_object().into_iter().flatten() {
                 let tpl = &response.response_templates[mime];
                 let written = raw_of(&tpl.pointer).expect("template in the document");
-                assert_eq!(written, join(t, &|_| String::new()), "{id} response {key} {mime}");
+                assert_eq!(
+                    written,
+                    join(t, &|_| String::new()),
+                    "{id} response {key} {mime}"
+                );
                 compared += 1;
             }
         }
@@ -103,7 +131,11 @@ fn templates_and_patterns_are_byte_identical() {
 fn written_table_placeholder(written: &str) -> String {
     written
         .find("${")
-        .and_then(|i| written[i..].find('}').map(|j| written[i..i + j + 1].to_string()))
+        .and_then(|i| {
+            written[i..]
+                .find('}')
+                .map(|j| written[i..i + j + 1].to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -123,7 +155,11 @@ fn the_lint_reports_the_seeds_bugs() {
         "lossy-error",      // 8: DynamoDB's 400 body ignored
         "double-decode",    // $util.urlDecode on path parameters
     ] {
-        assert!(rules.contains(rule), "no {rule} finding:\n{}", report.human());
+        assert!(
+            rules.contains(rule),
+            "no {rule} finding:\n{}",
+            report.human()
+        );
     }
 }
 
@@ -152,7 +188,10 @@ async fn the_gateway_serves_the_seeds_own_scenario_with_its_own_behaviour() {
     // A3: DELETE reads $method.request.path.*, which renders empty: DynamoDB refuses the
     // empty key, the 400 pattern maps it to the static "Bad input!" body, nothing is deleted.
     let r = gateway
-        .handle(gateway::Request::new("DELETE", "/Dream%20Theater/Images%20and%20Words"))
+        .handle(gateway::Request::new(
+            "DELETE",
+            "/Dream%20Theater/Images%20and%20Words",
+        ))
         .await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(r.text(), BAD_INPUT);

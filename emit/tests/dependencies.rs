@@ -15,7 +15,11 @@ fn emit_depends_on_neither_gateway_nor_dynamo_nor_tokio() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let names: HashMap<&str, &str> = meta["packages"]
         .as_array()
