@@ -1416,7 +1416,30 @@ impl Builder<'_> {
         declared: &IndexMap<String, Response>,
     ) -> Result<Integration, SpecError> {
         let ext = "x-amazon-apigateway-integration";
-        let raw: RawIntegration = self.aws_extension(v, ext, ptr)?;
+        // Unknown fields of an integration response are left out where they are, each with
+        // its own warning (serde names the field, not the response it is in).
+        let mut v = v.clone();
+        if let Some(Value::Object(responses)) = v.get_mut("responses") {
+            for (key, r) in responses.iter_mut() {
+                let Value::Object(r) = r else { continue };
+                let unknown: Vec<String> = r
+                    .keys()
+                    .filter(|k| !model::INTEGRATION_RESPONSE_FIELDS.contains(&k.as_str()))
+                    .cloned()
+                    .collect();
+                for field in unknown {
+                    r.shift_remove(&field);
+                    self.warn(
+                        ErrorKind::Tolerated(format!(
+                            "unknown field {field:?} in an integration response (expected one of: {}): AWS's import ignores it, and so does this toolkit (check its spelling and nesting)",
+                            model::INTEGRATION_RESPONSE_FIELDS.join(", ")
+                        )),
+                        pointer_push(&pointer_push(&pointer_push(ptr, "responses"), key), &field),
+                    );
+                }
+            }
+        }
+        let raw: RawIntegration = self.aws_extension(&v, ext, ptr)?;
         let invalid = |message: String, p: String| {
             self.err(
                 ErrorKind::InvalidExtension {

@@ -94,7 +94,9 @@ pub(crate) fn from_aws_extension<T: for<'de> Deserialize<'de>>(
 }
 
 /// Remove `field` from the object at `at` (a pointer at or below `base`, the pointer of
-/// `value`); `at` may name the field itself or its parent object.
+/// `value`), only where serde said it is: a field of the same name elsewhere is data (a
+/// `requestTemplates` key `application/json` must never go because a response had a stray
+/// `application/json`), so anything not found exactly there is left for the error.
 fn remove_at(value: &mut Value, base: &str, at: &str, field: &str) -> bool {
     let rel = at.strip_prefix(base).unwrap_or("");
     let leaf = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
@@ -104,22 +106,9 @@ fn remove_at(value: &mut Value, base: &str, at: &str, field: &str) -> bool {
     } else {
         value.pointer_mut(parent)
     };
-    // Unknown fields deeper than serde's path reports: search the subtree for the field.
-    fn remove_anywhere(v: &mut Value, field: &str) -> bool {
-        match v {
-            Value::Object(o) => {
-                if o.shift_remove(field).is_some() {
-                    return true;
-                }
-                o.values_mut().any(|x| remove_anywhere(x, field))
-            }
-            _ => false,
-        }
-    }
     match target {
-        Some(Value::Object(o)) if o.contains_key(field) => o.shift_remove(field).is_some(),
-        Some(v) => remove_anywhere(v, field),
-        None => false,
+        Some(Value::Object(o)) => o.shift_remove(field).is_some(),
+        _ => false,
     }
 }
 
@@ -211,6 +200,14 @@ pub struct TlsConfig {
     #[serde(default)]
     pub insecure_skip_verification: bool,
 }
+
+/// The fields of an integration response, as AWS's extension reference lists them.
+pub(crate) const INTEGRATION_RESPONSE_FIELDS: &[&str] = &[
+    "statusCode",
+    "responseParameters",
+    "responseTemplates",
+    "contentHandling",
+];
 
 /// One entry of `x-amazon-apigateway-integration.responses`; its key is the selection pattern.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -113,6 +113,8 @@ pub fn convert(doc: &Value, file: &str) -> Converted {
     match root.get("swagger") {
         None => return unchanged(Vec::new()),
         Some(Value::String(v)) if v == "2.0" => {}
+        // `swagger: 2.0` unquoted is a YAML number; AWS's import takes it.
+        Some(Value::Number(n)) if n.as_f64() == Some(2.0) => {}
         Some(other) => {
             return unchanged(vec![SpecError::new(
                 ErrorKind::Swagger(format!(

@@ -73,7 +73,7 @@ fn unknown_integration_response_fields_are_ignored_as_aws_does() {
     let api = load();
     let w = warning_at(
         &api,
-        "/paths/~1orders~1{id}/put/x-amazon-apigateway-integration",
+        "/paths/~1orders~1{id}/put/x-amazon-apigateway-integration/responses/default/cacheHint",
     );
     assert!(w.contains("cacheHint"), "{w}");
     // The rest of the response is read.
@@ -170,4 +170,44 @@ fn an_unresolved_intrinsic_is_one_error_and_a_param_resolves_it() {
         api.operations[0].integration.credentials.as_deref(),
         Some("arn:aws:iam::123456789012:role/shared")
     );
+}
+
+/// A stray key inside an integration response (a `application/json` written under the response
+/// instead of under its `responseTemplates`, as a real document has it) is left out with a
+/// warning at that key, and nothing else is lost: the request template of the same name stays.
+#[test]
+fn a_misplaced_key_in_an_integration_response_loses_nothing_else() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/aws-accepts.yaml"
+    ))
+    .unwrap()
+    .replace("            cacheHint: ignored\n", "            application/json: '{}'\n");
+    let api = Api::from_str_with(&text, "aws-accepts.yaml", &indexmap::IndexMap::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let put = &api.operations[1];
+    assert!(put.integration.request_templates.contains_key("application/json"));
+    assert_eq!(
+        put.integration.responses[0].content_handling.as_deref(),
+        Some("CONVERT_TO_TEXT")
+    );
+    warning_at(
+        &api,
+        "/paths/~1orders~1{id}/put/x-amazon-apigateway-integration/responses/default/application~1json",
+    );
+}
+
+/// `swagger: 2.0` written unquoted (a YAML number, as SAM templates have it) is Swagger 2.0.
+#[test]
+fn an_unquoted_swagger_version_is_swagger_2() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/swagger2-minimal.yaml"
+    ))
+    .unwrap()
+    .replacen("swagger: '2.0'", "swagger: 2.0", 1);
+    assert!(text.starts_with("swagger: 2.0\n"));
+    let api = Api::from_str_with(&text, "swagger2.yaml", &indexmap::IndexMap::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!api.operations.is_empty());
 }
