@@ -50,8 +50,13 @@ pub const HTTP_METHODS: &[&str] = &[
 const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
 
 /// Extensions of this project, at the document root.
-pub const PROJECT_EXTENSIONS: &[&str] =
-    &["x-deploy-parameters", "x-dynamodb-tables", "x-deploy-stage"];
+pub const PROJECT_EXTENSIONS: &[&str] = &[
+    "x-deploy-parameters",
+    "x-dynamodb-tables",
+    "x-deploy-stage",
+    // The lint's allows (lint crate), at the root and in operations.
+    "x-lint",
+];
 
 /// Root-level API Gateway extensions of a REST API.
 const ROOT_APIGW_EXTENSIONS: &[&str] = &[
@@ -302,6 +307,9 @@ pub struct Api {
     positions: Positions,
     /// How a Swagger 2.0 document was converted, to map pointers back to its lines.
     origin: Option<Arc<normalize::Normalized>>,
+    /// The `params` given to the load that only CloudFormation intrinsics used (a `Ref`'s
+    /// value, `Role.Arn`, a condition): not deploy parameters, already applied.
+    pub intrinsic_params: Vec<String>,
 }
 
 impl Api {
@@ -349,6 +357,17 @@ impl Api {
             .and_then(Value::as_object)
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default();
+        let intrinsic_params: Vec<String> = if normalized.document == raw {
+            Vec::new()
+        } else {
+            params
+                .keys()
+                .filter(|k| {
+                    !declared.contains(k) && !params::PSEUDO_PARAMETERS.iter().any(|(n, _)| n == *k)
+                })
+                .cloned()
+                .collect()
+        };
         let params: IndexMap<String, String> = if normalized.document == raw {
             params.clone()
         } else {
@@ -408,6 +427,7 @@ impl Api {
             Some(mut api) if problems.iter().all(SpecError::is_warning) => {
                 api.positions = positions;
                 api.warnings = problems;
+                api.intrinsic_params = intrinsic_params;
                 if origin.swagger.is_some() {
                     api.origin = Some(origin);
                 }
@@ -950,6 +970,7 @@ impl Builder<'_> {
             warnings: Vec::new(),
             positions: Positions::default(),
             origin: None,
+            intrinsic_params: Vec::new(),
         };
         self.build_operations(&mut api);
         Some(api)

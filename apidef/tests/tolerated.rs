@@ -182,11 +182,18 @@ fn a_misplaced_key_in_an_integration_response_loses_nothing_else() {
         "/tests/data/aws-accepts.yaml"
     ))
     .unwrap()
-    .replace("            cacheHint: ignored\n", "            application/json: '{}'\n");
+    .replace(
+        "            cacheHint: ignored\n",
+        "            application/json: '{}'\n",
+    );
     let api = Api::from_str_with(&text, "aws-accepts.yaml", &indexmap::IndexMap::new())
         .unwrap_or_else(|e| panic!("{e}"));
     let put = &api.operations[1];
-    assert!(put.integration.request_templates.contains_key("application/json"));
+    assert!(
+        put.integration
+            .request_templates
+            .contains_key("application/json")
+    );
     assert_eq!(
         put.integration.responses[0].content_handling.as_deref(),
         Some("CONVERT_TO_TEXT")

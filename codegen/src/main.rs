@@ -1,5 +1,5 @@
-//! The `codegen` command line: generate every artifact from `openapi.yaml`, or check that the
-//! committed ones are up to date.
+//! The `codegen` command line: generate every artifact from `openapi.yaml`, check that the
+//! committed ones are up to date, lint the templates, or import a team's existing definition.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,8 +36,49 @@ enum Command {
     #[command(after_help = AFTER_HELP)]
     Check(Common),
     /// Static contract checks of the mapping templates and integrations against the schemas
-    /// (also run by generate and check); exit 1 when any error-severity finding.
+    /// (also run by generate and check); exit 1 when any error-severity finding that is not
+    /// allowed.
     Lint(LintArgs),
+    /// Turn an existing definition into an openapi.yaml in this project's form: a
+    /// CloudFormation or SAM template (JSON or YAML, `cdk synth` output included), a Swagger
+    /// 2.0 file, or `aws apigateway get-export --export-type oas30` output (detected).
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The template or document to import.
+    source: PathBuf,
+    /// Where to write the OpenAPI document. Default: standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The REST API to import when the template has several (its logical id).
+    #[arg(long, value_name = "LOGICAL_ID")]
+    api: Option<String>,
+}
+
+/// `--allow` / `--deny`, shared by every command that lints.
+#[derive(Args, Default, Clone)]
+struct RuleArgs {
+    /// Allow a lint rule's findings (reported as allowed, never failing), repeatable. The
+    /// document can allow rules too, with `x-lint: {allow: [...]}` at its root or in an
+    /// operation.
+    #[arg(long = "allow", value_name = "RULE")]
+    allow: Vec<String>,
+    /// Deny a lint rule (its warnings become errors, overriding the document's allows);
+    /// `all` denies every rule. With `generate`, a denied rule's findings make it exit 1
+    /// (after writing the artifacts); without --deny, generate never fails on findings.
+    #[arg(long = "deny", value_name = "RULE")]
+    deny: Vec<String>,
+}
+
+impl RuleArgs {
+    fn config(&self) -> lint::Config {
+        lint::Config {
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -48,6 +89,8 @@ struct LintArgs {
     /// Output format: human (rustc style), json (documented in the lint crate), sarif (2.1.0).
     #[arg(long, value_enum, default_value = "human")]
     format: LintFormat,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -73,6 +116,8 @@ struct Common {
     /// stack is the same for every value: its parameters take them at deploy time.)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -86,6 +131,7 @@ fn main() -> ExitCode {
         Some(Command::Generate(c)) => (false, c),
         Some(Command::Check(c)) => (true, c),
         Some(Command::Lint(l)) => return lint_command(l),
+        Some(Command::Import(i)) => return import_command(i),
     };
     match run(check, common) {
         Ok(code) => code,
@@ -96,13 +142,50 @@ fn main() -> ExitCode {
     }
 }
 
-/// Read the document and lint it; `None` when the file cannot be read.
-fn lint_file(path: &std::path::Path) -> Result<lint::Report, EmitError> {
+/// Read the document and lint it.
+fn lint_file(path: &std::path::Path, config: &lint::Config) -> Result<lint::Report, EmitError> {
     let text = std::fs::read_to_string(path).map_err(|e| EmitError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    Ok(lint::lint(&path.display().to_string(), &text))
+    Ok(lint::lint_with(&path.display().to_string(), &text, config))
+}
+
+fn import_command(args: ImportArgs) -> ExitCode {
+    let file = args.source.display().to_string();
+    let text = match std::fs::read_to_string(&args.source) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("codegen: error: {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = import::ImportOptions { api: args.api };
+    let imported = match import::import(&text, &file, &options) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("codegen: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for n in &imported.not_carried {
+        eprintln!("not carried: {n}");
+    }
+    match &args.output {
+        Some(out) => {
+            if let Err(e) = std::fs::write(out, &imported.yaml) {
+                eprintln!("codegen: error: {}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "codegen import: wrote {} ({} not carried over, listed above and at its top)",
+                out.display(),
+                imported.not_carried.len()
+            );
+        }
+        None => print!("{}", imported.yaml),
+    }
+    ExitCode::SUCCESS
 }
 
 fn lint_command(args: LintArgs) -> ExitCode {
@@ -116,7 +199,7 @@ fn lint_command(args: LintArgs) -> ExitCode {
             }
         },
     };
-    let report = match lint_file(&spec_path) {
+    let report = match lint_file(&spec_path, &args.rules.config()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("codegen: error: {e}");
@@ -145,17 +228,28 @@ fn run(check: bool, common: Common) -> Result<ExitCode, EmitError> {
     let options = Options {
         params: common.params.into_iter().collect::<IndexMap<_, _>>(),
     };
-    // The lint first: it also explains documents the apidef crate refuses. Errors fail the
-    // command, warnings are only printed.
-    let report = lint_file(&spec_path)?;
+    // The lint first: it also explains documents the apidef crate refuses. Its findings are
+    // printed; they fail `check` (errors not allowed), and `generate` only for rules given with
+    // --deny: generate writes the artifacts of every document that loads.
+    let config = common.rules.config();
+    let report = lint_file(&spec_path, &config)?;
     if !report.findings.is_empty() {
         eprint!("{}", report.human());
     }
-    if report.errors() > 0 {
+    let lint_failed = report.errors() > 0;
+    let denied = !config.deny.is_empty() && lint_failed;
+    let api = codegen::load(&spec_path, &options)?;
+    for w in &api.warnings {
+        eprintln!("{w}");
+    }
+    let artifacts = codegen::generate(&api, &options)?;
+    if check && lint_failed {
+        eprintln!(
+            "codegen check: {} lint error(s); fix them or allow the rule (--allow RULE, or x-lint: {{allow: [RULE]}} in the document)",
+            report.errors()
+        );
         return Ok(ExitCode::FAILURE);
     }
-    let api = codegen::load(&spec_path, &options)?;
-    let artifacts = codegen::generate(&api, &options)?;
     if check {
         let differences = codegen::check(&root, &artifacts);
         for (path, d) in &differences {
@@ -186,6 +280,13 @@ fn run(check: bool, common: Common) -> Result<ExitCode, EmitError> {
             written.len(),
             artifacts.len() - written.len()
         );
+        if denied {
+            eprintln!(
+                "codegen generate: {} finding(s) of denied rules",
+                report.errors()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -389,15 +389,24 @@ fn with_two_tables_each_action_is_granted_on_the_table_its_template_names() {
 #[test]
 fn a_parameter_named_like_a_table_logical_id_moves_the_table_id() {
     let text = RULES
-        .replace("  TableName:\n    default: things\n", "  ThingsTable:\n    default: things\n")
+        .replace(
+            "  TableName:\n    default: things\n",
+            "  ThingsTable:\n    default: things\n",
+        )
         .replace("${TableName}", "${ThingsTable}");
     let stack = stack_of(&api_of(&text));
-    assert!(stack.pointer("/Parameters/ThingsTable").is_some(), "{stack:#}");
+    assert!(
+        stack.pointer("/Parameters/ThingsTable").is_some(),
+        "{stack:#}"
+    );
     let table = stack
         .pointer("/Resources/ThingsDynamoDBTable")
         .expect("the table under another id");
     assert_eq!(table["Type"], "AWS::DynamoDB::Table");
-    assert_eq!(table["Properties"]["TableName"], json!({"Ref": "ThingsTable"}));
+    assert_eq!(
+        table["Properties"]["TableName"],
+        json!({"Ref": "ThingsTable"})
+    );
     assert!(stack.pointer("/Resources/ThingsTable").is_none());
     assert_eq!(
         stack.pointer(

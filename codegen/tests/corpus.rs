@@ -1,8 +1,9 @@
 //! The corpus of real public definitions (`corpus/*/`, each with its source, commit and licence
 //! in SOURCE.md): each one loads or imports, its lint findings equal the reviewed
 //! `expected-findings.tsv` (every line a true defect, with why), `codegen generate` writes every
-//! artifact for it into a scratch directory, and the local gateway serves it for a short
-//! scenario (one request per operation) with no 5xx that `corpus.json` does not expect.
+//! artifact for it into a scratch directory, and the local gateway serves it over HTTP on
+//! 127.0.0.1 (`gateway::server::serve`, what `gateway serve` runs) for a short scenario (one
+//! request per operation) with no 5xx that `corpus.json` does not expect.
 //!
 //! `corpus.json`: `{"entry": FILE, "how": "load" | "import", "params": {NAME: VALUE},
 //! "expected_5xx": {"METHOD /path": "why"}}`. `CORPUS_BLESS=1` rewrites the findings files with
@@ -291,6 +292,14 @@ async fn every_document_generates_and_serves_without_unexpected_5xx() {
             .create_tables()
             .await
             .unwrap_or_else(|e| panic!("{}: tables: {e}", entry.name));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(gateway::server::serve(listener, gateway, async {
+            let _ = stopped.await;
+        }));
         let expected_5xx = entry.config["expected_5xx"]
             .as_object()
             .cloned()
@@ -327,40 +336,83 @@ async fn every_document_generates_and_serves_without_unexpected_5xx() {
             } else {
                 op.method.clone()
             };
-            let mut request = gateway::Request::new(method, target.clone());
-            for p in op
+            let mut headers: Vec<(String, String)> = op
                 .parameters
                 .iter()
                 .filter(|p| p.required && p.location == apidef::ParamLocation::Header)
-            {
-                request = request.header(p.name.clone(), "corpus1");
-            }
-            if let Some(body) = &op.request_body {
-                let schema = body
+                .map(|p| (p.name.clone(), "corpus1".to_string()))
+                .collect();
+            let mut body = Vec::new();
+            if let Some(request_body) = &op.request_body {
+                let schema = request_body
                     .content
                     .get("application/json")
                     .cloned()
                     .flatten()
                     .unwrap_or(json!({}));
                 let defs = schema.get("definitions").cloned().unwrap_or(defs.clone());
-                request = request.json(&example(&schema, &defs, 0));
+                body = example(&schema, &defs, 0).to_string().into_bytes();
             } else if op.method == "POST" || op.method == "PUT" || op.method == "PATCH" {
-                request = request.json(&json!({}));
+                body = b"{}".to_vec();
             }
-            let response = gateway.handle(request).await;
+            if !body.is_empty() {
+                headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            let (status, text) = http(addr, &method, &target, &headers, &body).await;
             served += 1;
-            if response.status >= 500 && !expected_5xx.contains_key(&op.label()) {
+            if status >= 500 && !expected_5xx.contains_key(&op.label()) {
                 failures.push(format!(
-                    "{}: {} {target} answered {}: {}",
+                    "{}: {} {target} answered {status}: {text}",
                     entry.name,
                     op.label(),
-                    response.status,
-                    response.text()
                 ));
             }
         }
+        let _ = stop.send(());
+        server.await.expect("server task").expect("server");
     }
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(served > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`), bounded in time; the
+/// status and the body as text.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        tcp.write_all(head.as_bytes()).await.expect("write");
+        tcp.write_all(body).await.expect("write body");
+        let mut out = Vec::new();
+        tcp.read_to_end(&mut out).await.expect("read");
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), exchange)
+        .await
+        .unwrap_or_else(|_| panic!("{method} {target}: no answer within 30 s"))
 }

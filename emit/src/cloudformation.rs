@@ -51,6 +51,24 @@ const CONFIGURE_ACCOUNT: &str = "ConfigureApiGatewayAccount";
 const CONFIGURE_ACCOUNT_CONDITION: &str = "ConfigureAccount";
 const TABLE_DELETION_POLICY: &str = "TableDeletionPolicy";
 const LOG_RETENTION: &str = "AccessLogRetentionInDays";
+/// Key prefix, in the table -> actions map, of a table the templates name that
+/// `x-dynamodb-tables` does not declare.
+const EXTERNAL_TABLE: &str = "external table/";
+
+/// The `"TableName": "..."` a request template writes, when it is a literal (no VTL, no
+/// placeholder).
+fn literal_table_name(template: &str) -> Option<String> {
+    let at = template.find("\"TableName\"")?;
+    let rest = template[at + "\"TableName\"".len()..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let name = &rest[..rest.find('"')?];
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    valid.then(|| name.to_string())
+}
+
 /// The logical ids (resources and parameters) this stack always has.
 const FIXED_IDS: &[&str] = &[
     INTEGRATION_ROLE,
@@ -307,14 +325,24 @@ impl<'a> Stack<'a> {
                     .collect()
             };
             if used.is_empty() {
-                return Err(EmitError::unsupported(
-                    self.api,
-                    &op.integration.pointer,
-                    format!(
-                        "{} calls DynamoDB {action} but its request templates name none of the tables of x-dynamodb-tables, so the role cannot be limited to a table",
-                        op.label()
-                    ),
-                ));
+                // A table the stack does not declare (a document loaded as a team has it, the
+                // table defined elsewhere): the grant is on the table the template names, or
+                // on every table of the account and region when the name is computed.
+                let names: BTreeSet<String> = templates
+                    .iter()
+                    .filter_map(|t| literal_table_name(t))
+                    .collect();
+                let names = if names.is_empty() {
+                    BTreeSet::from(["*".to_string()])
+                } else {
+                    names
+                };
+                for name in names {
+                    out.entry(format!("{EXTERNAL_TABLE}{name}"))
+                        .or_default()
+                        .insert(format!("dynamodb:{action}"));
+                }
+                continue;
             }
             for t in used {
                 out.entry(t.logical_id.clone())
@@ -435,6 +463,22 @@ impl<'a> Stack<'a> {
                 "Effect": "Allow",
                 "Action": acts.iter().collect::<Vec<_>>(),
                 "Resource": resources,
+            }));
+        }
+        // Tables named by the templates but not declared in x-dynamodb-tables.
+        for (key, acts) in &actions {
+            let Some(name) = key.strip_prefix(EXTERNAL_TABLE) else {
+                continue;
+            };
+            let arn = format!(
+                "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{name}"
+            );
+            let sid: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+            statements.push(json!({
+                "Sid": if sid.is_empty() { "AnyTable".to_string() } else { format!("External{sid}") },
+                "Effect": "Allow",
+                "Action": acts.iter().collect::<Vec<_>>(),
+                "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": format!("{arn}/index/*")}],
             }));
         }
         let mut role = Map::new();

@@ -6,7 +6,8 @@
 //! in `docs/evidence/apigateway-semantics.md` §5.2):
 //!
 //! - the project's own extensions (`x-deploy-parameters`, `x-dynamodb-tables`,
-//!   `x-deploy-stage`) are removed: they describe the deployment, not the API;
+//!   `x-deploy-stage`, and `x-lint` at the root and in operations) are removed: they describe
+//!   the deployment and the lint, not the API;
 //! - `openapi` is set to `3.0.1`, the version API Gateway's own exports carry (3.0.x revisions
 //!   only clarify wording, so nothing else changes);
 //! - `info.description` is kept, and added from `info.title` when missing: moto's importer
@@ -111,7 +112,8 @@ pub(crate) fn import_values(
             .any(|(p, _)| *p == name.as_str())
         {
             pseudo.insert(name.clone(), value.clone());
-        } else if !api.deploy_parameters.contains_key(name) {
+        } else if !api.deploy_parameters.contains_key(name) && !api.intrinsic_params.contains(name)
+        {
             return Err(EmitError::Param {
                 param: name.clone(),
                 message: "no deploy parameter of that name is declared in x-deploy-parameters"
@@ -341,6 +343,8 @@ fn strip_operation(api: &Api, op: &mut Value, pointer: &str) -> Result<(), EmitE
         return Ok(());
     };
     op.shift_remove("callbacks");
+    // The lint's allows are the project's, not AWS's.
+    op.shift_remove("x-lint");
     if let Some(Value::Array(params)) = op.get_mut("parameters") {
         for (i, p) in params.iter_mut().enumerate() {
             strip_parameter(api, p, &format!("{pointer}/parameters/{i}"))?;

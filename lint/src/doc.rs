@@ -1,8 +1,16 @@
-//! The raw document as the rules see it: operations and templates found by walking the JSON
-//! tree (not `apidef::Api`, so documents spec refuses still get linted), local `$ref`s followed on
+//! The document as the rules see it: operations and templates found by walking the JSON tree
+//! (not `apidef::Api`, so documents spec refuses still get linted), local `$ref`s followed on
 //! demand, and line:column of every node and of every template line.
+//!
+//! The tree walked is the document after [`apidef::normalize`]: CloudFormation intrinsics
+//! resolved (`{"Fn::Sub": "arn:...:dynamodb:action/Query"}` is the URI it stands for) and
+//! Swagger 2.0 converted to OpenAPI 3.0. Every position is looked up through
+//! [`apidef::normalize::Normalized::original_pointer`], so findings point into the file as
+//! written.
 
+use apidef::normalize::Normalized;
 use apidef::source::Positions;
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::{Finding, Severity, Snippet, rule_of};
@@ -12,10 +20,19 @@ const MAX_REF_DEPTH: usize = 32;
 
 pub(super) struct Doc {
     pub text: String,
+    /// The normalized document.
     pub root: Value,
+    /// The document as written.
+    raw: Value,
+    /// The normalization (its document moved to `root`), for pointers back into `raw`.
+    normalized: Normalized,
     positions: Positions,
     /// Declared deploy parameters and the value used for them when rendering.
     pub params: Vec<(String, String)>,
+    /// Names a `Fn::Sub` template uses whose value is not known locally (a stack parameter,
+    /// another resource's name): kept in the template as the VTL reference `${Name}` and bound
+    /// when rendering to this value.
+    pub placeholders: Vec<(String, Value)>,
     pub operations: Vec<Op>,
     /// Attribute names of the key of every declared table (`x-dynamodb-tables`).
     pub key_attributes: Vec<String>,
@@ -48,6 +65,15 @@ impl Op {
         apidef::dynamodb_action(uri).map(str::to_string)
     }
 
+    /// The integration's `type`, lower-case (`aws`, `mock`, ...).
+    pub fn integration_type(&self) -> String {
+        self.integration()
+            .and_then(|i| i.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    }
+
     /// Integration responses: (selection key, object), in document order.
     pub fn integration_responses(&self) -> Vec<(String, &Map<String, Value>)> {
         self.integration()
@@ -77,6 +103,8 @@ impl Op {
 pub(super) enum Kind {
     Request,
     Response,
+    /// A template of `x-amazon-apigateway-gateway-responses` (no operation).
+    Gateway,
 }
 
 /// One mapping template of one operation.
@@ -91,6 +119,8 @@ pub(super) struct Tpl {
     pub status_code: Option<String>,
     pub pointer: String,
     pub source: String,
+    /// Unknown `Fn::Sub` names the source keeps as `${Name}`.
+    pub placeholders: Vec<String>,
     /// Where template line 1 column 1 is in the file, and how later lines map.
     origin: Option<Origin>,
 }
@@ -103,9 +133,19 @@ enum Origin {
     Inline { line: usize, column: usize },
 }
 
+/// The one place the lint turns the document as written into the tree its rules read.
+fn normalize(raw: &Value, file: &str) -> Normalized {
+    apidef::normalize::normalize(raw, file, &IndexMap::new())
+}
+
 impl Doc {
     pub fn parse(file: &str, text: &str) -> Option<Doc> {
-        let root = apidef::source::parse(text, file).ok()?;
+        let raw = apidef::source::parse(text, file).ok()?;
+        if !raw.is_object() {
+            return None;
+        }
+        let mut normalized = normalize(&raw, file);
+        let root = std::mem::take(&mut normalized.document);
         if !root.is_object() {
             return None;
         }
@@ -144,12 +184,38 @@ impl Doc {
         let mut d = Doc {
             text: text.to_string(),
             root,
+            raw,
+            normalized,
             positions,
             params,
+            placeholders: Vec::new(),
             operations: Vec::new(),
             key_attributes,
         };
         d.operations = d.collect_operations();
+        let mut placeholders: Vec<(String, Value)> = Vec::new();
+        for t in d.templates() {
+            for name in t.placeholders {
+                let (root, attr) = match name.split_once('.') {
+                    Some((r, a)) => (r.to_string(), Some(a.to_string())),
+                    None => (name.clone(), None),
+                };
+                let slot = match placeholders.iter_mut().find(|(n, _)| *n == root) {
+                    Some((_, v)) => v,
+                    None => {
+                        placeholders.push((root.clone(), Value::String(root.clone())));
+                        &mut placeholders.last_mut().expect("pushed").1
+                    }
+                };
+                if let Some(a) = attr {
+                    if !slot.is_object() {
+                        *slot = Value::Object(Map::new());
+                    }
+                    slot[a] = Value::String(name.clone());
+                }
+            }
+        }
+        d.placeholders = placeholders;
         Some(d)
     }
 
@@ -210,8 +276,10 @@ impl Doc {
             if let Some(m) = integ.get("requestTemplates").and_then(Value::as_object) {
                 let base = format!("{ip}/requestTemplates");
                 for (ct, src) in m {
-                    let Some(src) = src.as_str() else { continue };
                     let pointer = apidef::error::pointer_push(&base, ct);
+                    let Some((source, placeholders)) = self.template_source(&pointer, src) else {
+                        continue;
+                    };
                     out.push(Tpl {
                         op_index: i,
                         kind: Kind::Request,
@@ -221,7 +289,8 @@ impl Doc {
                         status_code: None,
                         origin: self.origin(&pointer, ct),
                         pointer,
-                        source: src.to_string(),
+                        source,
+                        placeholders,
                     });
                 }
             }
@@ -237,9 +306,12 @@ impl Doc {
                     .unwrap_or_default();
                 if let Some(m) = r.get("responseTemplates").and_then(Value::as_object) {
                     for (ct, src) in m {
-                        let Some(src) = src.as_str() else { continue };
                         let pointer =
                             apidef::error::pointer_push(&format!("{rp}/responseTemplates"), ct);
+                        let Some((source, placeholders)) = self.template_source(&pointer, src)
+                        else {
+                            continue;
+                        };
                         out.push(Tpl {
                             op_index: i,
                             kind: Kind::Response,
@@ -249,18 +321,127 @@ impl Doc {
                             status_code: Some(status.clone()),
                             origin: self.origin(&pointer, ct),
                             pointer,
-                            source: src.to_string(),
+                            source,
+                            placeholders,
                         });
                     }
+                }
+            }
+        }
+        // Gateway responses: the bodies API Gateway itself answers with (validation errors,
+        // authorizer failures, ...).
+        if let Some(m) = self
+            .root
+            .get("x-amazon-apigateway-gateway-responses")
+            .and_then(Value::as_object)
+        {
+            for (kind, r) in m {
+                let rp =
+                    apidef::error::pointer_push("/x-amazon-apigateway-gateway-responses", kind);
+                let Some(templates) = r.get("responseTemplates").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (ct, src) in templates {
+                    let pointer =
+                        apidef::error::pointer_push(&format!("{rp}/responseTemplates"), ct);
+                    let Some((source, placeholders)) = self.template_source(&pointer, src) else {
+                        continue;
+                    };
+                    out.push(Tpl {
+                        op_index: usize::MAX,
+                        kind: Kind::Gateway,
+                        label: format!("gateway-response {kind} {ct}"),
+                        content_type: ct.clone(),
+                        response_key: None,
+                        status_code: None,
+                        origin: self.origin(&pointer, ct),
+                        pointer,
+                        source,
+                        placeholders,
+                    });
                 }
             }
         }
         out
     }
 
+    /// A template's text as API Gateway gets it, and the `Fn::Sub` names it keeps unresolved.
+    ///
+    /// A template written as `Fn::Sub` is substituted by CloudFormation before API Gateway sees
+    /// it. What is known here is substituted (pseudo parameters such as `${AWS::Region}`,
+    /// literal values of the list form, `${!X}` as `${X}`); anything else (a stack parameter, a
+    /// resource's name) is a value the lint cannot know, so it is kept as the VTL reference
+    /// `${Name}`, defined and bound when rendering like a deploy parameter: the logical id
+    /// substituted into VTL code (`#set($ttl = ${TTL})` becoming `#set($ttl = TTL)`) would be a
+    /// template the stack never deploys.
+    fn template_source(&self, pointer: &str, normalized: &Value) -> Option<(String, Vec<String>)> {
+        let raw = self.raw.pointer(&self.normalized.original_pointer(pointer));
+        let sub = raw
+            .and_then(Value::as_object)
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.get("Fn::Sub"));
+        let (text, vars) = match sub {
+            Some(Value::String(t)) => (t.as_str(), None),
+            Some(Value::Array(a)) => match (a.first(), a.get(1)) {
+                (Some(Value::String(t)), vars) => (t.as_str(), vars.and_then(Value::as_object)),
+                _ => return normalized.as_str().map(|s| (s.to_string(), Vec::new())),
+            },
+            _ => return normalized.as_str().map(|s| (s.to_string(), Vec::new())),
+        };
+        let values = apidef::intrinsics::Values::new(&IndexMap::new());
+        let mut out = String::with_capacity(text.len());
+        let mut names = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("${") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[at..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..end];
+            if let Some(lit) = name.strip_prefix('!') {
+                out.push_str(&format!("${{{lit}}}"));
+            } else if let Some(v) = vars.and_then(|m| m.get(name)).and_then(Value::as_str) {
+                out.push_str(v);
+            } else if let Some(v) = name
+                .starts_with("AWS::")
+                .then(|| values.get(name))
+                .flatten()
+            {
+                out.push_str(&v);
+            } else if name.contains("::") || name.is_empty() {
+                // Not a VTL name: the best local stand-in is the name itself.
+                out.push_str(name);
+            } else {
+                out.push_str(&format!("${{{name}}}"));
+                if !self.params.iter().any(|(k, _)| k == name) {
+                    names.push(name.to_string());
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Some((out, names))
+    }
+
     /// Where a template string starts in the file. Only trusted when the indexed position is
     /// the template's own key (aliased nodes have no position of their own).
     fn origin(&self, pointer: &str, key: &str) -> Option<Origin> {
+        let original = self.normalized.original_pointer(pointer);
+        // A template written as `Fn::Sub: |` starts where that string does (substitutions may
+        // shift columns; template_finding checks each line).
+        if let Some(sub) = self.raw.pointer(&original).and_then(|v| v.get("Fn::Sub"))
+            && sub.is_string()
+        {
+            return self.origin_at(&format!("{original}/Fn::Sub"), "Fn::Sub");
+        }
+        self.origin_at(&original, key)
+    }
+
+    /// [`Doc::origin`] for a pointer into the document as written.
+    fn origin_at(&self, pointer: &str, key: &str) -> Option<Origin> {
         let (line, col) = self.positions.find(pointer)?;
         let text = self.text.lines().nth(line.checked_sub(1)?)?;
         let start = char_to_byte(text, col.checked_sub(1)?);
@@ -297,9 +478,32 @@ impl Doc {
         Some(Origin::Inline { line, column })
     }
 
-    /// Position of a JSON pointer in the file.
+    /// Position in the file of a JSON pointer into the normalized document.
     pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
-        self.positions.find(pointer)
+        self.positions
+            .find(&self.normalized.original_pointer(pointer))
+    }
+
+    /// Whether a request validator checks the operation's body against its model: the
+    /// operation's `x-amazon-apigateway-request-validator`, else the document's, names an entry
+    /// of `x-amazon-apigateway-request-validators` with `validateRequestBody: true`
+    /// (apigateway-semantics.md §4.1).
+    pub fn body_validated(&self, op: &Op) -> bool {
+        let key = "x-amazon-apigateway-request-validator";
+        let Some(name) = op
+            .value
+            .get(key)
+            .or_else(|| self.root.get(key))
+            .and_then(Value::as_str)
+        else {
+            return false;
+        };
+        self.root
+            .get("x-amazon-apigateway-request-validators")
+            .and_then(|v| v.get(name))
+            .and_then(|v| v.get("validateRequestBody"))
+            .and_then(Value::as_bool)
+            == Some(true)
     }
 
     /// Follow local `$ref`s (`#/components/...`) to the node they name.
@@ -370,6 +574,10 @@ impl Doc {
             file_column: pos.map(|p| p.1),
             message,
             snippet,
+            allowed: false,
+            allow_reason: None,
+            allowed_by: None,
+            hostile_only: false,
         }
     }
 
@@ -395,7 +603,16 @@ impl Doc {
         let line_text = t.source.lines().nth(line - 1).unwrap_or("").to_string();
         let (file_line, file_column) = match t.origin {
             Some(Origin::Block { first_line, indent }) => {
-                (Some(first_line + line - 1), Some(indent + column))
+                let file_line = first_line + line - 1;
+                // Exact when the file line is the template line (a substitution earlier on the
+                // line shifts the column: then point at the line's start).
+                let same = self.text.lines().nth(file_line - 1).is_some_and(|l| {
+                    l.get(indent..).unwrap_or("").trim_end() == line_text.trim_end()
+                });
+                (
+                    Some(file_line),
+                    Some(if same { indent + column } else { indent + 1 }),
+                )
             }
             // JSON-escaped or folded text shifts columns; only a plain first line is exact.
             Some(Origin::Inline { line: l, column: c }) if line == 1 => {
@@ -424,6 +641,10 @@ impl Doc {
             file_column,
             message,
             snippet,
+            allowed: false,
+            allow_reason: None,
+            allowed_by: None,
+            hostile_only: false,
         }
     }
 }

@@ -43,20 +43,7 @@ pub(super) fn check(d: &Doc, out: &mut Vec<Finding>) {
             ));
         }
         if matches!(itype.as_str(), "aws" | "http") {
-            let pb = integ.get("passthroughBehavior").and_then(Value::as_str);
-            if !pb.is_some_and(|p| p.eq_ignore_ascii_case("never")) {
-                let (pointer, what) = match pb {
-                    Some(p) => (format!("{ip}/passthroughBehavior"), format!("`{p}`")),
-                    None => (ip.clone(), "absent (stored as WHEN_NO_MATCH)".to_string()),
-                };
-                out.push(d.node_finding(
-                    "passthrough",
-                    Some(op),
-                    None,
-                    &pointer,
-                    format!("passthroughBehavior is {what}: a request with another Content-Type skips the mapping template and reaches the backend unchanged; set `passthroughBehavior: never` (415 instead)"),
-                ));
-            }
+            passthrough(d, op, integ, out);
         }
         responses_rules(d, op, action.as_deref(), out);
         parameter_rules(d, op, out);
@@ -66,6 +53,48 @@ pub(super) fn check(d: &Doc, out: &mut Vec<Finding>) {
             pagination(d, op, a, out);
         }
     }
+}
+
+/// What reaches the backend when a request's Content-Type has no template
+/// (apigateway-semantics.md §3.1): WHEN_NO_MATCH (also the default) passes it through
+/// unchanged; WHEN_NO_TEMPLATES does too, but only when the integration has no request template
+/// at all (with templates it answers 415, like NEVER). Without any template a pass-through body
+/// is the design of e.g. an S3 upload; for a DynamoDB action it lets the client write the
+/// DynamoDB request itself.
+fn passthrough(d: &Doc, op: &Op, integ: &serde_json::Map<String, Value>, out: &mut Vec<Finding>) {
+    let ip = op.integration_pointer();
+    let pb = integ.get("passthroughBehavior").and_then(Value::as_str);
+    let has_templates = integ
+        .get("requestTemplates")
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.is_empty());
+    let lower = pb.map(str::to_ascii_lowercase);
+    if lower.as_deref() == Some("never") {
+        return;
+    }
+    let pointer = match pb {
+        Some(_) => format!("{ip}/passthroughBehavior"),
+        None => ip.clone(),
+    };
+    let what = match pb {
+        Some(p) => format!("`{p}`"),
+        None => "absent (stored as WHEN_NO_MATCH)".to_string(),
+    };
+    let message = if has_templates {
+        if lower.as_deref() == Some("when_no_templates") {
+            return;
+        }
+        format!(
+            "passthroughBehavior is {what}: a request with another Content-Type skips the mapping template and reaches the backend unchanged; set `passthroughBehavior: never` (415 instead)"
+        )
+    } else if let Some(action) = op.dynamodb_action() {
+        format!(
+            "passthroughBehavior is {what} and there is no request template: the client's body is sent to DynamoDB {action} as it is, so the client chooses the table and the request; add a request template and set `passthroughBehavior: never`"
+        )
+    } else {
+        return;
+    };
+    out.push(d.node_finding("passthrough", Some(op), None, &pointer, message));
 }
 
 /// Statuses, patterns, default, and what error statuses turn into.
@@ -135,15 +164,6 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
             )),
         }
     }
-    if !responses.is_empty() && !responses.iter().any(|(k, _)| k == "default") {
-        out.push(d.node_finding(
-            "no-default",
-            Some(op),
-            None,
-            &format!("{ip}/responses"),
-            "no `default` integration response: a status no pattern matches becomes a 500 API_CONFIGURATION_ERROR".into(),
-        ));
-    }
     // Which patterns match which statuses, as whole strings.
     let matches: Vec<Vec<u16>> = compiled
         .iter()
@@ -152,6 +172,30 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
             None => Vec::new(),
         })
         .collect();
+    if !responses.is_empty() && !responses.iter().any(|(k, _)| k == "default") {
+        // The statuses the backend can answer: DynamoDB only 200 or an error (4xx/5xx); any
+        // other backend anything.
+        let possible: Vec<u16> = match action {
+            Some(_) => std::iter::once(200).chain(400..=599).collect(),
+            None => STATUSES.collect(),
+        };
+        let unmatched: Vec<u16> = possible
+            .into_iter()
+            .filter(|s| !matches.iter().any(|m| m.contains(s)))
+            .collect();
+        if !unmatched.is_empty() {
+            out.push(d.node_finding(
+                "no-default",
+                Some(op),
+                None,
+                &format!("{ip}/responses"),
+                format!(
+                    "no `default` integration response and no pattern matches status {}: such a status becomes a 500 API_CONFIGURATION_ERROR",
+                    ranges(&unmatched)
+                ),
+            ));
+        }
+    }
     for (i, (key, _, p)) in compiled.iter().enumerate() {
         if p.is_none() {
             continue;
@@ -220,13 +264,16 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
     if let Some(i) = select(400) {
         let (key, _, _) = &compiled[i];
         if let Some((_, r)) = responses.iter().find(|(k, _)| k == key) {
-            let reads_body = r
-                .get("responseTemplates")
-                .and_then(Value::as_object)
-                .is_some_and(|m| {
-                    m.values()
-                        .any(|t| t.as_str().is_some_and(|s| s.contains("$input")))
-                });
+            // No template, or an empty one, passes DynamoDB's error body through unchanged
+            // (apigateway-semantics.md §3.4).
+            let reads_body = match r.get("responseTemplates").and_then(Value::as_object) {
+                None => true,
+                Some(m) if m.is_empty() => true,
+                Some(m) => m.values().any(|t| {
+                    t.as_str()
+                        .is_none_or(|s| s.trim().is_empty() || super::template::reads_input(s))
+                }),
+            };
             let status_is_error = !compiled[i].1.starts_with('2');
             if !reads_body && status_is_error {
                 let rp = apidef::error::pointer_push(&format!("{ip}/responses"), key);

@@ -1,14 +1,24 @@
 //! `codegen lint`: static contract checks of the API Gateway mapping templates (VTL) and
 //! integrations of an OpenAPI document against its own schemas.
 //!
-//! The one entry point is [`lint`]: give it the document's text and the name to report it
-//! under; it returns a [`Report`], which prints itself for people ([`Report::human`]), for
-//! programs ([`Report::json`]) and for code-scanning tools ([`Report::sarif`]).
+//! The entry points are [`lint`] and [`lint_with`] (with a command line's [`Config`]): give it
+//! the document's text and the name to report it under; it returns a [`Report`], which prints
+//! itself for people ([`Report::human`]), for programs ([`Report::json`]) and for code-scanning
+//! tools ([`Report::sarif`]).
 //!
-//! The lint works on the raw YAML/JSON tree, not on `apidef::Api`, so it also runs on documents
-//! the `apidef` crate refuses to load: spec's refusal becomes one `spec-load` finding and every
+//! The lint works on the YAML/JSON tree (after `apidef::normalize`: CloudFormation intrinsics
+//! resolved, Swagger 2.0 converted), not on `apidef::Api`, so it also runs on documents the
+//! `apidef` crate refuses to load: spec's refusal becomes one `spec-load` finding and every
 //! other rule still runs. Deploy placeholders (`${TableName}`) are kept in the templates (so
 //! line:column are those of the file) and are bound as variables when rendering.
+//!
+//! # Allow and deny
+//!
+//! `x-lint: {allow: [rule, {rule: id, reason: "..."}]}` at the document's root or inside an
+//! operation object allows findings of those rules (there); [`Config::allow`] allows them
+//! everywhere and [`Config::deny`] makes them errors, overriding every allow. Allowed findings
+//! stay in the report with [`Finding::allowed`] set and are not counted by [`Report::errors`]
+//! and [`Report::warnings`]. One defect is one finding: see [`SUPERSEDES`].
 //!
 //! # Rules
 //!
@@ -18,7 +28,7 @@
 //!
 //! # `--format json`
 //!
-//! A stable shape: one object with the findings in document order and the two counts. Fields
+//! A stable shape: one object with the findings in document order and the three counts. Fields
 //! that are unknown for a finding are `null`; new fields may be added, none will be removed or
 //! renamed.
 //!
@@ -34,21 +44,28 @@
 //!       "column": 23,
 //!       "file_line": 40,
 //!       "file_column": 33,
-//!       "message": "..."
+//!       "message": "...",
+//!       "allowed": false,
+//!       "allow_reason": null
 //!     }
 //!   ],
 //!   "errors": 1,
-//!   "warnings": 0
+//!   "warnings": 0,
+//!   "allowed": 0
 //! }
 //! ```
 //!
 //! - `rule`: the rule id; `severity`: `"error"` or `"warning"`;
 //! - `operation`: `"METHOD /path"`, or `null` for a document-level finding;
-//! - `template`: `"request <content-type>"` or `"response <selection key> <content-type>"`, or
-//!   `null` when the finding is not about a template;
+//! - `template`: `"request <content-type>"`, `"response <selection key> <content-type>"` or
+//!   `"gateway-response <response type> <content-type>"`, or `null` when the finding is not
+//!   about a template;
 //! - `line`, `column`: 1-based, inside the template (`null` when not about a template line);
 //! - `file_line`, `file_column`: 1-based, in the document (`null` when unknown);
-//! - `message`: one sentence saying what is wrong and what to do.
+//! - `message`: one sentence saying what is wrong and what to do;
+//! - `allowed`: an `x-lint` entry or [`Config::allow`] allowed it; `allow_reason`: the entry's
+//!   `reason`, or `null`;
+//! - `errors`, `warnings`: the findings not allowed; `allowed`: the others.
 //!
 //! # `--format sarif`
 //!
@@ -56,12 +73,16 @@
 //! `ruleId`, `level` (`error`/`warning`), `message.text` and one location whose
 //! `physicalLocation.artifactLocation.uri` is the document and whose `region` has the file's
 //! `startLine`/`startColumn` when known; the operation and template are in the result's
-//! `properties`.
+//! `properties`; an allowed finding has a `suppressions` entry (`kind` `inSource` for `x-lint`,
+//! `external` for [`Config::allow`], `justification` the reason).
 
+mod allow;
 mod doc;
 mod integration;
 mod output;
+mod regex_safety;
 mod render;
+mod reply_shapes;
 mod template;
 
 use serde::Serialize;
@@ -129,7 +150,7 @@ pub const RULES: &[Rule] = &[
     rule(
         "json-injection",
         Severity::Error,
-        "Request or DynamoDB data placed inside a JSON string literal without escaping: a quote or backslash breaks the JSON or injects fields.",
+        "Request or DynamoDB data placed inside a JSON string literal without escaping (or request data spliced bare): a quote or backslash breaks the JSON or injects fields. Values a body validator or a `.matches()` check guarantees safe are trusted (below).",
     ),
     rule(
         "escape-quote",
@@ -199,17 +220,17 @@ pub const RULES: &[Rule] = &[
     rule(
         "lossy-error",
         Severity::Warning,
-        "The response for DynamoDB's 400 ignores the error body: throttling (a 400) reads as a validation error and the message is lost.",
+        "The response for DynamoDB's 400 renders a fixed body (its template reads nothing of `$input`; no template passes the body through): throttling (a 400) reads as a validation error and the message is lost.",
     ),
     rule(
         "no-default",
         Severity::Warning,
-        "The integration has no `default` response: an unmatched status becomes a 500 API_CONFIGURATION_ERROR.",
+        "The integration has no `default` response and a status the backend can answer (DynamoDB: 200, 4xx, 5xx) matches no pattern: it becomes a 500 API_CONFIGURATION_ERROR.",
     ),
     rule(
         "passthrough",
         Severity::Error,
-        "passthroughBehavior is not `never`: a request with another Content-Type skips the template and reaches the backend raw.",
+        "passthroughBehavior lets a request body skip the mapping template: WHEN_NO_MATCH (also the default) for a Content-Type without a template; WHEN_NO_TEMPLATES only when a DynamoDB integration has no template at all (with templates it answers 415, like NEVER).",
     ),
     rule(
         "pagination",
@@ -231,7 +252,38 @@ pub const RULES: &[Rule] = &[
         Severity::Warning,
         "A schema name that is not alphanumeric: API Gateway refuses it as a model name (codegen renames it in the import-ready output).",
     ),
+    rule(
+        "lint-config",
+        Severity::Error,
+        "An `x-lint` entry or a command-line allow/deny names no rule of the lint, or `x-lint` is malformed.",
+    ),
 ];
+
+/// One defect, one finding: `(cause, symptom)` pairs. A `symptom` finding of a template that
+/// only hostile input strings produce (quotes, backslashes, `'`, control characters) is dropped
+/// when the same template has a `cause` finding: the unescaped value that json-injection (or the
+/// `\'` that escape-quote) points at is what breaks the JSON, and its finding says where.
+pub const SUPERSEDES: &[(&str, &str)] = &[
+    ("json-injection", "invalid-json"),
+    ("escape-quote", "invalid-json"),
+];
+
+/// Apply [`SUPERSEDES`].
+fn one_finding_per_defect(findings: &mut Vec<Finding>) {
+    let causes: Vec<(&'static str, Option<String>, Option<String>)> = findings
+        .iter()
+        .map(|f| (f.rule, f.operation.clone(), f.template.clone()))
+        .collect();
+    findings.retain(|f| {
+        !(f.hostile_only
+            && SUPERSEDES.iter().any(|(cause, symptom)| {
+                *symptom == f.rule
+                    && causes.iter().any(|(r, o, t)| {
+                        r == cause && *o == f.operation && *t == f.template && t.is_some()
+                    })
+            }))
+    });
+}
 
 /// The description of a rule id.
 fn rule_of(id: &str) -> Option<&'static Rule> {
@@ -257,7 +309,8 @@ pub struct Finding {
     pub severity: Severity,
     /// `POST /album`, or `None` for document-level findings.
     pub operation: Option<String>,
-    /// `request application/json` / `response 4\d{2} application/json`.
+    /// `request application/json` / `response 4\d{2} application/json` /
+    /// `gateway-response BAD_REQUEST_BODY application/json`.
     pub template: Option<String>,
     /// 1-based line and column inside the template.
     pub line: Option<usize>,
@@ -266,8 +319,28 @@ pub struct Finding {
     pub file_line: Option<usize>,
     pub file_column: Option<usize>,
     pub message: String,
+    /// Allowed by `x-lint` or [`Config::allow`]: kept in the report, not counted.
+    pub allowed: bool,
+    /// Why, when the `x-lint` entry says.
+    pub allow_reason: Option<String>,
+    /// Who allowed it.
+    pub allowed_by: Option<AllowedBy>,
     #[serde(skip)]
     pub snippet: Option<Snippet>,
+    /// The finding disappears when the input strings hold no quote, backslash, `'` or control
+    /// character: the symptom of an escaping defect (see [`SUPERSEDES`]).
+    #[serde(skip)]
+    pub(crate) hostile_only: bool,
+}
+
+/// Where an allow came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllowedBy {
+    /// An `x-lint` entry of the document (SARIF: an `inSource` suppression).
+    Document,
+    /// [`Config::allow`] (SARIF: an `external` suppression).
+    Config,
 }
 
 /// Everything the lint found in one document.
@@ -279,18 +352,25 @@ pub struct Report {
 }
 
 impl Report {
+    /// Error findings, allowed ones not counted.
     pub fn errors(&self) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Error)
+            .filter(|f| f.severity == Severity::Error && !f.allowed)
             .count()
     }
 
+    /// Warning findings, allowed ones not counted.
     pub fn warnings(&self) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Warning)
+            .filter(|f| f.severity == Severity::Warning && !f.allowed)
             .count()
+    }
+
+    /// Allowed findings.
+    pub fn allowed(&self) -> usize {
+        self.findings.iter().filter(|f| f.allowed).count()
     }
 
     /// The rule ids reported for one operation (`None`: document-level findings), sorted.
@@ -322,10 +402,28 @@ impl Report {
     }
 }
 
+/// Rule settings from the command line (`codegen lint --allow RULE --deny RULE`).
+///
+/// `allow`: findings of these rules are kept in the report but allowed (not counted, printed as
+/// one line, SARIF suppressions of kind `external`). `deny`: findings of these rules are errors,
+/// even warnings, and no allow (here or in the document's `x-lint`) applies to them. An id that
+/// is no rule is a `lint-config` error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+}
+
 /// Lint a document: `text` is its YAML or JSON source, `file` the name findings are reported
 /// under (a `.json` suffix selects JSON). Never panics; a document that does not even parse
-/// yields one `spec-load` finding.
+/// yields one `spec-load` finding. The same as [`lint_with`] and the default [`Config`].
 pub fn lint(file: &str, text: &str) -> Report {
+    lint_with(file, text, &Config::default())
+}
+
+/// [`lint`] with the command line's allow and deny lists (the document's `x-lint` applies in
+/// both).
+pub fn lint_with(file: &str, text: &str, config: &Config) -> Report {
     let mut findings = Vec::new();
     // spec's own verdict first: what it refuses, the deploy and the local gateway refuse too.
     if let Err(e) = apidef::Api::from_str_with(text, file, &indexmap::IndexMap::new()) {
@@ -353,17 +451,24 @@ pub fn lint(file: &str, text: &str) -> Report {
                 e.kind
             ),
             snippet,
+            allowed: false,
+            allow_reason: None,
+            allowed_by: None,
+            hostile_only: false,
         });
     }
-    if let Some(d) = doc::Doc::parse(file, text) {
-        integration::check(&d, &mut findings);
+    let d = doc::Doc::parse(file, text);
+    if let Some(d) = &d {
+        integration::check(d, &mut findings);
         let templates = d.templates();
-        let mut rendered = render::Context::new(&d);
+        let mut rendered = render::Context::new(d);
         for t in &templates {
-            template::check(&d, t, &mut findings);
+            template::check(d, t, &mut findings);
         }
         rendered.check(&templates, &mut findings);
     }
+    one_finding_per_defect(&mut findings);
+    allow::apply(d.as_ref(), config, &mut findings);
     // Document order; findings without a position (rare) after the others, stable.
     findings.sort_by_key(|f| {
         (

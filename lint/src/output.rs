@@ -2,24 +2,54 @@
 
 use serde_json::{Value, json};
 
-use super::{Finding, RULES, Report};
+use super::{AllowedBy, Finding, RULES, Report};
+
+/// `file:line:col`, as far as known.
+fn place(file: &str, f: &Finding) -> String {
+    let mut at = file.to_string();
+    if let Some(l) = f.file_line {
+        at.push_str(&format!(":{l}"));
+        if let Some(c) = f.file_column {
+            at.push_str(&format!(":{c}"));
+        }
+    }
+    at
+}
 
 pub(super) fn human(r: &Report) -> String {
     let mut s = String::new();
     for f in &r.findings {
+        if f.allowed {
+            // One line: what, where, and why it is allowed.
+            let by = match (f.allowed_by, &f.allow_reason) {
+                (_, Some(reason)) => format!("allowed by x-lint: {reason}"),
+                (Some(AllowedBy::Config), None) => "allowed by the command line".to_string(),
+                _ => "allowed by x-lint".to_string(),
+            };
+            let what: Vec<String> = [f.operation.clone(), f.template.clone()]
+                .into_iter()
+                .flatten()
+                .collect();
+            let what = if what.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", what.join(", "))
+            };
+            s.push_str(&format!(
+                "allowed[{}]: {}{what}: {} [{by}]\n",
+                f.rule,
+                place(&r.file, f),
+                f.message.replace('\n', " ")
+            ));
+            continue;
+        }
         s.push_str(&format!(
             "{}[{}]: {}\n",
             f.severity.as_str(),
             f.rule,
             f.message
         ));
-        let mut at = r.file.clone();
-        if let Some(l) = f.file_line {
-            at.push_str(&format!(":{l}"));
-            if let Some(c) = f.file_column {
-                at.push_str(&format!(":{c}"));
-            }
-        }
+        let at = place(&r.file, f);
         let mut what = Vec::new();
         if let Some(o) = &f.operation {
             what.push(o.clone());
@@ -48,11 +78,17 @@ pub(super) fn human(r: &Report) -> String {
         }
         s.push('\n');
     }
+    let allowed = r.allowed();
     s.push_str(&format!(
-        "codegen lint: {}: {} error(s), {} warning(s)\n",
+        "codegen lint: {}: {} error(s), {} warning(s){}\n",
         r.file,
         r.errors(),
-        r.warnings()
+        r.warnings(),
+        if allowed > 0 {
+            format!(", {allowed} allowed")
+        } else {
+            String::new()
+        }
     ));
     s
 }
@@ -68,6 +104,8 @@ fn finding_json(f: &Finding) -> Value {
         "file_line": f.file_line,
         "file_column": f.file_column,
         "message": f.message,
+        "allowed": f.allowed,
+        "allow_reason": f.allow_reason,
     })
 }
 
@@ -76,6 +114,7 @@ pub(super) fn json(r: &Report) -> Value {
         "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
         "errors": r.errors(),
         "warnings": r.warnings(),
+        "allowed": r.allowed(),
     })
 }
 
@@ -127,6 +166,17 @@ pub(super) fn sarif(r: &Report) -> Value {
             });
             if let Some(i) = rule_index {
                 result["ruleIndex"] = json!(i);
+            }
+            if f.allowed {
+                let kind = match f.allowed_by {
+                    Some(AllowedBy::Config) => "external",
+                    _ => "inSource",
+                };
+                let mut suppression = json!({"kind": kind, "status": "accepted"});
+                if let Some(reason) = &f.allow_reason {
+                    suppression["justification"] = json!(reason);
+                }
+                result["suppressions"] = json!([suppression]);
             }
             result
         })

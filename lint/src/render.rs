@@ -6,10 +6,13 @@
 //! element). Response templates get plausible DynamoDB replies built from the items the API's
 //! own PutItem templates render (else from the response schema), and DynamoDB error bodies.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use super::Finding;
 use super::doc::{Doc, Kind, Op, Tpl};
+use super::reply_shapes::{self, Member};
 
 /// Every character class that breaks naive JSON building: quote, backslash, `'` (which
 /// `escapeJavaScript` escapes invalidly), a control character, non-ASCII and an emoji.
@@ -53,8 +56,117 @@ pub(super) struct Context<'a> {
 struct Case {
     what: String,
     bindings: vtl::Bindings,
-    /// The DynamoDB status this reply comes with (response templates).
-    status: Option<&'static str>,
+}
+
+/// The invalid-json finding of a template, chosen among its failing inputs: preferably an input
+/// with plain strings (the template itself is wrong, and the message shows it without a
+/// distracting quote), then one that fails whatever its strings hold, and only then one that
+/// fails only because input strings hold quotes, backslashes, `'` or control characters
+/// (`hostile_only`: the same defect as a json-injection or escape-quote finding there).
+struct Problem {
+    message: String,
+    hostile_only: bool,
+    rank: u8,
+}
+
+impl Problem {
+    /// `plain`: the input has no character [`tame`] replaces; `hostile_only`: the tamed input
+    /// does not fail.
+    fn offer(slot: &mut Option<Problem>, message: String, plain: bool, hostile_only: bool) {
+        let rank = match (plain, hostile_only) {
+            (true, _) => 0,
+            (false, false) => 1,
+            (false, true) => 2,
+        };
+        if slot.as_ref().is_none_or(|p| rank < p.rank) {
+            *slot = Some(Problem {
+                message,
+                hostile_only: hostile_only && !plain,
+                rank,
+            });
+        }
+    }
+}
+
+/// Whether [`tame`] leaves an input as it is.
+fn is_plain(b: &vtl::Bindings) -> bool {
+    let t = tame(b);
+    t.body == b.body
+        && t.path == b.path
+        && t.querystring == b.querystring
+        && t.header == b.header
+        && t.stage_variables == b.stage_variables
+}
+
+/// Why an output is not JSON.
+enum NotJson {
+    Render(String),
+    Parse(String),
+}
+
+impl NotJson {
+    fn message(&self, what: &str) -> String {
+        match self {
+            NotJson::Render(e) => format!("with {what} the template fails to render: {e}"),
+            NotJson::Parse(e) => format!("with {what} the output is not JSON {e}"),
+        }
+    }
+}
+
+/// Render and parse: `Ok(None)` for an empty output.
+fn render_json(template: &vtl::Template, b: &vtl::Bindings) -> Result<Option<Value>, NotJson> {
+    let r = template
+        .render(b)
+        .map_err(|e| NotJson::Render(e.to_string()))?;
+    let text = r.output.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str::<Value>(text)
+        .map(Some)
+        .map_err(|e| NotJson::Parse(format!("({e}): {}", excerpt(text, e.line(), e.column()))))
+}
+
+/// The same input with every character that needs escaping in JSON (`"`, `\`, `'`, control
+/// characters) replaced by a letter, in the body's strings and in every parameter.
+fn tame(b: &vtl::Bindings) -> vtl::Bindings {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if matches!(c, '"' | '\\' | '\'') || c.is_control() {
+                    'a'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    fn strings(v: &Value, f: &dyn Fn(&str) -> String) -> Value {
+        match v {
+            Value::String(s) => Value::String(f(s)),
+            Value::Array(a) => Value::Array(a.iter().map(|x| strings(x, f)).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (f(k), strings(x, f))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let mut t = b.clone();
+    t.body = match serde_json::from_str::<Value>(&b.body) {
+        Ok(v) => strings(&v, &plain).to_string(),
+        Err(_) => plain(&b.body),
+    };
+    for map in [
+        &mut t.path,
+        &mut t.querystring,
+        &mut t.header,
+        &mut t.stage_variables,
+    ] {
+        for v in map.values_mut() {
+            *v = plain(v);
+        }
+    }
+    t
 }
 
 impl<'a> Context<'a> {
@@ -63,9 +175,12 @@ impl<'a> Context<'a> {
     }
 
     pub fn check(&mut self, templates: &[Tpl], out: &mut Vec<Finding>) {
-        // Items the API itself stores, from its PutItem request templates.
-        let mut items: Vec<Value> = Vec::new();
+        // Items the API itself stores (from its PutItem and UpdateItem request templates), with
+        // the table each goes to.
+        let mut items: Vec<(Option<String>, Value)> = Vec::new();
         let mut rendered: Vec<(usize, Vec<(String, Value)>)> = Vec::new();
+        // What each operation's request templates send (for the shape of the reply).
+        let mut requests: HashMap<usize, Vec<Value>> = HashMap::new();
         for (i, t) in templates.iter().enumerate() {
             if t.kind != Kind::Request {
                 continue;
@@ -76,54 +191,62 @@ impl<'a> Context<'a> {
             let Ok(template) = vtl::Template::parse(&t.source) else {
                 continue;
             };
+            // A MOCK integration reads only `statusCode` from its request template's output,
+            // leniently (CDK's CORS preflight sends `{ statusCode: 200 }`): it is not JSON
+            // for a backend, so it is not held to strict JSON.
+            let mock = op.integration_type() == "mock";
             let mut outputs = Vec::new();
-            let mut reported_json = false;
+            let mut problem: Option<Problem> = None;
             for case in self.request_cases(op, t) {
-                match template.render(&case.bindings) {
-                    Ok(r) => {
-                        let text = r.output.trim();
-                        if text.is_empty() {
-                            continue;
-                        }
-                        match serde_json::from_str::<Value>(text) {
-                            Ok(v) => outputs.push((case.what.clone(), v)),
-                            Err(e) if !reported_json => {
-                                reported_json = true;
-                                out.push(self.doc.template_finding(
-                                    "invalid-json",
-                                    t,
-                                    None,
-                                    format!(
-                                        "with {} the output is not JSON ({e}): {}",
-                                        case.what,
-                                        excerpt(text, e.line(), e.column())
-                                    ),
-                                ));
-                            }
-                            Err(_) => {}
-                        }
-                    }
-                    Err(e) if !reported_json => {
-                        reported_json = true;
-                        out.push(self.doc.template_finding(
-                            "invalid-json",
-                            t,
-                            None,
-                            format!("with {} the template fails to render: {e}", case.what),
-                        ));
+                let result = render_json(&template, &case.bindings);
+                match result {
+                    Ok(Some(v)) => outputs.push((case.what.clone(), v)),
+                    Ok(None) => {}
+                    Err(e) if !mock => {
+                        let hostile_only = render_json(&template, &tame(&case.bindings)).is_ok();
+                        Problem::offer(
+                            &mut problem,
+                            e.message(&case.what),
+                            is_plain(&case.bindings),
+                            hostile_only,
+                        );
                     }
                     Err(_) => {}
                 }
             }
-            if op.dynamodb_action().as_deref() == Some("PutItem") {
-                for (_, v) in &outputs {
-                    if let Some(item) = v.get("Item") {
-                        // What the API stores, then the same shape with plain and with hostile
-                        // strings (the hostile request itself may not have rendered JSON).
-                        items.push(item.clone());
-                        items.push(with_strings(item, "a"));
-                        items.push(with_strings(item, HOSTILE));
+            if let Some(p) = problem {
+                let mut f = self
+                    .doc
+                    .template_finding("invalid-json", t, None, p.message);
+                f.hostile_only = p.hostile_only;
+                out.push(f);
+            }
+            let action = op.dynamodb_action();
+            for (_, v) in &outputs {
+                requests.entry(t.op_index).or_default().push(v.clone());
+                let table = v
+                    .get("TableName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let stored = match action.as_deref() {
+                    Some("PutItem") => v.get("Item").cloned(),
+                    Some("UpdateItem") => {
+                        let mut item = v
+                            .get("Key")
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default();
+                        item.extend(updated_attributes(v));
+                        (!item.is_empty()).then_some(Value::Object(item))
                     }
+                    _ => None,
+                };
+                if let Some(item) = stored {
+                    // What the API stores, then the same shape with plain and with hostile
+                    // strings (the hostile request itself may not have rendered JSON).
+                    items.push((table.clone(), with_strings(&item, "a")));
+                    items.push((table.clone(), item.clone()));
+                    items.push((table, with_strings(&item, HOSTILE)));
                 }
             }
             rendered.push((i, outputs));
@@ -132,7 +255,22 @@ impl<'a> Context<'a> {
             self.empty_attributes(&templates[*i], outputs, out);
         }
         for t in templates.iter().filter(|t| t.kind == Kind::Response) {
-            self.response(t, &items, out);
+            let reqs = requests.get(&t.op_index).cloned().unwrap_or_default();
+            // The items of the table this operation reads, else every stored item.
+            let table = reqs
+                .iter()
+                .find_map(|r| r.get("TableName").and_then(Value::as_str));
+            let mine: Vec<Value> = items
+                .iter()
+                .filter(|(tb, _)| table.is_some() && tb.as_deref() == table)
+                .map(|(_, v)| v.clone())
+                .collect();
+            let chosen = if mine.is_empty() {
+                items.iter().map(|(_, v)| v.clone()).collect()
+            } else {
+                mine
+            };
+            self.response(t, &chosen, &reqs, out);
         }
     }
 
@@ -183,6 +321,9 @@ impl<'a> Context<'a> {
         for (k, v) in &self.doc.params {
             b.vars.insert(k.clone(), Value::String(v.clone()));
         }
+        for (k, v) in &self.doc.placeholders {
+            b.vars.insert(k.clone(), v.clone());
+        }
         b
     }
 
@@ -202,16 +343,14 @@ impl<'a> Context<'a> {
                 None => json!({}),
             };
             b.body = body.to_string();
+            let has_params = !(b.path.is_empty() && b.querystring.is_empty() && b.header.is_empty());
             let what = match schema {
                 Some(_) => format!("a request with {what} ({})", truncate(&b.body)),
+                None if !has_params => "any request".to_string(),
                 None if fill == Fill::Full => "a request whose parameters hold quotes, backslashes, `'`, control characters and emoji".to_string(),
                 None => "a request with plain parameters".to_string(),
             };
-            Case {
-                what,
-                bindings: b,
-                status: None,
-            }
+            Case { what, bindings: b }
         })
         .collect()
     }
@@ -250,7 +389,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn response(&self, t: &Tpl, items: &[Value], out: &mut Vec<Finding>) {
+    fn response(&self, t: &Tpl, items: &[Value], requests: &[Value], out: &mut Vec<Finding>) {
         let Some(op) = self.doc.operations.get(t.op_index) else {
             return;
         };
@@ -281,13 +420,17 @@ impl<'a> Context<'a> {
             } else {
                 items.to_vec()
             };
-            for body in success_bodies(action.as_deref(), &items, &self.doc.key_attributes) {
+            for body in success_replies(
+                action.as_deref(),
+                requests,
+                &items,
+                &self.doc.key_attributes,
+            ) {
                 let mut b = self.base_bindings(op, Fill::Full);
                 b.body = body.to_string();
                 cases.push(Case {
                     what: format!("the DynamoDB reply {}", truncate(&b.body)),
                     bindings: b,
-                    status: Some("200"),
                 });
             }
         }
@@ -300,7 +443,6 @@ impl<'a> Context<'a> {
                 cases.push(Case {
                     what: format!("the DynamoDB error {status} {body}"),
                     bindings: b,
-                    status: Some(status),
                 });
             }
         }
@@ -311,14 +453,17 @@ impl<'a> Context<'a> {
                 out.push(self.doc.template_finding(rule, t, None, msg));
             }
         };
+        let mut problem: Option<Problem> = None;
         for case in cases {
             let r = match template.render(&case.bindings) {
                 Ok(r) => r,
                 Err(e) => {
-                    push(
-                        "invalid-json",
+                    let hostile_only = template.render(&tame(&case.bindings)).is_ok();
+                    Problem::offer(
+                        &mut problem,
                         format!("with {} the template fails to render: {e}", case.what),
-                        out,
+                        is_plain(&case.bindings),
+                        hostile_only,
                     );
                     continue;
                 }
@@ -350,14 +495,16 @@ impl<'a> Context<'a> {
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(v) => v,
                 Err(e) => {
-                    push(
-                        "invalid-json",
+                    let hostile_only = render_json(&template, &tame(&case.bindings)).is_ok();
+                    Problem::offer(
+                        &mut problem,
                         format!(
                             "with {} the output is not JSON ({e}): {}",
                             case.what,
                             excerpt(text, e.line(), e.column())
                         ),
-                        out,
+                        is_plain(&case.bindings),
+                        hostile_only,
                     );
                     continue;
                 }
@@ -387,7 +534,13 @@ impl<'a> Context<'a> {
                 ),
                 None => {}
             }
-            let _ = case.status;
+        }
+        if let Some(p) = problem {
+            let mut f = self
+                .doc
+                .template_finding("invalid-json", t, None, p.message);
+            f.hostile_only = p.hostile_only;
+            out.push(f);
         }
     }
 
@@ -416,38 +569,320 @@ fn param_value(fill: Fill) -> String {
     }
 }
 
-/// The replies of a successful call of `action`.
-fn success_bodies(action: Option<&str>, items: &[Value], keys: &[String]) -> Vec<Value> {
-    let first = items.first().cloned().unwrap_or_else(|| json!({}));
-    match action {
-        Some("Scan" | "Query") => {
-            let last_key: Map<String, Value> = first
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter(|(k, _)| keys.contains(k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            vec![
-                json!({"Items": items, "Count": items.len(), "ScannedCount": items.len()}),
-                json!({"Items": [], "Count": 0, "ScannedCount": 0}),
-                json!({"Items": [first], "Count": 1, "ScannedCount": 1, "LastEvaluatedKey": last_key}),
-            ]
-        }
-        Some("GetItem") => {
-            let mut v: Vec<Value> = items.iter().map(|i| json!({"Item": i})).collect();
-            v.push(json!({}));
-            v
-        }
-        Some("DeleteItem" | "UpdateItem" | "PutItem") => {
-            let mut v: Vec<Value> = items.iter().map(|i| json!({"Attributes": i})).collect();
-            v.push(json!({}));
-            v
-        }
-        _ => vec![json!({})],
+/// The replies of a successful call of `action` (the requests are what the operation's request
+/// templates rendered), after [`reply_shapes::SHAPES`]: every member a reply always has, with
+/// and without each member it only sometimes has, and each list member empty, full and with one
+/// element.
+fn success_replies(
+    action: Option<&str>,
+    requests: &[Value],
+    items: &[Value],
+    keys: &[String],
+) -> Vec<Value> {
+    let Some(action) = action else {
+        return vec![json!({})];
+    };
+    let selector = if matches!(action, "Query" | "Scan") {
+        "Select"
+    } else {
+        "ReturnValues"
+    };
+    let mut whens: Vec<Option<String>> = requests
+        .iter()
+        .map(|r| r.get(selector).and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if whens.is_empty() {
+        whens.push(None);
     }
+    whens.dedup();
+    let first = items.first().cloned().unwrap_or_else(|| json!({}));
+    let mut out: Vec<Value> = Vec::new();
+    for when in whens {
+        let Some(shape) = reply_shapes::shape(action, when.as_deref()) else {
+            if !out.contains(&json!({})) {
+                out.push(json!({}));
+            }
+            continue;
+        };
+        let request = requests
+            .iter()
+            .find(|r| r.get(selector).and_then(Value::as_str) == when.as_deref())
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let alternatives = |m: Member| -> Vec<(String, Value)> {
+            match m {
+                Member::Item => items.iter().map(|i| ("Item".into(), i.clone())).collect(),
+                Member::OldItem | Member::UpdatedOld => items
+                    .iter()
+                    .map(|i| ("Attributes".into(), i.clone()))
+                    .collect(),
+                Member::NewItem => new_items(&request, items)
+                    .into_iter()
+                    .map(|i| ("Attributes".into(), i))
+                    .collect(),
+                Member::UpdatedNew => {
+                    let updated = updated_attributes(&request);
+                    if updated.is_empty() {
+                        items
+                            .iter()
+                            .map(|i| ("Attributes".into(), i.clone()))
+                            .collect()
+                    } else {
+                        vec![("Attributes".into(), Value::Object(updated))]
+                    }
+                }
+                Member::Items => vec![
+                    ("Items".into(), Value::Array(items.to_vec())),
+                    ("Items".into(), json!([])),
+                    ("Items".into(), json!([first.clone()])),
+                ],
+                // Filled in from Items below.
+                Member::Counts => vec![("Count".into(), json!(0))],
+                Member::LastEvaluatedKey => {
+                    let key: Map<String, Value> = first
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .filter(|(k, _)| keys.contains(k))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    vec![("LastEvaluatedKey".into(), Value::Object(key))]
+                }
+                Member::BatchResponses => {
+                    let tables: Vec<String> = request
+                        .get("RequestItems")
+                        .and_then(Value::as_object)
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default();
+                    let m: Map<String, Value> = tables
+                        .into_iter()
+                        .map(|t| (t, Value::Array(items.to_vec())))
+                        .collect();
+                    vec![("Responses".into(), Value::Object(m))]
+                }
+                Member::UnprocessedKeys => vec![("UnprocessedKeys".into(), json!({}))],
+                Member::UnprocessedItems => vec![("UnprocessedItems".into(), json!({}))],
+                Member::TransactResponses => vec![(
+                    "Responses".into(),
+                    Value::Array(
+                        items
+                            .iter()
+                            .map(|i| json!({"Item": i}))
+                            .chain([json!({})])
+                            .collect(),
+                    ),
+                )],
+            }
+        };
+        let build = |chosen: &[(String, Value)]| -> Value {
+            let mut m = Map::new();
+            for (k, v) in chosen {
+                m.insert(k.clone(), v.clone());
+            }
+            if shape.always.contains(&Member::Counts) || shape.sometimes.contains(&Member::Counts) {
+                let n = m.get("Items").and_then(Value::as_array).map_or(
+                    if shape.always.contains(&Member::Items) {
+                        0
+                    } else {
+                        items.len()
+                    },
+                    Vec::len,
+                );
+                m.insert("Count".into(), json!(n));
+                m.insert("ScannedCount".into(), json!(n));
+            }
+            Value::Object(m)
+        };
+        let base: Vec<(String, Value)> = shape
+            .always
+            .iter()
+            .filter_map(|m| alternatives(*m).into_iter().next())
+            .collect();
+        let mut replies = vec![build(&base)];
+        // Each alternative of each member that is always there.
+        for m in shape.always {
+            for alt in alternatives(*m).into_iter().skip(1) {
+                let chosen: Vec<(String, Value)> = base
+                    .iter()
+                    .map(|(k, v)| {
+                        if *k == alt.0 {
+                            alt.clone()
+                        } else {
+                            (k.clone(), v.clone())
+                        }
+                    })
+                    .collect();
+                replies.push(build(&chosen));
+            }
+        }
+        // Each alternative of each member that is only sometimes there (with the one-element
+        // list for a page that is not the last one).
+        for m in shape.sometimes {
+            for alt in alternatives(*m) {
+                let mut chosen: Vec<(String, Value)> = base
+                    .iter()
+                    .map(|(k, v)| {
+                        if k == "Items" && *m == Member::LastEvaluatedKey {
+                            (k.clone(), json!([first.clone()]))
+                        } else {
+                            (k.clone(), v.clone())
+                        }
+                    })
+                    .collect();
+                chosen.push(alt);
+                replies.push(build(&chosen));
+            }
+        }
+        // Each reply also with plain strings, so the checks that need JSON output (response
+        // schemas) see the reply even when hostile strings break it.
+        for r in replies {
+            for r in [with_strings(&r, "a"), r] {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The item after an UpdateItem: its key and what the update writes, over each stored item
+/// (the item existed) and alone (the update created it), unless the request's condition says
+/// the item exists.
+fn new_items(request: &Value, items: &[Value]) -> Vec<Value> {
+    let mut written = request
+        .get("Key")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    written.extend(updated_attributes(request));
+    if written.is_empty() {
+        return items.to_vec();
+    }
+    let must_exist = request
+        .get("ConditionExpression")
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.contains("attribute_exists"));
+    let mut out: Vec<Value> = items
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|i| {
+            let mut m = i.clone();
+            m.extend(written.clone());
+            Value::Object(m)
+        })
+        .collect();
+    if !must_exist || out.is_empty() {
+        out.push(Value::Object(written));
+    }
+    out
+}
+
+/// The attributes an UpdateItem request writes, with the values it writes (`SET a = :v`,
+/// `SET a = a + :v`, `SET a = if_not_exists(a, :v)`, `ADD a :v`, and the legacy
+/// `AttributeUpdates`). Names go through `ExpressionAttributeNames`; only the top-level attribute
+/// of a path is kept.
+fn updated_attributes(request: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    let names = request.get("ExpressionAttributeNames");
+    let values = request.get("ExpressionAttributeValues");
+    let name_of = |path: &str| -> Option<String> {
+        let first = path
+            .trim()
+            .split(['.', '['])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if first.is_empty() {
+            return None;
+        }
+        match first.strip_prefix('#') {
+            Some(_) => names
+                .and_then(|n| n.get(&first))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            None => Some(first),
+        }
+    };
+    let value_in = |expr: &str| -> Option<Value> {
+        let start = expr.find(':')?;
+        let token: String = expr[start..]
+            .chars()
+            .take_while(|c| *c == ':' || c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        values.and_then(|v| v.get(&token)).cloned()
+    };
+    if let Some(expr) = request.get("UpdateExpression").and_then(Value::as_str) {
+        for (clause, body) in update_clauses(expr) {
+            for item in split_top_level(&body) {
+                let (path, rhs) = match clause.as_str() {
+                    "SET" => match item.split_once('=') {
+                        Some((p, r)) => (p.to_string(), r.to_string()),
+                        None => continue,
+                    },
+                    "ADD" => {
+                        let item = item.trim();
+                        match item.split_once(char::is_whitespace) {
+                            Some((p, r)) => (p.to_string(), r.to_string()),
+                            None => continue,
+                        }
+                    }
+                    _ => continue,
+                };
+                if let (Some(n), Some(v)) = (name_of(&path), value_in(&rhs)) {
+                    out.insert(n, v);
+                }
+            }
+        }
+    }
+    if let Some(updates) = request.get("AttributeUpdates").and_then(Value::as_object) {
+        for (k, u) in updates {
+            if let Some(v) = u.get("Value") {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `SET a = :a, b = :b REMOVE c` -> `[("SET", "a = :a, b = :b"), ("REMOVE", "c")]`.
+fn update_clauses(expr: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for word in expr.split_inclusive(char::is_whitespace) {
+        let w = word.trim().to_ascii_uppercase();
+        if matches!(w.as_str(), "SET" | "REMOVE" | "ADD" | "DELETE") {
+            out.push((w, String::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push_str(word);
+        }
+    }
+    out
+}
+
+/// Split on commas outside parentheses.
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// A schema-valid value.
@@ -523,8 +958,11 @@ fn generate(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
                 .get("maxLength")
                 .and_then(Value::as_u64)
                 .unwrap_or(1 << 20) as usize;
-            // A pattern or format this cannot satisfy with hostile text: use plain letters.
+            // A pattern or format: a plain sample that satisfies it.
             let constrained = s.get("pattern").is_some() || s.get("format").is_some();
+            if constrained && let Some(sample) = sample_string(s, min, max) {
+                return Value::String(sample);
+            }
             let hostile = matches!(fill, Fill::Full | Fill::EmptyArrays);
             let text = if hostile && !constrained {
                 HOSTILE.chars().take(max).collect::<String>()
@@ -538,6 +976,63 @@ fn generate(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
             Value::String(text)
         }
     }
+}
+
+/// A string its schema's `format` and `pattern` (searched, as draft 4 says) accept, within its
+/// length bounds: the first of a few plain candidates that fits.
+fn sample_string(s: &Value, min: usize, max: usize) -> Option<String> {
+    let by_format: &[&str] = match s.get("format").and_then(Value::as_str) {
+        Some("date-time") => &["2024-01-01T00:00:00Z"],
+        Some("date") => &["2024-01-01"],
+        Some("time") => &["00:00:00Z"],
+        Some("email") => &["a@example.com"],
+        Some("uuid") => &["c6af9ac6-7b61-11e6-9a41-93e8deadbeef"],
+        Some("uri" | "url") => &["https://example.com/a"],
+        Some("hostname") => &["example.com"],
+        Some("ipv4") => &["192.0.2.1"],
+        Some("ipv6") => &["2001:db8::1"],
+        _ => &[],
+    };
+    let pattern = match s.get("pattern").and_then(Value::as_str) {
+        Some(p) => Some(vtl::javaregex::JavaPattern::compile(&format!("(?s).*(?:{p}).*")).ok()?),
+        None => None,
+    };
+    let generic = [
+        "a",
+        "A",
+        "1",
+        "abc",
+        "ABC",
+        "123",
+        "a1",
+        "Abc1",
+        "a-b",
+        "a_b",
+        "a.b",
+        "a b",
+        "2024-01-01",
+        "2024-01-01T00:00:00Z",
+        "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "a@example.com",
+        "https://example.com/a",
+    ];
+    let padded: Vec<String> = ["a", "A", "1", "ab"]
+        .iter()
+        .map(|c| c.repeat(min.max(1).div_ceil(c.len())))
+        .collect();
+    by_format
+        .iter()
+        .map(|c| c.to_string())
+        .chain(generic.iter().map(|c| c.to_string()))
+        .chain(padded)
+        .find(|c| {
+            let n = c.chars().count();
+            n >= min
+                && n <= max
+                && pattern
+                    .as_ref()
+                    .is_none_or(|p| p.matches(c).unwrap_or(false))
+        })
 }
 
 /// A DynamoDB item (attribute values) for an object schema: properties become capitalised

@@ -2,6 +2,15 @@
 //! does not have, body fields the request schema does not declare, and JSON injection found by
 //! tracking where each value comes from (taint) and in which output context it lands (inside a
 //! JSON string literal or bare).
+//!
+//! A value is trusted where something guarantees what it holds:
+//! - the request validator, when it checks the body (`validateRequestBody`) against a model
+//!   that makes the field a number, a boolean, an enum of plain strings, an anchored pattern of
+//!   safe characters or a safe format ([`schema_level`]);
+//! - a condition in force where the value is output: `#if($x.matches('regex'))` with a regex
+//!   [`regex_safety`] proves safe, `#if($x == 'literal')`, their negations, `&&`/`||`, and flag
+//!   variables (`#set($ok = $x.matches(..))`, or `#if(!$x.matches(..))#set($bad = true)#end`
+//!   followed by `#if(!$bad)` / `#else`). Rebinding the variable drops what was known about it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,6 +19,7 @@ use vtl::ast::{BinOp, Expr, Node, Part, Reference};
 
 use super::Finding;
 use super::doc::{Doc, Kind, Tpl};
+use super::regex_safety::{self, Safe};
 
 /// The members of `$util` on API Gateway (developer guide, mapping template reference).
 const UTIL_METHODS: &[&str] = &[
@@ -76,6 +86,10 @@ enum Taint {
     Raw(String),
     /// `$util.escapeJavaScript(..)` without the `\'` fix.
     Escaped,
+    /// Request or DynamoDB data known to hold no `"`, `\` or control character (checked by a
+    /// regex or guaranteed by the validated model) but possibly `,` or `:`: safe inside a JSON
+    /// string literal, not bare.
+    InString(String),
 }
 
 impl Taint {
@@ -83,9 +97,74 @@ impl Taint {
         match (self, other) {
             (Taint::Raw(s), _) | (_, Taint::Raw(s)) => Taint::Raw(s),
             (Taint::Escaped, _) | (_, Taint::Escaped) => Taint::Escaped,
+            (Taint::InString(s), _) | (_, Taint::InString(s)) => Taint::InString(s),
             _ => Taint::Clean,
         }
     }
+
+    /// What is left of the taint of a value known to be safe at `level`.
+    fn trusted(self, level: Safe) -> Taint {
+        match (self, level) {
+            (Taint::Raw(_) | Taint::InString(_), Safe::Anywhere) => Taint::Clean,
+            (Taint::Raw(s), Safe::InString) => Taint::InString(s),
+            (t, _) => t,
+        }
+    }
+}
+
+/// A guarantee about a value: the expression `key` (a variable, or a chain such as
+/// `input.params('id')`) holds only characters safe at `level`.
+#[derive(Debug, Clone, PartialEq)]
+struct Fact {
+    key: String,
+    level: Safe,
+}
+
+/// What a condition tells about values when it is true, and when it is false.
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    when_true: Vec<Fact>,
+    when_false: Vec<Fact>,
+}
+
+impl Facts {
+    fn swap(self) -> Facts {
+        Facts {
+            when_true: self.when_false,
+            when_false: self.when_true,
+        }
+    }
+}
+
+/// Both hold: every fact of either.
+fn union(mut a: Vec<Fact>, b: Vec<Fact>) -> Vec<Fact> {
+    for f in b {
+        match a.iter_mut().find(|x| x.key == f.key) {
+            Some(x) => x.level = x.level.max(f.level),
+            None => a.push(f),
+        }
+    }
+    a
+}
+
+/// One of them holds: only what both say.
+fn intersection(a: Vec<Fact>, b: &[Fact]) -> Vec<Fact> {
+    a.into_iter()
+        .filter_map(|f| {
+            b.iter().find(|x| x.key == f.key).map(|x| Fact {
+                key: f.key,
+                level: f.level.min(x.level),
+            })
+        })
+        .collect()
+}
+
+/// What the truth of a flag variable (`#set($bad = true)` under `#if(!$x.matches(..))`) says.
+/// `None`: the flag cannot be in that state.
+#[derive(Debug, Clone)]
+struct Flag {
+    if_truthy: Option<Vec<Fact>>,
+    if_falsy: Option<Vec<Fact>>,
 }
 
 /// One step into the request body.
@@ -129,8 +208,17 @@ struct Walker<'a> {
     /// Every name the template defines anywhere (`#set`, `#foreach`, `#define`).
     defined: HashSet<String>,
     env: HashMap<String, Val>,
+    /// A request validator checks the body against `schema` before the template runs.
+    validated: bool,
     /// Inside a JSON string literal of the output.
     in_string: bool,
+    /// Guarantees in force here, each with the `#if` nesting depth that established it.
+    facts: Vec<(Fact, usize)>,
+    depth: usize,
+    /// Flag variables and what their truth says.
+    flags: HashMap<String, Flag>,
+    /// Variables set so far (a variable never set is null, so falsy).
+    assigned: HashSet<String>,
     findings: Vec<Finding>,
     reported: HashSet<(&'static str, usize)>,
 }
@@ -152,13 +240,19 @@ pub(super) fn check(doc: &Doc, t: &Tpl, out: &mut Vec<Finding>) {
             return;
         }
     };
-    let schema = match (t.kind, doc.operations.get(t.op_index)) {
-        (Kind::Request, Some(op)) => doc.request_schema(op, &t.content_type),
-        _ => None,
+    let (schema, validated) = match (t.kind, doc.operations.get(t.op_index)) {
+        (Kind::Request, Some(op)) => {
+            let schema = doc.request_schema(op, &t.content_type);
+            (schema, schema.is_some() && doc.body_validated(op))
+        }
+        _ => (None, false),
     };
     let mut defined = HashSet::new();
     collect_defined(template.nodes(), &mut defined);
     for (name, _) in &doc.params {
+        defined.insert(name.clone());
+    }
+    for (name, _) in &doc.placeholders {
         defined.insert(name.clone());
     }
     let mut w = Walker {
@@ -167,7 +261,12 @@ pub(super) fn check(doc: &Doc, t: &Tpl, out: &mut Vec<Finding>) {
         schema,
         defined,
         env: HashMap::new(),
+        validated,
         in_string: false,
+        facts: Vec::new(),
+        depth: 0,
+        flags: HashMap::new(),
+        assigned: HashSet::new(),
         findings: Vec::new(),
         reported: HashSet::new(),
     };
@@ -221,34 +320,132 @@ fn collect_defined(nodes: &[Node], out: &mut HashSet<String>) {
     }
 }
 
-/// `$x == 'literal'` (or a disjunction of those on one variable): inside such a branch `$x`
-/// holds one of the literals, so it is clean there.
-fn equality_guard(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Paren(x) => equality_guard(x),
-        // `$x.matches('regex')`: the author constrained the value; trust the regex.
-        Expr::Ref(r)
-            if r.parts.len() == 1
-                && matches!(&r.parts[0], Part::Method(m, _) if m == "matches") =>
-        {
-            Some(r.root.clone())
-        }
-        Expr::Binary(BinOp::Eq, a, b, _) => match (a.as_ref(), b.as_ref()) {
-            (Expr::Ref(r), Expr::Str(_) | Expr::Int(_))
-            | (Expr::Str(_) | Expr::Int(_), Expr::Ref(r))
-                if r.parts.is_empty() =>
-            {
-                Some(r.root.clone())
+/// Every variable a body defines: `Some(b)` when its only definitions are top-level
+/// `#set($x = b)` with the same boolean literal, `None` otherwise.
+fn top_level_flag_sets(body: &[Node]) -> HashMap<String, Option<bool>> {
+    let mut all = HashSet::new();
+    collect_defined(body, &mut all);
+    let mut out: HashMap<String, Option<bool>> = all.into_iter().map(|n| (n, None)).collect();
+    let mut literal: HashMap<String, Option<bool>> = HashMap::new();
+    let mut nested = HashSet::new();
+    for n in body {
+        match n {
+            Node::Set { target, value, .. } if target.parts.is_empty() => {
+                let v = match value {
+                    Expr::Bool(b) => Some(*b),
+                    _ => None,
+                };
+                let e = literal.entry(target.root.clone()).or_insert(v);
+                if *e != v {
+                    *e = None;
+                }
             }
-            _ => None,
-        },
-        Expr::Binary(BinOp::Or, a, b, _) => {
-            let (x, y) = (equality_guard(a)?, equality_guard(b)?);
-            (x == y).then_some(x)
+            Node::If { .. } | Node::Foreach { .. } | Node::Define { .. } => {
+                collect_defined(std::slice::from_ref(n), &mut nested);
+            }
+            _ => {}
         }
-        Expr::Binary(BinOp::And, a, b, _) => equality_guard(a).or_else(|| equality_guard(b)),
+    }
+    for (name, v) in literal {
+        if !nested.contains(&name) {
+            out.insert(name, v);
+        }
+    }
+    out
+}
+
+/// An expression whose value is a boolean (a flag's source).
+fn is_condition(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(x) => is_condition(x),
+        Expr::Not(_) => true,
+        Expr::Binary(op, ..) => matches!(
+            op,
+            BinOp::And
+                | BinOp::Or
+                | BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Gt
+                | BinOp::Le
+                | BinOp::Ge
+        ),
+        Expr::Ref(r) => matches!(r.parts.last(), Some(Part::Method(m, _)) if m == "matches"),
+        _ => false,
+    }
+}
+
+/// The canonical text of a reference chain (`input.params('id')`, `b.id`), when every
+/// argument in it is a literal: two references with the same key read the same value.
+fn key_of(root: &str, parts: &[Part]) -> Option<String> {
+    let mut k = root.to_string();
+    for p in parts {
+        match p {
+            Part::Property(n) => {
+                k.push('.');
+                k.push_str(n);
+            }
+            Part::Method(n, args) => {
+                k.push('.');
+                k.push_str(n);
+                k.push('(');
+                let mut first = true;
+                for a in args {
+                    if !first {
+                        k.push(',');
+                    }
+                    first = false;
+                    match a {
+                        Expr::Str(s) => k.push_str(&format!("{s:?}")),
+                        Expr::Int(i) => k.push_str(&i.to_string()),
+                        _ => return None,
+                    }
+                }
+                k.push(')');
+            }
+            Part::Index(Expr::Str(s)) => k.push_str(&format!(".get({s:?})")),
+            Part::Index(Expr::Int(i)) => k.push_str(&format!("[{i}]")),
+            Part::Index(_) => return None,
+        }
+    }
+    Some(k)
+}
+
+/// A string literal, or a double-quoted string with no reference in it.
+fn literal_text(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Str(s) => Some(s.clone()),
+        Expr::Interpolated(nodes) => {
+            let mut s = String::new();
+            for n in nodes {
+                match n {
+                    Node::Text(t) => s.push_str(t),
+                    _ => return None,
+                }
+            }
+            Some(s)
+        }
         _ => None,
     }
+}
+
+/// The reference an expression reads, seeing through `"$x"` and `"$!x"`.
+fn referenced(e: &Expr) -> Option<&Reference> {
+    match e {
+        Expr::Ref(r) => Some(r),
+        Expr::Paren(x) => referenced(x),
+        Expr::Interpolated(nodes) => match nodes.as_slice() {
+            [Node::Ref(r)] => Some(r),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `key` is a variable that `#set` or `#foreach` rebinds.
+fn key_is_about(key: &str, var: &str) -> bool {
+    key.strip_prefix(var)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 /// `$.a.b[0]['c']` -> segments; `None` for what this does not follow (filters, `..`).
@@ -293,11 +490,10 @@ fn json_path(p: &str) -> Option<Vec<Seg>> {
     Some(segs)
 }
 
-fn str_arg(args: &[Expr]) -> Option<&str> {
-    match args.first()? {
-        Expr::Str(s) => Some(s),
-        _ => None,
-    }
+/// The first argument when it is a literal: `'$.a'`, or `"$.a"` (a double-quoted string whose
+/// `$` starts no reference is text).
+fn str_arg(args: &[Expr]) -> Option<String> {
+    literal_text(args.first()?)
 }
 
 fn render_path(segs: &[Seg]) -> String {
@@ -352,7 +548,7 @@ impl Walker<'_> {
 
     fn data_kind(&self) -> &'static str {
         match self.tpl.kind {
-            Kind::Request => "request data",
+            Kind::Request | Kind::Gateway => "request data",
             Kind::Response => "DynamoDB data",
         }
     }
@@ -361,6 +557,203 @@ impl Walker<'_> {
         for n in nodes {
             self.node(n);
         }
+    }
+
+    /// Walk a branch body with the facts that hold when it runs.
+    fn branch(&mut self, body: &[Node], entry: Vec<Fact>) {
+        self.depth += 1;
+        let depth = self.depth;
+        for f in entry {
+            self.facts.push((f, depth));
+        }
+        self.nodes(body);
+        self.facts.retain(|(_, d)| *d < depth);
+        self.depth -= 1;
+    }
+
+    /// `var` is rebound: nothing known about it still holds.
+    fn forget(&mut self, var: &str) {
+        self.facts.retain(|(f, _)| !key_is_about(&f.key, var));
+        for flag in self.flags.values_mut() {
+            for v in [&mut flag.if_truthy, &mut flag.if_falsy]
+                .into_iter()
+                .flatten()
+            {
+                v.retain(|f| !key_is_about(&f.key, var));
+            }
+        }
+    }
+
+    /// The state of a flag before it is used: known, null (never set), or unknown.
+    fn flag_state(
+        &self,
+        name: &str,
+        flags: &HashMap<String, Flag>,
+        assigned: &HashSet<String>,
+    ) -> Option<Flag> {
+        match flags.get(name) {
+            Some(f) => Some(f.clone()),
+            None if !assigned.contains(name)
+                && !self.doc.params.iter().any(|(k, _)| k == name)
+                && !self.doc.placeholders.iter().any(|(k, _)| k == name) =>
+            {
+                Some(Flag {
+                    if_truthy: None,
+                    if_falsy: Some(Vec::new()),
+                })
+            }
+            None => None,
+        }
+    }
+
+    /// After an `#if`: a flag that the first k branches set to true (at their top level) and no
+    /// later branch (nor the else) touches is falsy only if it was falsy before and none of those
+    /// branches ran. Any other variable a branch sets is no longer a known flag.
+    fn merge_flags(
+        &mut self,
+        before: &HashMap<String, Flag>,
+        assigned_before: &HashSet<String>,
+        conds: &[Facts],
+        set_in: &[HashMap<String, Option<bool>>],
+    ) {
+        let mut names: Vec<String> = set_in.iter().flat_map(|m| m.keys().cloned()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let sets: Vec<Option<Option<bool>>> =
+                set_in.iter().map(|m| m.get(&name).cloned()).collect();
+            let k = sets
+                .iter()
+                .take_while(|s| matches!(s, Some(Some(true))))
+                .count();
+            let merged = if k == 0 || sets[k..].iter().any(Option::is_some) {
+                None
+            } else if k == sets.len() {
+                // Every branch and the else set it.
+                Some(Flag {
+                    if_truthy: Some(Vec::new()),
+                    if_falsy: None,
+                })
+            } else {
+                self.flag_state(&name, before, assigned_before)
+                    .map(|prior| Flag {
+                        if_truthy: Some(Vec::new()),
+                        if_falsy: prior.if_falsy.map(|mut falsy| {
+                            for c in &conds[..k.min(conds.len())] {
+                                falsy = union(falsy, c.when_false.clone());
+                            }
+                            falsy
+                        }),
+                    })
+            };
+            match merged {
+                Some(f) => self.flags.insert(name.clone(), f),
+                None => self.flags.remove(&name),
+            };
+            self.assigned.insert(name);
+        }
+    }
+
+    /// What a condition says about values.
+    fn facts(&self, e: &Expr) -> Facts {
+        match e {
+            Expr::Paren(x) => self.facts(x),
+            Expr::Not(x) => self.facts(x).swap(),
+            Expr::Binary(BinOp::And, a, b, _) => {
+                let (a, b) = (self.facts(a), self.facts(b));
+                Facts {
+                    when_true: union(a.when_true, b.when_true),
+                    when_false: intersection(a.when_false, &b.when_false),
+                }
+            }
+            Expr::Binary(BinOp::Or, a, b, _) => {
+                let (a, b) = (self.facts(a), self.facts(b));
+                Facts {
+                    when_true: intersection(a.when_true, &b.when_true),
+                    when_false: union(a.when_false, b.when_false),
+                }
+            }
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
+                let f = self
+                    .equality(a, b)
+                    .or_else(|| self.equality(b, a))
+                    .unwrap_or_default();
+                if *op == BinOp::Ne { f.swap() } else { f }
+            }
+            _ => {
+                let Some(r) = referenced(e) else {
+                    return Facts::default();
+                };
+                // `$x.matches('regex')`: the receiver passed a whole-string Java match.
+                if let Some((Part::Method(m, args), receiver)) = r.parts.split_last()
+                    && m == "matches"
+                    && args.len() == 1
+                {
+                    let level =
+                        literal_text(&args[0]).and_then(|re| regex_safety::java_matches(&re));
+                    return match (level, key_of(&r.root, receiver)) {
+                        (Some(level), Some(key)) => Facts {
+                            when_true: vec![Fact { key, level }],
+                            when_false: Vec::new(),
+                        },
+                        _ => Facts::default(),
+                    };
+                }
+                // A flag.
+                if r.parts.is_empty()
+                    && let Some(flag) = self.flag_state(&r.root, &self.flags, &self.assigned)
+                {
+                    return Facts {
+                        when_true: flag.if_truthy.unwrap_or_default(),
+                        when_false: flag.if_falsy.unwrap_or_default(),
+                    };
+                }
+                Facts::default()
+            }
+        }
+    }
+
+    /// `$x == 'literal'` (`$x` holds the literal when true), `$flag == true`.
+    fn equality(&self, a: &Expr, b: &Expr) -> Option<Facts> {
+        let r = referenced(a)?;
+        if let Expr::Bool(v) = b {
+            let f = self.facts(&Expr::Ref(Box::new(r.clone())));
+            return Some(if *v { f } else { f.swap() });
+        }
+        let level = match b {
+            Expr::Int(_) => Some(Safe::Anywhere),
+            other => regex_safety::literal(&literal_text(other)?),
+        }?;
+        Some(Facts {
+            when_true: vec![Fact {
+                key: key_of(&r.root, &r.parts)?,
+                level,
+            }],
+            when_false: Vec::new(),
+        })
+    }
+
+    /// The level a reference is known safe at: a fact about it, or about a prefix of it that
+    /// only string methods that cannot add a character follow.
+    fn known_level(&self, r: &Reference) -> Option<Safe> {
+        let mut best = None;
+        for n in (0..=r.parts.len()).rev() {
+            let rest = &r.parts[n..];
+            let harmless = rest.iter().all(|p| {
+                matches!(p, Part::Method(m, _) if matches!(m.as_str(), "toString" | "trim" | "toLowerCase" | "toUpperCase" | "substring"))
+            });
+            if !harmless {
+                break;
+            }
+            if let Some(key) = key_of(&r.root, &r.parts[..n]) {
+                for (f, _) in &self.facts {
+                    if f.key == key {
+                        best = best.max(Some(f.level));
+                    }
+                }
+            }
+        }
+        best
     }
 
     fn node(&mut self, n: &Node) {
@@ -374,7 +767,33 @@ impl Walker<'_> {
             Node::Set { target, value, .. } => {
                 let v = self.expr(value);
                 if target.parts.is_empty() {
-                    self.env.insert(target.root.clone(), v);
+                    let name = target.root.clone();
+                    self.forget(&name);
+                    // A flag: a literal, or a condition whose truth it keeps.
+                    let flag = match value {
+                        Expr::Bool(b) => Some(Flag {
+                            if_truthy: b.then(Vec::new),
+                            if_falsy: (!b).then(Vec::new),
+                        }),
+                        Expr::Str(s) if s.is_empty() => Some(Flag {
+                            if_truthy: None,
+                            if_falsy: Some(Vec::new()),
+                        }),
+                        e if is_condition(e) => {
+                            let f = self.facts(e);
+                            Some(Flag {
+                                if_truthy: Some(f.when_true),
+                                if_falsy: Some(f.when_false),
+                            })
+                        }
+                        _ => None,
+                    };
+                    match flag {
+                        Some(f) => self.flags.insert(name.clone(), f),
+                        None => self.flags.remove(&name),
+                    };
+                    self.assigned.insert(name.clone());
+                    self.env.insert(name, v);
                 } else {
                     self.check_root(target);
                     for p in &target.parts {
@@ -389,26 +808,31 @@ impl Walker<'_> {
             } => {
                 let start = self.in_string;
                 let mut end = None;
+                let flags_before = self.flags.clone();
+                let assigned_before = self.assigned.clone();
+                // Facts of the conditions of the branches before (each is false there).
+                let mut prior_false: Vec<Fact> = Vec::new();
+                let mut conds: Vec<Facts> = Vec::new();
+                let mut set_in: Vec<HashMap<String, Option<bool>>> = Vec::new();
                 for (cond, body) in branches {
                     self.expr(cond);
+                    let f = self.facts(cond);
                     self.in_string = start;
-                    let guarded = equality_guard(cond);
-                    let saved = guarded
-                        .as_ref()
-                        .map(|g| (g.clone(), self.env.insert(g.clone(), Val::clean())));
-                    self.nodes(body);
-                    if let Some((g, old)) = saved {
-                        match old {
-                            Some(v) => self.env.insert(g, v),
-                            None => self.env.remove(&g),
-                        };
-                    }
+                    let entry = union(prior_false.clone(), f.when_true.clone());
+                    self.branch(body, entry);
+                    set_in.push(top_level_flag_sets(body));
                     end.get_or_insert(self.in_string);
+                    prior_false = union(prior_false, f.when_false.clone());
+                    conds.push(f);
                 }
                 if let Some(body) = otherwise {
                     self.in_string = start;
-                    self.nodes(body);
+                    self.branch(body, prior_false);
+                    set_in.push(top_level_flag_sets(body));
+                } else {
+                    set_in.push(HashMap::new());
                 }
+                self.merge_flags(&flags_before, &assigned_before, &conds, &set_in);
                 // Branches normally leave the output in the same context; take the first's.
                 self.in_string = end.unwrap_or(start);
             }
@@ -427,8 +851,20 @@ impl Walker<'_> {
                     }),
                     param: v.param,
                 };
+                self.forget(var);
                 let saved = self.env.insert(var.clone(), item);
+                let flags_before = self.flags.clone();
                 self.nodes(body);
+                // The body may run any number of times: a flag it sets says nothing after.
+                let mut changed = HashSet::new();
+                collect_defined(body, &mut changed);
+                for name in changed {
+                    if flags_before.contains_key(&name) || self.flags.contains_key(&name) {
+                        self.flags.remove(&name);
+                    }
+                    self.assigned.insert(name);
+                }
+                self.forget(var);
                 match saved {
                     Some(v) => self.env.insert(var.clone(), v),
                     None => self.env.remove(var),
@@ -467,7 +903,18 @@ impl Walker<'_> {
 
     fn output(&mut self, r: &Reference, v: &Val) {
         let width = r.literal.chars().count();
-        match &v.taint {
+        // What the validated request model guarantees about a body field.
+        let taint = match self.model_level(v) {
+            Some(level) => v.taint.clone().trusted(level),
+            None => v.taint.clone(),
+        };
+        let describe = |source: &str| match &v.path {
+            Some(p) if source.starts_with("`$input.path(") => {
+                format!("`$input.path('{}')`", render_path(p))
+            }
+            _ => source.to_string(),
+        };
+        match &taint {
             Taint::Raw(source) if self.in_string => {
                 // Parameters are request data even in a response template.
                 let kind = if source.contains("params") || source.contains("$method") {
@@ -476,7 +923,8 @@ impl Walker<'_> {
                     self.data_kind()
                 };
                 let msg = format!(
-                    "{kind} from {source} is placed inside a JSON string without escaping: a `\"` or `\\` in it breaks the JSON or injects fields; use `$util.escapeJavaScript(..).replaceAll(\"\\\\'\",\"'\")`{}",
+                    "{kind} from {} is placed inside a JSON string without escaping: a `\"` or `\\` in it breaks the JSON or injects fields; use `$util.escapeJavaScript(..).replaceAll(\"\\\\'\",\"'\")`{}",
+                    describe(source),
                     if self.tpl.kind == Kind::Request {
                         " or `$input.json(..)` without the quotes"
                     } else {
@@ -485,9 +933,12 @@ impl Walker<'_> {
                 );
                 self.report("json-injection", r.pos, width, msg);
             }
-            Taint::Raw(source) if self.tpl.kind == Kind::Request && self.splices(source, v) => {
+            Taint::Raw(source) | Taint::InString(source)
+                if self.tpl.kind == Kind::Request && !self.in_string && self.splices(source) =>
+            {
                 let msg = format!(
-                    "request data from {source} is spliced into the JSON bare: a client can send `1, \"TableName\": \"other\"` and add or replace fields; quote and escape it, use `$input.json(..)`, or check it with `#if($x.matches('...'))` first"
+                    "request data from {} is spliced into the JSON bare: a client can send `1, \"TableName\": \"other\"` and add or replace fields; quote and escape it, use `$input.json(..)`, validate the body against a model that makes it a number, or check it with `#if($x.matches('[0-9]+'))` first",
+                    describe(source)
                 );
                 self.report("json-injection", r.pos, width, msg);
             }
@@ -501,6 +952,15 @@ impl Walker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// The level the validated request model guarantees for a value read from the body.
+    fn model_level(&self, v: &Val) -> Option<Safe> {
+        let (true, Some(schema), Some(path)) = (self.validated, self.schema, v.path.as_ref())
+        else {
+            return None;
+        };
+        schema_level(self.doc, schema, path)
     }
 
     /// `#set($context.responseOverride.status = N)`: N must be a declared response, or
@@ -541,19 +1001,10 @@ impl Walker<'_> {
         }
     }
 
-    /// Raw request text output outside a string literal: only safe when the schema makes it a
-    /// number or boolean (an object from `$input.path` renders as `{k=v}`, invalid-json's case).
-    fn splices(&self, source: &str, v: &Val) -> bool {
-        if self.in_string {
-            return false;
-        }
-        if source.contains("$input.path") {
-            let (Some(schema), Some(path)) = (self.schema, v.path.as_ref()) else {
-                return false;
-            };
-            return type_at(self.doc, schema, path).as_deref() == Some("string");
-        }
-        true
+    /// Request data output outside a string literal is a splice, except the one value
+    /// API Gateway itself writes there: nothing (a template's own numbers are clean already).
+    fn splices(&self, source: &str) -> bool {
+        !self.in_string && !source.is_empty()
     }
 
     fn expr(&mut self, e: &Expr) -> Val {
@@ -651,9 +1102,17 @@ impl Walker<'_> {
         let msg = if root == "method" {
             "`$method` is not a mapping-template variable (it is parameter-mapping syntax, `method.request.path.X`) and renders empty; use `$input.params('name')`".to_string()
         } else {
-            let hint = suggestion(root, &["input", "util", "context", "stageVariables"])
-                .map(|s| format!("; did you mean `${s}`?"))
-                .unwrap_or_default();
+            let hint = if r.literal.starts_with("${") || r.literal.starts_with("$!{") {
+                // `${Name}` is also how deployment tools (Terraform's templatefile, `Fn::Sub`)
+                // spell the placeholders they substitute before API Gateway sees the template.
+                format!(
+                    "; if `${{{root}}}` is a placeholder a deployment tool substitutes, declare it under `x-deploy-parameters`"
+                )
+            } else {
+                suggestion(root, &["input", "util", "context", "stageVariables"])
+                    .map(|s| format!("; did you mean `${s}`?"))
+                    .unwrap_or_default()
+            };
             format!(
                 "`${root}` is not defined: templates see only $input, $util, $context, $stageVariables and their own variables, and an undefined reference renders empty{hint}"
             )
@@ -679,11 +1138,14 @@ impl Walker<'_> {
                     match name {
                         "path" | "json" => {
                             let lit = call_args.and_then(str_arg);
-                            let path = lit.and_then(json_path);
+                            let path = lit.as_deref().and_then(json_path);
                             let taint = if name == "json" {
                                 Taint::Clean
                             } else {
-                                Taint::Raw(format!("`$input.path('{}')`", lit.unwrap_or("..")))
+                                Taint::Raw(format!(
+                                    "`$input.path('{}')`",
+                                    lit.as_deref().unwrap_or("..")
+                                ))
                             };
                             Val {
                                 taint,
@@ -789,6 +1251,21 @@ impl Walker<'_> {
                 parts.next();
                 Val::raw("`$context.identity.userAgent` (the client's User-Agent header)")
             }
+            // The request validator's message quotes property names and values
+            // (`object has missing required properties (["id"])`); `messageString` is the
+            // one AWS quotes and escapes for JSON.
+            "context"
+                if matches!(
+                    r.parts.as_slice(),
+                    [Part::Property(a), Part::Property(b), ..] if a == "error" && b == "validationErrorString"
+                ) =>
+            {
+                parts.next();
+                parts.next();
+                Val::raw(
+                    "`$context.error.validationErrorString` (the validator's message, which quotes the request's property names and values)",
+                )
+            }
             root => match self.env.get(root) {
                 Some(v) => v.clone(),
                 None if known => Val::clean(),
@@ -845,6 +1322,10 @@ impl Walker<'_> {
         }
         if !field_checked {
             self.check_field(r, &val);
+        }
+        // Checked by a guard in force here.
+        if let Some(level) = self.known_level(r) {
+            val.taint = val.taint.trusted(level);
         }
         val
     }
@@ -914,12 +1395,146 @@ fn resolve(doc: &Doc, schema: &Value, path: &[Seg]) -> Result<(), (String, Vec<S
     }
 }
 
-/// The declared `type` at `path`, when the schema says.
-fn type_at(doc: &Doc, schema: &Value, path: &[Seg]) -> Option<String> {
+/// What a body that passed draft-4 validation against `schema` guarantees about the value at
+/// `path` (apigateway-semantics.md §4.1): numbers and booleans render as digits and letters;
+/// an `enum` of safe literals; a string whose `pattern` is anchored (`^...$`: draft-4 patterns
+/// are searched) and admits only safe characters; the formats the validator asserts whose
+/// grammar has no quote, backslash or control character (`date-time`, `ipv4`, `ipv6`,
+/// `hostname`; not `email`, whose quoted local parts may hold both, nor formats draft 4 does not
+/// define, such as `uuid`, which validators ignore).
+fn schema_level(doc: &Doc, schema: &Value, path: &[Seg]) -> Option<Safe> {
     let node = doc.deref(schema);
-    match path.split_first() {
-        None => node.get("type").and_then(Value::as_str).map(str::to_string),
-        Some((Seg::Key(k), rest)) => type_at(doc, node.get("properties")?.get(k)?, rest),
-        Some((Seg::Item, rest)) => type_at(doc, node.get("items")?, rest),
+    // Every branch of allOf holds: the best of them; anyOf/oneOf: the worst.
+    let mut best: Option<Safe> = None;
+    if let Some(all) = node.get("allOf").and_then(Value::as_array) {
+        for a in all {
+            best = best.max(schema_level(doc, a, path));
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(alts) = node.get(key).and_then(Value::as_array)
+            && !alts.is_empty()
+        {
+            let worst = alts
+                .iter()
+                .map(|a| schema_level(doc, a, path))
+                .min()
+                .flatten();
+            best = best.max(worst);
+        }
+    }
+    let own = match path.split_first() {
+        None => node_level(node),
+        Some((Seg::Key(k), rest)) => match node.get("properties").and_then(|p| p.get(k)) {
+            Some(p) => schema_level(doc, p, rest),
+            None => match node.get("additionalProperties") {
+                Some(ap) if ap.is_object() => schema_level(doc, ap, rest),
+                _ => None,
+            },
+        },
+        Some((Seg::Item, rest)) => match node.get("items") {
+            Some(items) if items.is_object() => schema_level(doc, items, rest),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|i| schema_level(doc, i, rest))
+                .min()
+                .flatten(),
+            _ => None,
+        },
+    };
+    best.max(own)
+}
+
+/// [`schema_level`] of the node itself.
+fn node_level(node: &Value) -> Option<Safe> {
+    if let Some(values) = node.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => regex_safety::literal(s),
+                Value::Number(_) | Value::Bool(_) | Value::Null => Some(Safe::Anywhere),
+                _ => None,
+            })
+            .min()
+            .flatten();
+    }
+    let scalar = |t: &str| matches!(t, "integer" | "number" | "boolean" | "null");
+    match node.get("type") {
+        Some(Value::String(t)) if scalar(t) => return Some(Safe::Anywhere),
+        Some(Value::Array(ts))
+            if !ts.is_empty() && ts.iter().all(|t| t.as_str().is_some_and(scalar)) =>
+        {
+            return Some(Safe::Anywhere);
+        }
+        Some(Value::String(t)) if t == "string" => {}
+        _ => return None,
+    }
+    let pattern = node
+        .get("pattern")
+        .and_then(Value::as_str)
+        .and_then(regex_safety::schema_pattern);
+    let format = match node.get("format").and_then(Value::as_str) {
+        Some("date-time" | "ipv4" | "ipv6" | "hostname") => Some(Safe::InString),
+        _ => None,
+    };
+    pattern.max(format)
+}
+
+/// Whether a template reads the integration's response body (`$input.path`, `$input.json`,
+/// `$input.body`, in any spelling: `$!input`, `${input}`, inside strings and arguments).
+pub(super) fn reads_input(src: &str) -> bool {
+    match vtl::Template::parse(src) {
+        Ok(t) => t.nodes().iter().any(node_reads_input),
+        // Unparsable: template-parse reports it; do not add a guess.
+        Err(_) => true,
+    }
+}
+
+fn node_reads_input(n: &Node) -> bool {
+    match n {
+        Node::Ref(r) => ref_reads_input(r),
+        Node::Set { target, value, .. } => ref_reads_input(target) || expr_reads_input(value),
+        Node::If {
+            branches,
+            otherwise,
+        } => {
+            branches
+                .iter()
+                .any(|(c, b)| expr_reads_input(c) || b.iter().any(node_reads_input))
+                || otherwise
+                    .as_ref()
+                    .is_some_and(|b| b.iter().any(node_reads_input))
+        }
+        Node::Foreach { iterable, body, .. } => {
+            expr_reads_input(iterable) || body.iter().any(node_reads_input)
+        }
+        Node::Define { body, .. } => body.iter().any(node_reads_input),
+        Node::MacroCall { args, .. } => args.iter().any(expr_reads_input),
+        Node::Text(_) | Node::EscapedRef { .. } | Node::Break | Node::Stop => false,
+    }
+}
+
+fn ref_reads_input(r: &Reference) -> bool {
+    let direct = r.root == "input"
+        && matches!(r.parts.first(), Some(Part::Method(m, _) | Part::Property(m)) if matches!(m.as_str(), "path" | "json" | "body"));
+    direct
+        || r.parts.iter().any(|p| match p {
+            Part::Method(_, args) => args.iter().any(expr_reads_input),
+            Part::Index(e) => expr_reads_input(e),
+            Part::Property(_) => false,
+        })
+}
+
+fn expr_reads_input(e: &Expr) -> bool {
+    match e {
+        Expr::Ref(r) => ref_reads_input(r),
+        Expr::Interpolated(nodes) => nodes.iter().any(node_reads_input),
+        Expr::List(items) => items.iter().any(expr_reads_input),
+        Expr::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| expr_reads_input(k) || expr_reads_input(v)),
+        Expr::Range(a, b) | Expr::Binary(_, a, b, _) => expr_reads_input(a) || expr_reads_input(b),
+        Expr::Not(x) | Expr::Paren(x) => expr_reads_input(x),
+        Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => false,
     }
 }

@@ -1,0 +1,904 @@
+//! False positives and blind spots of the lint, each pinned by a correct template that must stay
+//! quiet and, next to it, the broken one that must still fire. The documents are built as JSON
+//! (linted as `.json`) so each test states only the operation it is about.
+
+use lint::{Config, Finding, Report, lint, lint_with};
+use serde_json::{Value, json};
+
+/// `$util.escapeJavaScript(X).replaceAll("\\'","'")`, the escaping the lint asks for.
+fn esc(x: &str) -> String {
+    format!(r#"$util.escapeJavaScript({x}).replaceAll("\\'","'")"#)
+}
+
+const ERROR_400: &str =
+    r#"{"message":"$util.escapeJavaScript($input.path('$.message')).replaceAll("\\'","'")"}"#;
+
+fn error_schema() -> Value {
+    json!({"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}})
+}
+
+/// The method responses every operation declares: 200 (with `schema` when given), 400, 500.
+fn method_responses(schema: Option<Value>) -> Value {
+    let mut ok = json!({"description": "OK"});
+    if let Some(s) = schema {
+        ok["content"] = json!({"application/json": {"schema": s}});
+    }
+    json!({
+        "200": ok,
+        "400": {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "500": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    })
+}
+
+/// An AWS DynamoDB integration with honest error mapping.
+fn integration(uri: Value, request: Option<&str>, success: &str) -> Value {
+    let mut i = json!({
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": uri,
+        "credentials": "arn:aws:iam::123456789012:role/api",
+        "passthroughBehavior": "never",
+        "responses": {
+            "2\\d{2}": {"statusCode": "200", "responseTemplates": {"application/json": success}},
+            "4\\d{2}": {"statusCode": "400", "responseTemplates": {"application/json": ERROR_400}},
+            "5\\d{2}": {"statusCode": "500", "responseTemplates": {"application/json": "{\"message\":\"DynamoDB failed\"}"}},
+            "default": {"statusCode": "500", "responseTemplates": {"application/json": "{\"message\":\"unexpected\"}"}},
+        },
+    });
+    if let Some(t) = request {
+        i["requestTemplates"] = json!({"application/json": t});
+    }
+    i
+}
+
+fn uri(action: &str) -> Value {
+    json!(format!(
+        "arn:aws:apigateway:us-east-1:dynamodb:action/{action}"
+    ))
+}
+
+/// The whole document: one table `things` keyed by `Id`, validators `body` and `params`.
+fn api(paths: Value, schemas: Value) -> String {
+    let mut all = json!({"Error": error_schema()});
+    if let Value::Object(m) = schemas {
+        for (k, v) in m {
+            all[k] = v;
+        }
+    }
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "fixture", "version": "1"},
+        "x-dynamodb-tables": {"Things": {
+            "TableName": "things",
+            "AttributeDefinitions": [{"AttributeName": "Id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
+        }},
+        "x-amazon-apigateway-request-validators": {
+            "body": {"validateRequestBody": true, "validateRequestParameters": true},
+            "params": {"validateRequestBody": false, "validateRequestParameters": true},
+        },
+        "paths": paths,
+        "components": {"schemas": all},
+    });
+    serde_json::to_string_pretty(&doc).expect("json")
+}
+
+/// `GET /things/{id}`: a GetItem on the path parameter.
+fn get_op(request: &str, success: &str, schema: Option<Value>) -> Value {
+    json!({
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": method_responses(schema),
+        "x-amazon-apigateway-integration": integration(uri("GetItem"), Some(request), success),
+    })
+}
+
+/// `POST /things`: a write with a request body of schema `Thing`, validated by `validator`.
+fn post_op(action: &str, request: &str, success: &str, validator: Option<&str>) -> Value {
+    let mut op = json!({
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+        "responses": method_responses(None),
+        "x-amazon-apigateway-integration": integration(uri(action), Some(request), success),
+    });
+    if let Some(v) = validator {
+        op["x-amazon-apigateway-request-validator"] = json!(v);
+    }
+    op
+}
+
+fn run(doc: &str) -> Report {
+    lint("fixture.json", doc)
+}
+
+fn of<'a>(r: &'a Report, rule: &str) -> Vec<&'a Finding> {
+    r.findings.iter().filter(|f| f.rule == rule).collect()
+}
+
+#[track_caller]
+fn assert_quiet(r: &Report, rule: &str) {
+    assert!(of(r, rule).is_empty(), "{rule} fired:\n{}", r.human());
+}
+
+#[track_caller]
+fn assert_fires(r: &Report, rule: &str) {
+    assert!(
+        !of(r, rule).is_empty(),
+        "{rule} did not fire:\n{}",
+        r.human()
+    );
+}
+
+#[track_caller]
+fn assert_clean(r: &Report) {
+    assert!(r.findings.is_empty(), "{}", r.human());
+}
+
+const GET_ITEM: &str = r#"{"TableName": "things", "Key": {"Id": {"S": "$util.escapeJavaScript($input.params('id')).replaceAll("\\'","'")"}}}"#;
+
+/// A GetItem response template that also answers 404-free for a missing item.
+fn get_success() -> String {
+    format!(
+        r#"#set($i = $input.path('$.Item'))
+{{"id": "{}"}}"#,
+        esc("$i.Id.S")
+    )
+}
+
+fn id_schema() -> Value {
+    json!({"type": "object", "properties": {"id": {"type": "string"}}})
+}
+
+#[test]
+fn the_fixture_itself_is_clean() {
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op(GET_ITEM, &get_success(), Some(id_schema()))}}),
+        json!({}),
+    );
+    assert_clean(&run(&doc));
+}
+
+// 1. passthrough ---------------------------------------------------------------------------
+
+fn with_passthrough(pb: &str, templates: bool) -> String {
+    let mut op = get_op(GET_ITEM, &get_success(), Some(id_schema()));
+    let i = &mut op["x-amazon-apigateway-integration"];
+    i["passthroughBehavior"] = json!(pb);
+    if !templates {
+        i.as_object_mut()
+            .expect("object")
+            .remove("requestTemplates");
+    }
+    api(json!({"/things/{id}": {"get": op}}), json!({}))
+}
+
+#[test]
+fn passthrough_when_no_templates_with_templates_is_quiet() {
+    // With templates present, WHEN_NO_TEMPLATES answers 415 for other content types, like NEVER.
+    assert_quiet(
+        &run(&with_passthrough("when_no_templates", true)),
+        "passthrough",
+    );
+    assert_quiet(
+        &run(&with_passthrough("WHEN_NO_TEMPLATES", true)),
+        "passthrough",
+    );
+}
+
+#[test]
+fn passthrough_still_fires_when_the_body_can_pass_through() {
+    assert_fires(
+        &run(&with_passthrough("when_no_templates", false)),
+        "passthrough",
+    );
+    assert_fires(
+        &run(&with_passthrough("when_no_match", true)),
+        "passthrough",
+    );
+    assert_fires(
+        &run(&with_passthrough("when_no_match", false)),
+        "passthrough",
+    );
+}
+
+// 2. json-injection and the validated request model -----------------------------------------
+
+fn order_schema() -> Value {
+    json!({"Thing": {
+        "type": "object",
+        "required": ["id", "quantity", "price", "paid", "status", "ref", "at"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1},
+            "quantity": {"type": "integer", "minimum": 1},
+            "price": {"type": "number"},
+            "paid": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["new", "paid", "shipped"]},
+            "ref": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"},
+            "at": {"type": "string", "format": "date-time"},
+            "sizes": {"type": "array", "items": {"type": "integer"}},
+        },
+    }})
+}
+
+fn order_template(fields: &str) -> String {
+    format!(
+        r#"#set($o = $input.path('$'))
+{{"TableName": "things", "Item": {{"Id": {{"S": "{}"}}{fields}}}}}"#,
+        esc("$o.id")
+    )
+}
+
+const ORDER_FIELDS: &str = r##", "Quantity": {"N": "$o.quantity"}, "Price": {"N": "$input.path('$.price')"}, "Paid": {"BOOL": $o.paid}, "Status": {"S": "$o.status"}, "Ref": {"S": "$o.ref"}, "At": {"S": "$input.path('$.at')"}#if($o.sizes.size() > 0), "Sizes": {"NS": [#foreach($s in $o.sizes)"$s"#if($foreach.hasNext),#end#end]}#end"##;
+
+fn order_doc(validator: Option<&str>, fields: &str, root_validator: Option<&str>) -> String {
+    let doc = api(
+        json!({"/things": {"post": post_op("PutItem", &order_template(fields), "", validator)}}),
+        order_schema(),
+    );
+    match root_validator {
+        None => doc,
+        Some(v) => {
+            let mut d: Value = serde_json::from_str(&doc).expect("json");
+            d["x-amazon-apigateway-request-validator"] = json!(v);
+            d.to_string()
+        }
+    }
+}
+
+#[test]
+fn json_injection_trusts_what_the_validator_guarantees() {
+    let r = run(&order_doc(Some("body"), ORDER_FIELDS, None));
+    assert_clean(&r);
+    // The document-wide default validator counts too.
+    let r = run(&order_doc(None, ORDER_FIELDS, Some("body")));
+    assert_quiet(&r, "json-injection");
+}
+
+#[test]
+fn json_injection_without_body_validation_still_fires() {
+    for doc in [
+        order_doc(None, ORDER_FIELDS, None),
+        // A validator that checks only parameters.
+        order_doc(Some("params"), ORDER_FIELDS, None),
+        // The operation's own validator overrides the document's default.
+        order_doc(Some("params"), ORDER_FIELDS, Some("body")),
+    ] {
+        let r = run(&doc);
+        let fired: Vec<usize> = of(&r, "json-injection")
+            .iter()
+            .filter_map(|f| f.column)
+            .collect();
+        // quantity, price, paid (bare), status, ref, at and the sizes items: seven places.
+        assert_eq!(fired.len(), 7, "{}", r.human());
+    }
+}
+
+#[test]
+fn json_injection_does_not_trust_weak_constraints() {
+    let mut schemas = order_schema();
+    let props = &mut schemas["Thing"]["properties"];
+    // JSON Schema patterns are searched, not anchored: this one accepts `a"b`.
+    props["ref"] = json!({"type": "string", "pattern": "[A-Za-z0-9-]{1,64}"});
+    // An enum value with a quote.
+    props["status"] = json!({"type": "string", "enum": ["new", "say \"hi\""]});
+    // A format the validator does not assert for safety.
+    props["at"] = json!({"type": "string", "format": "email"});
+    let doc = api(
+        json!({"/things": {"post": post_op("PutItem", &order_template(ORDER_FIELDS), "", Some("body"))}}),
+        schemas,
+    );
+    let r = run(&doc);
+    assert_eq!(of(&r, "json-injection").len(), 3, "{}", r.human());
+}
+
+// 3. json-injection after a `.matches()` check ---------------------------------------------
+
+fn guarded_get(request: &str) -> String {
+    api(
+        json!({"/things/{id}": {"get": get_op(request, &get_success(), Some(id_schema()))}}),
+        json!({}),
+    )
+}
+
+#[test]
+fn json_injection_trusts_a_safe_regex_check() {
+    for regex in [
+        "[A-Za-z0-9-]{1,64}",
+        "^[0-9a-f-]{36}$",
+        r"\d+",
+        r"[\w-]+",
+        "[a-z]+(-[a-z]+)*",
+        r#"[^"\\\x00-\x1F]+"#,
+    ] {
+        // Directly on the parameter.
+        let t = format!(
+            r#"#if($input.params('id').matches('{regex}'))
+{{"TableName": "things", "Key": {{"Id": {{"S": "$input.params('id')"}}}}}}
+#else
+{{"TableName": "things", "Key": {{"Id": {{"S": "invalid"}}}}}}
+#end"#
+        );
+        assert_quiet(&run(&guarded_get(&t)), "json-injection");
+        // On a variable, in a double-quoted VTL string.
+        if !regex.contains('"') {
+            let t = format!(
+                r#"#set($id = $input.params('id'))
+#if($id.matches("{regex}")){{"TableName": "things", "Key": {{"Id": {{"S": "$id"}}}}}}#end"#
+            );
+            assert_quiet(&run(&guarded_get(&t)), "json-injection");
+        }
+        // Through a flag variable.
+        let t = format!(
+            r#"#set($id = $input.params('id'))
+#set($bad = false)
+#if(!$id.matches('{regex}'))#set($bad = true)#end
+#if($bad)
+{{"TableName": "things", "Key": {{"Id": {{"S": "-"}}}}}}
+#else
+{{"TableName": "things", "Key": {{"Id": {{"S": "$id"}}}}}}
+#end"#
+        );
+        assert_quiet(&run(&guarded_get(&t)), "json-injection");
+        let t = format!(
+            r#"#set($id = $input.params('id'))
+#set($ok = $id.matches('{regex}'))
+#if(!$ok){{}}#else{{"TableName": "things", "Key": {{"Id": {{"S": "$id"}}}}}}#end"#
+        );
+        assert_quiet(&run(&guarded_get(&t)), "json-injection");
+    }
+}
+
+#[test]
+fn json_injection_distrusts_an_unsafe_regex_check() {
+    for regex in [
+        ".+", "[^,]+", r"[\s\S]*", r"[\w\s]+", "[a-z\"]+", r"\S+", "(?s).*",
+    ] {
+        let t = format!(
+            r#"#set($id = $input.params('id'))
+#if($id.matches('{regex}')){{"TableName": "things", "Key": {{"Id": {{"S": "$id"}}}}}}#end"#
+        );
+        assert_fires(&run(&guarded_get(&t)), "json-injection");
+    }
+    // The flag is set on the wrong branch, or the value changes after the check.
+    for t in [
+        r#"#set($id = $input.params('id'))#set($bad = false)
+#if($id.matches('\d+'))#set($bad = true)#end
+#if(!$bad){"TableName": "things", "Key": {"Id": {"S": "$id"}}}#end"#,
+        r#"#set($id = $input.params('id'))
+#if($id.matches('\d+'))#set($id = "$id$input.params('x')"){"TableName": "things", "Key": {"Id": {"S": "$id"}}}#end"#,
+        r#"#set($id = $input.params('id'))#set($bad = $input.params('flag'))
+#if(!$id.matches('\d+'))#set($bad = true)#end
+#if(!$bad){"TableName": "things", "Key": {"Id": {"S": "$id"}}}#end"#,
+    ] {
+        assert_fires(&run(&guarded_get(t)), "json-injection");
+    }
+}
+
+// 4. invalid-json and the replies DynamoDB can give -----------------------------------------
+
+fn update_op(return_values: &str, success: &str) -> Value {
+    let request = format!(
+        r##"{{"TableName": "things", "Key": {{"Id": {{"S": "$util.escapeJavaScript($input.params('id')).replaceAll("\\'","'")"}}}}, "UpdateExpression": "ADD #c :one", "ExpressionAttributeNames": {{"#c": "Count"}}, "ExpressionAttributeValues": {{":one": {{"N": "1"}}}}, "ReturnValues": "{return_values}"}}"##
+    );
+    json!({
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": method_responses(Some(json!({"type": "object", "properties": {"count": {"type": "integer"}}}))),
+        "x-amazon-apigateway-integration": integration(uri("UpdateItem"), Some(&request), success),
+    })
+}
+
+const COUNT_FROM_ATTRIBUTES: &str = r#"{"count": $input.path('$.Attributes.Count.N')}"#;
+
+#[test]
+fn invalid_json_knows_update_item_all_new_always_has_attributes() {
+    let doc = api(
+        json!({"/things/{id}": {"post": update_op("ALL_NEW", COUNT_FROM_ATTRIBUTES)}}),
+        json!({}),
+    );
+    assert_clean(&run(&doc));
+    let doc = api(
+        json!({"/things/{id}": {"post": update_op("UPDATED_NEW", COUNT_FROM_ATTRIBUTES)}}),
+        json!({}),
+    );
+    assert_quiet(&run(&doc), "invalid-json");
+}
+
+#[test]
+fn invalid_json_still_sees_replies_without_attributes() {
+    // ALL_OLD of an update that created the item, and NONE, have no Attributes.
+    for rv in ["ALL_OLD", "NONE", "UPDATED_OLD"] {
+        let doc = api(
+            json!({"/things/{id}": {"post": update_op(rv, COUNT_FROM_ATTRIBUTES)}}),
+            json!({}),
+        );
+        assert_fires(&run(&doc), "invalid-json");
+    }
+    // A GetItem of a missing key has no Item.
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op(GET_ITEM, r#"{"count": $input.path('$.Item.Count.N')}"#, Some(json!({"type": "object"})))}}),
+        json!({}),
+    );
+    assert_fires(&run(&doc), "invalid-json");
+}
+
+#[test]
+fn invalid_json_knows_query_and_scan_always_have_items_and_count() {
+    let scan = json!({
+        "responses": method_responses(Some(json!({"type": "object", "properties": {"count": {"type": "integer"}, "next": {"type": "string"}}}))),
+        "x-amazon-apigateway-integration": integration(
+            uri("Scan"),
+            Some(r##"{"TableName": "things"#if("$!input.params('c')" != ""), "ExclusiveStartKey": {"Id": {"S": "$util.escapeJavaScript($input.params('c')).replaceAll("\\'","'")"}}#end}"##),
+            r#"{"count": $input.path('$.Count'), "next": "$util.escapeJavaScript($input.path('$.LastEvaluatedKey.Id.S')).replaceAll("\\'","'")"}"#,
+        ),
+        "parameters": [{"name": "c", "in": "query", "schema": {"type": "string"}}],
+    });
+    let doc = api(json!({"/things": {"get": scan}}), json!({}));
+    assert_clean(&run(&doc));
+}
+
+// 5. lossy-error ---------------------------------------------------------------------------
+
+#[test]
+fn lossy_error_accepts_every_way_of_reading_the_error_body() {
+    for t in [
+        r#"{"type": "$util.escapeJavaScript($!input.path('$.__type')).replaceAll("\\'","'")"}"#,
+        r#"#set($t = "$!input.path('$.__type')"){"message": "$util.escapeJavaScript($t).replaceAll("\\'","'")"}"#,
+        r#"{"message": $input.json('$.message')}"#,
+        r#"#set($e = $input.path('$'))#set($t = $e.__type){"message": "$util.escapeJavaScript($t).replaceAll("\\'","'")"}"#,
+        r#"#set($e = $util.parseJson($input.body))#set($t = $e.__type){"message": "$util.escapeJavaScript($t).replaceAll("\\'","'")"}"#,
+        r#"#set($t = "${input.path('$.__type')}"){"message": "$util.escapeJavaScript($t).replaceAll("\\'","'")"}"#,
+    ] {
+        let mut op = get_op(GET_ITEM, &get_success(), Some(id_schema()));
+        op["x-amazon-apigateway-integration"]["responses"]["4\\d{2}"]["responseTemplates"]["application/json"] =
+            json!(t);
+        let doc = api(json!({"/things/{id}": {"get": op}}), json!({}));
+        assert_quiet(&run(&doc), "lossy-error");
+    }
+}
+
+// 6. CDK's CORS preflight mock --------------------------------------------------------------
+
+fn cors_options(request: &str) -> Value {
+    json!({
+        "responses": {"204": {"description": "CORS", "headers": {
+            "Access-Control-Allow-Headers": {"schema": {"type": "string"}},
+            "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
+            "Access-Control-Allow-Methods": {"schema": {"type": "string"}},
+        }}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "requestTemplates": {"application/json": request},
+            "responses": {"default": {"statusCode": "204", "responseParameters": {
+                "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent'",
+                "method.response.header.Access-Control-Allow-Origin": "'*'",
+                "method.response.header.Access-Control-Allow-Methods": "'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD'",
+            }}},
+        },
+    })
+}
+
+#[test]
+fn invalid_json_accepts_the_cdk_cors_mock_template() {
+    let doc = api(
+        json!({"/things/{id}": {
+            "get": get_op(GET_ITEM, &get_success(), Some(id_schema())),
+            "options": cors_options("{ statusCode: 200 }"),
+        }}),
+        json!({}),
+    );
+    assert_clean(&run(&doc));
+    // A real DynamoDB request template is still held to strict JSON.
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op("{ TableName: 'things' }", &get_success(), Some(id_schema()))}}),
+        json!({}),
+    );
+    assert_fires(&run(&doc), "invalid-json");
+}
+
+// 7. action-dependent rules on every way of writing the URI -----------------------------------
+
+fn uris(action: &str) -> Vec<Value> {
+    vec![
+        json!(format!(
+            "arn:aws:apigateway:${{AWS::Region}}:dynamodb:action/{action}"
+        )),
+        json!(format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:dynamodb:action/{action}"
+        )),
+        json!({"Fn::Sub": format!("arn:aws:apigateway:${{AWS::Region}}:dynamodb:action/{action}")}),
+        json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, format!(":dynamodb:action/{action}")]]}),
+    ]
+}
+
+/// A Scan whose success template breaks only when the reply has items: invalid-json can see
+/// it only by simulating a Scan reply.
+const BREAKS_ON_ITEMS: &str =
+    r#"#if($input.path('$.Count') > 0){"count": $input.path('$.Count'),}#else{}#end"#;
+
+fn scan_op(u: Value) -> Value {
+    json!({
+        "responses": method_responses(Some(json!({"type": "object", "properties": {"count": {"type": "integer"}}}))),
+        "x-amazon-apigateway-integration": integration(u, Some(r#"{"TableName": "things"}"#), BREAKS_ON_ITEMS),
+    })
+}
+
+#[test]
+fn action_rules_see_through_placeholders_and_intrinsics() {
+    // The control: not a DynamoDB URI, so no action-dependent rule runs.
+    let r = run(&api(
+        json!({"/things": {"get": scan_op(json!("arn:aws:apigateway:us-east-1:s3:path/bucket"))}}),
+        json!({}),
+    ));
+    for rule in ["pagination", "invalid-json"] {
+        assert_quiet(&r, rule);
+    }
+    for u in uris("Scan") {
+        let mut op = scan_op(u.clone());
+        let r = run(&api(json!({"/things": {"get": op.clone()}}), json!({})));
+        // pagination: a Scan that never pages; invalid-json: the reply with items.
+        assert_fires(&r, "pagination");
+        assert_fires(&r, "invalid-json");
+        // error-to-success: errors that end in a 200.
+        let responses = &mut op["x-amazon-apigateway-integration"]["responses"];
+        responses["4\\d{2}"]["statusCode"] = json!("200");
+        responses["4\\d{2}"]["responseTemplates"]["application/json"] =
+            json!("{\"message\":\"no\"}");
+        let r = run(&api(json!({"/things": {"get": op.clone()}}), json!({})));
+        assert_fires(&r, "error-to-success");
+        // lossy-error: a fixed body for every 400.
+        let responses = &mut op["x-amazon-apigateway-integration"]["responses"];
+        responses["4\\d{2}"]["statusCode"] = json!("400");
+        let r = run(&api(json!({"/things": {"get": op}}), json!({})));
+        assert_fires(&r, "lossy-error");
+    }
+}
+
+// 8. one defect, one finding ----------------------------------------------------------------
+
+#[test]
+fn an_unescaped_value_is_one_json_injection_not_also_invalid_json() {
+    let t = r#"{"TableName": "things", "Key": {"Id": {"S": "$input.params('id')"}}}"#;
+    let r = run(&guarded_get(t));
+    assert_eq!(of(&r, "json-injection").len(), 1, "{}", r.human());
+    assert_quiet(&r, "invalid-json");
+    // escape-quote is the cause of the `\'` that breaks the JSON.
+    let t = r#"{"TableName": "things", "Key": {"Id": {"S": "$util.escapeJavaScript($input.params('id'))"}}}"#;
+    let r = run(&guarded_get(t));
+    assert_eq!(of(&r, "escape-quote").len(), 1, "{}", r.human());
+    assert_quiet(&r, "invalid-json");
+    // A second, independent defect in the same template is still reported.
+    let t = r#"{"TableName": "things",, "Key": {"Id": {"S": "$input.params('id')"}}}"#;
+    let r = run(&guarded_get(t));
+    assert_fires(&r, "json-injection");
+    assert_fires(&r, "invalid-json");
+}
+
+// 9. allow and deny -------------------------------------------------------------------------
+
+const UNESCAPED: &str = r#"{"TableName": "things", "Key": {"Id": {"S": "$input.params('id')"}}}"#;
+
+fn with_x_lint(root: Option<Value>, op: Option<Value>) -> String {
+    let mut o = get_op(UNESCAPED, &get_success(), Some(id_schema()));
+    // A warning to play with: no default response, and 501-599 unmatched.
+    let responses = o["x-amazon-apigateway-integration"]["responses"]
+        .as_object_mut()
+        .expect("responses");
+    responses.remove("default");
+    let five = responses.remove("5\\d{2}").expect("5xx");
+    responses.insert("500".into(), five);
+    if let Some(x) = op {
+        o["x-lint"] = x;
+    }
+    let mut d: Value =
+        serde_json::from_str(&api(json!({"/things/{id}": {"get": o}}), json!({}))).expect("json");
+    if let Some(x) = root {
+        d["x-lint"] = x;
+    }
+    d.to_string()
+}
+
+fn finding<'a>(r: &'a Report, rule: &str) -> &'a Finding {
+    r.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule}:\n{}", r.human()))
+}
+
+#[test]
+fn x_lint_allow_at_the_root_and_per_operation() {
+    let base = run(&with_x_lint(None, None));
+    assert!(!finding(&base, "json-injection").allowed);
+    assert_eq!(base.errors(), 1, "{}", base.human());
+    assert_eq!(base.warnings(), 1, "{}", base.human());
+
+    let r = run(&with_x_lint(
+        Some(json!({"allow": ["json-injection"]})),
+        None,
+    ));
+    assert!(finding(&r, "json-injection").allowed);
+    assert_eq!((r.errors(), r.warnings()), (0, 1), "{}", r.human());
+
+    let r = run(&with_x_lint(
+        None,
+        Some(
+            json!({"allow": [{"rule": "no-default", "reason": "every status is matched"}, "json-injection"]}),
+        ),
+    ));
+    let f = finding(&r, "no-default");
+    assert!(f.allowed);
+    assert_eq!(f.allow_reason.as_deref(), Some("every status is matched"));
+    assert_eq!((r.errors(), r.warnings()), (0, 0), "{}", r.human());
+    // Allowed findings are kept, flagged, and shown as one line.
+    assert_eq!(r.findings.len(), base.findings.len());
+    let human = r.human();
+    assert!(human.contains("allowed[no-default]"), "{human}");
+    assert!(human.contains("every status is matched"), "{human}");
+    assert!(!human.contains("error[json-injection]"), "{human}");
+    let j = r.json();
+    let allowed: Vec<bool> = j["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["allowed"].as_bool().expect("allowed"))
+        .collect();
+    assert!(allowed.iter().all(|a| *a), "{j}");
+    assert_eq!(j["errors"], 0);
+}
+
+#[test]
+fn per_operation_allow_does_not_leak_to_other_operations() {
+    let mut d: Value = serde_json::from_str(&with_x_lint(
+        None,
+        Some(json!({"allow": ["json-injection"]})),
+    ))
+    .expect("json");
+    let mut other = d["paths"]["/things/{id}"]["get"].clone();
+    other.as_object_mut().expect("op").remove("x-lint");
+    d["paths"]["/other/{id}"] = json!({"get": other});
+    let r = run(&d.to_string());
+    let inj = of(&r, "json-injection");
+    assert_eq!(inj.len(), 2, "{}", r.human());
+    for f in inj {
+        assert_eq!(
+            f.allowed,
+            f.operation.as_deref() == Some("GET /things/{id}"),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn config_allow_and_deny() {
+    let doc = with_x_lint(Some(json!({"allow": ["no-default"]})), None);
+    let cfg = Config {
+        allow: vec!["json-injection".into()],
+        deny: vec![],
+    };
+    let r = lint_with("fixture.json", &doc, &cfg);
+    assert!(finding(&r, "json-injection").allowed);
+    assert!(finding(&r, "no-default").allowed);
+    assert_eq!((r.errors(), r.warnings()), (0, 0));
+    // deny makes a warning an error and overrides the document's allow.
+    let cfg = Config {
+        allow: vec![],
+        deny: vec!["no-default".into()],
+    };
+    let r = lint_with("fixture.json", &doc, &cfg);
+    let f = finding(&r, "no-default");
+    assert!(!f.allowed);
+    assert_eq!(f.severity, lint::Severity::Error);
+    assert_eq!((r.errors(), r.warnings()), (2, 0), "{}", r.human());
+    // The default config is `lint`.
+    assert_eq!(
+        lint_with("fixture.json", &doc, &Config::default()),
+        lint("fixture.json", &doc)
+    );
+}
+
+#[test]
+fn unknown_rule_ids_are_an_error_naming_the_id() {
+    let doc = with_x_lint(
+        Some(json!({"allow": ["json-injektion"]})),
+        Some(json!({"allow": [{"rule": "no-defualt", "reason": "typo"}]})),
+    );
+    let r = lint_with(
+        "fixture.json",
+        &doc,
+        &Config {
+            allow: vec!["pagnation".into()],
+            deny: vec!["nope".into()],
+        },
+    );
+    let config: Vec<&Finding> = of(&r, "lint-config");
+    for id in ["json-injektion", "no-defualt", "pagnation", "nope"] {
+        assert!(
+            config.iter().any(|f| f.message.contains(id)),
+            "{id} not reported:\n{}",
+            r.human()
+        );
+    }
+    assert!(config.iter().all(|f| f.severity == lint::Severity::Error));
+    // The misspelt allow allows nothing.
+    assert!(!finding(&r, "json-injection").allowed);
+}
+
+#[test]
+fn sarif_reports_allowed_findings_as_suppressions() {
+    let doc = with_x_lint(
+        None,
+        Some(json!({"allow": [{"rule": "json-injection", "reason": "ids are checked upstream"}]})),
+    );
+    let r = lint_with(
+        "fixture.json",
+        &doc,
+        &Config {
+            allow: vec!["no-default".into()],
+            deny: vec![],
+        },
+    );
+    let sarif = r.sarif();
+    let schema: Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let by_rule = |id: &str| {
+        results
+            .iter()
+            .find(|x| x["ruleId"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let inj = by_rule("json-injection");
+    assert_eq!(inj["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        inj["suppressions"][0]["justification"],
+        "ids are checked upstream"
+    );
+    assert_eq!(by_rule("no-default")["suppressions"][0]["kind"], "external");
+}
+
+// Found in the corpus -----------------------------------------------------------------------
+
+/// The GetItem fixture with its integration responses replaced.
+fn with_responses(responses: Value) -> String {
+    let mut op = get_op(GET_ITEM, &get_success(), Some(id_schema()));
+    op["x-amazon-apigateway-integration"]["responses"] = responses;
+    api(json!({"/things/{id}": {"get": op}}), json!({}))
+}
+
+#[test]
+fn lossy_error_accepts_a_400_that_passes_the_error_body_through() {
+    // No template, or an empty one: API Gateway passes DynamoDB's error body through unchanged
+    // (apigateway-semantics.md §3.4). (books-openapi-terraform-templatefile)
+    for four in [
+        json!({"statusCode": "400"}),
+        json!({"statusCode": "400", "responseTemplates": {"application/json": ""}}),
+    ] {
+        let doc = with_responses(json!({
+            "2\\d{2}": {"statusCode": "200", "responseTemplates": {"application/json": get_success()}},
+            "4\\d{2}": four,
+            "5\\d{2}": {"statusCode": "500"},
+            "default": {"statusCode": "500"},
+        }));
+        assert_quiet(&run(&doc), "lossy-error");
+    }
+}
+
+#[test]
+fn no_default_is_quiet_when_every_dynamodb_status_is_matched() {
+    // DynamoDB answers 200 or an error status: `200`, `4\d{2}` and `5\d{2}` cover them all.
+    // (books-openapi-terraform-templatefile)
+    let doc = with_responses(json!({
+        "200": {"statusCode": "200", "responseTemplates": {"application/json": get_success()}},
+        "4\\d{2}": {"statusCode": "400", "responseTemplates": {"application/json": ERROR_400}},
+        "5\\d{2}": {"statusCode": "500"},
+    }));
+    assert_clean(&run(&doc));
+    // A 5xx nobody maps still is a finding.
+    let doc = with_responses(json!({
+        "200": {"statusCode": "200", "responseTemplates": {"application/json": get_success()}},
+        "4\\d{2}": {"statusCode": "400", "responseTemplates": {"application/json": ERROR_400}},
+        "500": {"statusCode": "500"},
+    }));
+    let r = run(&doc);
+    assert_fires(&r, "no-default");
+    assert!(
+        of(&r, "no-default")[0].message.contains("501-599"),
+        "{}",
+        r.human()
+    );
+}
+
+#[test]
+fn fn_sub_templates_keep_unknown_stack_values_as_references() {
+    // `${TTL}` is a stack parameter: CloudFormation puts its value into the VTL, the lint cannot
+    // know it, and must neither put the name into the code (`#set($ttl = TTL)` does not parse)
+    // nor call it undefined. (divmora-url-shortener-sigv4)
+    let request = json!({"Fn::Sub": [
+        "#set($ttl = ${TTL})#set($stage = \"${!context.requestId}\")\n{\"TableName\": \"${Table}\", \"Key\": {\"Id\": {\"S\": \"$util.escapeJavaScript($input.params('id')).replaceAll(\"\\\\'\",\"'\")\"}}, \"Region\": \"${AWS::Region}\", \"Ttl\": \"$ttl\", \"Tag\": \"${Tag}\"}",
+        {"Tag": "v1"}
+    ]});
+    let mut op = get_op(GET_ITEM, &get_success(), Some(id_schema()));
+    op["x-amazon-apigateway-integration"]["requestTemplates"]["application/json"] = request;
+    let r = run(&api(json!({"/things/{id}": {"get": op}}), json!({})));
+    for rule in ["template-parse", "undefined-root", "invalid-json"] {
+        assert_quiet(&r, rule);
+    }
+}
+
+#[test]
+fn response_checks_still_run_when_the_update_writes_hostile_strings() {
+    // ALL_NEW returns what the request wrote; the request rendered with hostile strings must not
+    // leave the response template only replies it cannot render as JSON.
+    let request = r##"{"TableName": "things", "Key": {"Id": {"S": "$util.escapeJavaScript($input.params('id')).replaceAll("\\'","'")"}}, "UpdateExpression": "SET #n = :n", "ExpressionAttributeNames": {"#n": "Name"}, "ExpressionAttributeValues": {":n": {"S": "$util.escapeJavaScript($input.params('id')).replaceAll("\\'","'")"}}, "ReturnValues": "ALL_NEW"}"##;
+    let success = r#"{"name": "$input.path('$.Attributes.Name.S')", "extra": 1}"#;
+    let op = json!({
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": method_responses(Some(json!({"type": "object", "properties": {"name": {"type": "string"}}}))),
+        "x-amazon-apigateway-integration": integration(uri("UpdateItem"), Some(request), success),
+    });
+    let r = run(&api(json!({"/things/{id}": {"post": op}}), json!({})));
+    assert_fires(&r, "json-injection");
+    assert_fires(&r, "response-schema");
+}
+
+#[test]
+fn json_injection_reads_double_quoted_json_paths() {
+    // `$input.path("$.at")` is `$input.path('$.at')`: the validated date-time is as safe.
+    // (sp-reminders-scheduler)
+    let fields =
+        r#", "At": {"S": "$input.path("$.at")"}, "Status": {"S": "$input.path("$.status")"}"#;
+    let r = run(&order_doc(Some("body"), fields, None));
+    assert_quiet(&r, "json-injection");
+    // And an unvalidated one is named by its path.
+    let r = run(&order_doc(None, fields, None));
+    let f = of(&r, "json-injection");
+    assert!(
+        f.iter().any(|f| f.message.contains("$input.path('$.at')")),
+        "{}",
+        r.human()
+    );
+}
+
+#[test]
+fn gateway_response_templates_are_checked_too() {
+    // The validator's message quotes property names (`object has missing required properties
+    // (["id"])`): spliced into a JSON string it breaks the body. (sp-reminders-scheduler)
+    let doc_with = |template: &str| {
+        let mut d: Value = serde_json::from_str(&api(
+            json!({"/things/{id}": {"get": get_op(GET_ITEM, &get_success(), Some(id_schema()))}}),
+            json!({}),
+        ))
+        .expect("json");
+        d["x-amazon-apigateway-gateway-responses"] = json!({"BAD_REQUEST_BODY": {
+            "statusCode": 400,
+            "responseTemplates": {"application/json": template},
+        }});
+        d.to_string()
+    };
+    let r = run(&doc_with(
+        r#"{"message": "$context.error.validationErrorString"}"#,
+    ));
+    let f = of(&r, "json-injection");
+    assert_eq!(f.len(), 1, "{}", r.human());
+    assert_eq!(
+        f[0].template.as_deref(),
+        Some("gateway-response BAD_REQUEST_BODY application/json")
+    );
+    assert!(f[0].file_line.is_some());
+    // AWS's own default is fine, and so is an escaped message.
+    for t in [
+        r#"{"message": $context.error.messageString}"#,
+        r#"{"message": "$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\'","'")"}"#,
+    ] {
+        assert_clean(&run(&doc_with(t)));
+    }
+    // The other checks see them too.
+    assert_fires(
+        &run(&doc_with(r#"{"message": "$util.toJson(1)"}"#)),
+        "appsync-helper",
+    );
+}
