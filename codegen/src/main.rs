@@ -73,10 +73,11 @@ struct RuleArgs {
 }
 
 impl RuleArgs {
-    fn config(&self) -> lint::Config {
+    fn config(&self, params: &[(String, String)]) -> lint::Config {
         lint::Config {
             allow: self.allow.clone(),
             deny: self.deny.clone(),
+            params: params.iter().cloned().collect(),
         }
     }
 }
@@ -91,6 +92,9 @@ struct LintArgs {
     format: LintFormat,
     #[command(flatten)]
     rules: RuleArgs,
+    /// A deploy parameter, intrinsic or placeholder value (NAME=VALUE), as generate takes it.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -199,7 +203,7 @@ fn lint_command(args: LintArgs) -> ExitCode {
             }
         },
     };
-    let report = match lint_file(&spec_path, &args.rules.config()) {
+    let report = match lint_file(&spec_path, &args.rules.config(&args.params)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("codegen: error: {e}");
@@ -226,12 +230,12 @@ fn run(check: bool, common: Common) -> Result<ExitCode, EmitError> {
     let root = common.root.unwrap_or_else(|| codegen::workspace_root(&cwd));
     let spec_path = common.spec.unwrap_or_else(|| root.join("openapi.yaml"));
     let options = Options {
-        params: common.params.into_iter().collect::<IndexMap<_, _>>(),
+        params: common.params.iter().cloned().collect::<IndexMap<_, _>>(),
     };
     // The lint first: it also explains documents the apidef crate refuses. Its findings are
     // printed; they fail `check` (errors not allowed), and `generate` only for rules given with
     // --deny: generate writes the artifacts of every document that loads.
-    let config = common.rules.config();
+    let config = common.rules.config(&common.params);
     let report = lint_file(&spec_path, &config)?;
     if !report.findings.is_empty() {
         eprint!("{}", report.human());

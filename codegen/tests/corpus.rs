@@ -79,14 +79,18 @@ fn params(entry: &Entry) -> IndexMap<String, String> {
         .unwrap_or_default()
 }
 
-/// `rule \t operation \t template \t line` of a finding (the `why` column is the reviewer's).
+/// `rule \t operation \t template \t line:column` of a finding (the `why` column is the reviewer's).
 fn key(f: &lint::Finding) -> String {
     format!(
         "{}\t{}\t{}\t{}",
         f.rule,
         f.operation.as_deref().unwrap_or("-"),
         f.template.as_deref().unwrap_or("-"),
-        f.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into())
+        match (f.line, f.column) {
+            (Some(l), Some(c)) => format!("{l}:{c}"),
+            (Some(l), None) => l.to_string(),
+            _ => "-".into(),
+        }
     )
 }
 
@@ -129,12 +133,16 @@ fn lint_findings_equal_the_reviewed_expected_files() {
     let mut failures = Vec::new();
     for entry in entries() {
         let (file, text) = document(&entry);
-        let report = lint::lint(&file, &text);
+        let config = lint::Config {
+            params: params(&entry),
+            ..Default::default()
+        };
+        let report = lint::lint_with(&file, &text, &config);
         let got: Vec<String> = report.findings.iter().map(key).collect();
         let want = expected(&entry);
         if bless {
             let mut out = String::from(
-                "# rule\toperation\ttemplate\tline\twhy it is a true defect (reviewed by reading the template)\n",
+                "# rule\toperation\ttemplate\tline:column\twhy it is a true defect (reviewed by reading the template)\n",
             );
             for (f, k) in report.findings.iter().zip(&got) {
                 let why = want

@@ -134,31 +134,32 @@ enum Origin {
 }
 
 /// The one place the lint turns the document as written into the tree its rules read.
-fn normalize(raw: &Value, file: &str) -> Normalized {
-    apidef::normalize::normalize(raw, file, &IndexMap::new())
+fn normalize(raw: &Value, file: &str, params: &IndexMap<String, String>) -> Normalized {
+    apidef::normalize::normalize(raw, file, params)
 }
 
 impl Doc {
-    pub fn parse(file: &str, text: &str) -> Option<Doc> {
+    pub fn parse(file: &str, text: &str, given: &IndexMap<String, String>) -> Option<Doc> {
         let raw = apidef::source::parse(text, file).ok()?;
         if !raw.is_object() {
             return None;
         }
-        let mut normalized = normalize(&raw, file);
+        let mut normalized = normalize(&raw, file, given);
         let root = std::mem::take(&mut normalized.document);
         if !root.is_object() {
             return None;
         }
         let positions = Positions::index(text);
-        let params = root
+        let mut params: Vec<(String, String)> = root
             .get("x-deploy-parameters")
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
                     .map(|(k, v)| {
-                        let value = v
-                            .get("default")
-                            .and_then(Value::as_str)
+                        let value = given
+                            .get(k)
+                            .map(String::as_str)
+                            .or_else(|| v.get("default").and_then(Value::as_str))
                             .unwrap_or(k)
                             .to_string();
                         (k.clone(), value)
@@ -166,6 +167,13 @@ impl Doc {
                     .collect()
             })
             .unwrap_or_default();
+        // A `--param` for a placeholder the document uses without declaring it declares it,
+        // as the loader does.
+        for (k, v) in given {
+            if !params.iter().any(|(p, _)| p == k) && text.contains(&format!("${{{k}}}")) {
+                params.push((k.clone(), v.clone()));
+            }
+        }
         let mut key_attributes = Vec::new();
         if let Some(tables) = root.get("x-dynamodb-tables").and_then(Value::as_object) {
             for t in tables.values() {

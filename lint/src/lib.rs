@@ -412,6 +412,10 @@ impl Report {
 pub struct Config {
     pub allow: Vec<String>,
     pub deny: Vec<String>,
+    /// `--param NAME=VALUE`: values for deploy parameters, for CloudFormation intrinsics in
+    /// the document (`OrdersTable`, `Role.Arn`, a condition) and for `${NAME}` placeholders the
+    /// document uses without declaring, exactly as the loader takes them.
+    pub params: indexmap::IndexMap<String, String>,
 }
 
 /// Lint a document: `text` is its YAML or JSON source, `file` the name findings are reported
@@ -426,7 +430,7 @@ pub fn lint(file: &str, text: &str) -> Report {
 pub fn lint_with(file: &str, text: &str, config: &Config) -> Report {
     let mut findings = Vec::new();
     // spec's own verdict first: what it refuses, the deploy and the local gateway refuse too.
-    if let Err(e) = apidef::Api::from_str_with(text, file, &indexmap::IndexMap::new()) {
+    if let Err(e) = apidef::Api::from_str_with(text, file, &config.params) {
         let (file_line, file_column) = match e.location.line_col {
             Some((l, c)) => (Some(l), Some(c)),
             None => (None, None),
@@ -457,7 +461,7 @@ pub fn lint_with(file: &str, text: &str, config: &Config) -> Report {
             hostile_only: false,
         });
     }
-    let d = doc::Doc::parse(file, text);
+    let d = doc::Doc::parse(file, text, &config.params);
     if let Some(d) = &d {
         integration::check(d, &mut findings);
         let templates = d.templates();

@@ -671,6 +671,7 @@ fn config_allow_and_deny() {
     let cfg = Config {
         allow: vec!["json-injection".into()],
         deny: vec![],
+        ..Default::default()
     };
     let r = lint_with("fixture.json", &doc, &cfg);
     assert!(finding(&r, "json-injection").allowed);
@@ -680,6 +681,7 @@ fn config_allow_and_deny() {
     let cfg = Config {
         allow: vec![],
         deny: vec!["no-default".into()],
+        ..Default::default()
     };
     let r = lint_with("fixture.json", &doc, &cfg);
     let f = finding(&r, "no-default");
@@ -705,6 +707,7 @@ fn unknown_rule_ids_are_an_error_naming_the_id() {
         &Config {
             allow: vec!["pagnation".into()],
             deny: vec!["nope".into()],
+            ..Default::default()
         },
     );
     let config: Vec<&Finding> = of(&r, "lint-config");
@@ -732,6 +735,7 @@ fn sarif_reports_allowed_findings_as_suppressions() {
         &Config {
             allow: vec!["no-default".into()],
             deny: vec![],
+            ..Default::default()
         },
     );
     let sarif = r.sarif();
@@ -900,5 +904,39 @@ fn gateway_response_templates_are_checked_too() {
     assert_fires(
         &run(&doc_with(r#"{"message": "$util.toJson(1)"}"#)),
         "appsync-helper",
+    );
+}
+
+/// `--param` values reach the lint as they reach the loader: a `${Name}` placeholder the
+/// document uses without declaring (a Terraform templatefile) is declared by the value given, so
+/// it is neither a load refusal nor an undefined reference.
+#[test]
+fn params_declare_undeclared_placeholders_as_the_loader_does() {
+    let good = include_str!("data/good.yaml");
+    assert!(good.contains(r#""TableName": "things""#));
+    let doc = good.replace(
+        r#""TableName": "things""#,
+        r#""TableName": "${GivenTable}""#,
+    );
+    let bare = lint::lint("good.yaml", &doc);
+    assert!(
+        bare.findings.iter().any(|f| f.rule == "spec-load"),
+        "{}",
+        bare.human()
+    );
+    let mut params = indexmap::IndexMap::new();
+    params.insert("GivenTable".to_string(), "things".to_string());
+    let config = lint::Config {
+        params,
+        ..Default::default()
+    };
+    let given = lint::lint_with("good.yaml", &doc, &config);
+    assert!(
+        !given
+            .findings
+            .iter()
+            .any(|f| f.rule == "spec-load" || f.rule == "undefined-root"),
+        "{}",
+        given.human()
     );
 }
