@@ -1,6 +1,14 @@
-//! `apidef`: read `openapi.yaml` (YAML or JSON) into
+//! `apidef`: the API definition, in two layers, as ripgrep goes from low-level to high-level
+//! arguments:
 //!
-//! - the raw ordered JSON tree as written ([`Api::raw`]): the truth, used for lossless re-emit;
+//! - [`reader::Document`], the tolerant reader: the text parsed with positions, normalized
+//!   ([`normalize`]: CloudFormation intrinsics resolved, Swagger 2.0 converted), and every
+//!   operation listed even when something in it is wrong (the lint reads this);
+//! - [`Api`], validated and typed, built from a `Document`; one load names every problem
+//!   ([`SpecError::all`]), errors and warnings, and a document with only warnings loads and
+//!   keeps them ([`Api::warnings`]). An `Api` holds:
+//!
+//! - the ordered JSON tree, normalized ([`Api::raw`]): the truth, used for lossless re-emit;
 //! - the same tree with deploy-time placeholders substituted ([`Api::resolved`]);
 //! - a typed model of every `x-amazon-apigateway-*` extension and of the project's own
 //!   extensions, with every mapping template compiled by `vtl` and every selection pattern
@@ -19,6 +27,7 @@ pub mod model;
 pub mod normalize;
 pub mod params;
 pub mod pattern;
+pub mod reader;
 pub mod routes;
 pub mod source;
 pub mod swagger2;
@@ -337,20 +346,16 @@ impl Api {
         file: &str,
         params: &IndexMap<String, String>,
     ) -> Result<Api, SpecError> {
-        let positions = Positions::index(text);
-        let raw = source::parse(text, file).map_err(|mut e| {
-            // The parser reports a duplicate at the enclosing map; point at the repeated key.
-            if let ErrorKind::DuplicateKey(k) = &e.kind
-                && let Some(pos) = positions.duplicate(k)
-            {
-                e.location.line_col = Some(pos);
-            }
-            e
-        })?;
-        // CloudFormation intrinsics resolved and Swagger 2.0 converted first (pointers of
-        // problems are into the document as written); what the intrinsics consumed of
-        // `params` (a `Ref`'s value, `Role.Arn`) is not a deploy parameter of the result.
-        let normalized = normalize::normalize(&raw, file, params);
+        // The tolerant reader first: parsed with positions, CloudFormation intrinsics resolved
+        // and Swagger 2.0 converted (pointers of its problems are into the document as
+        // written); what the intrinsics consumed of `params` (a `Ref`'s value, `Role.Arn`) is
+        // not a deploy parameter of the result.
+        let reader::Document {
+            raw,
+            normalized,
+            positions,
+            ..
+        } = reader::Document::read(text, file, params)?;
         let declared: Vec<String> = normalized
             .document
             .get("x-deploy-parameters")

@@ -14,8 +14,18 @@ pub struct GatewayRunner {
     gateway: gateway::Gateway,
     /// The gateway is async and `generate` is not, and may itself be called inside a runtime
     /// (a `#[tokio::test]`), where blocking on another runtime on the same thread panics: so
-    /// every request runs on a scoped thread of its own, with this runtime.
-    runtime: tokio::runtime::Runtime,
+    /// every request runs on a scoped thread of its own, with this runtime. (An `Option` so
+    /// that `Drop` can move it to a thread of its own too: dropping a runtime inside another
+    /// one's async context panics.)
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for GatewayRunner {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            let _ = std::thread::spawn(move || drop(runtime)).join();
+        }
+    }
 }
 
 impl GatewayRunner {
@@ -37,7 +47,10 @@ impl GatewayRunner {
             .access_log(Arc::new(|_line: &str| {}))
             .build()
             .map_err(|e| format!("the local gateway does not accept the document: {e}"))?;
-        let runner = GatewayRunner { gateway, runtime };
+        let runner = GatewayRunner {
+            gateway,
+            runtime: Some(runtime),
+        };
         runner
             .block_on(runner.gateway.create_tables())
             .map_err(|e| format!("cannot create the example tables: {e}"))?;
@@ -48,9 +61,12 @@ impl GatewayRunner {
     where
         F::Output: Send,
     {
+        let Some(runtime) = &self.runtime else {
+            unreachable!("the runtime is taken only when the runner is dropped")
+        };
         std::thread::scope(|scope| {
             scope
-                .spawn(|| self.runtime.block_on(f))
+                .spawn(|| runtime.block_on(f))
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p))
         })

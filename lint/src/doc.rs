@@ -134,22 +134,32 @@ enum Origin {
 }
 
 /// The one place the lint turns the document as written into the tree its rules read.
-fn normalize(raw: &Value, file: &str, params: &IndexMap<String, String>) -> Normalized {
-    apidef::normalize::normalize(raw, file, params)
-}
 
 impl Doc {
     pub fn parse(file: &str, text: &str, given: &IndexMap<String, String>) -> Option<Doc> {
-        let raw = apidef::source::parse(text, file).ok()?;
-        if !raw.is_object() {
+        // apidef's tolerant reader: parsed, normalized, every operation listed.
+        let document = apidef::reader::Document::read(text, file, given).ok()?;
+        if !document.raw.is_object() || !document.document().is_object() {
             return None;
         }
-        let mut normalized = normalize(&raw, file, given);
+        let operations: Vec<Op> = document
+            .operations()
+            .into_iter()
+            .map(|o| Op {
+                label: format!("{} {}", o.method, o.path),
+                path: o.path.to_string(),
+                pointer: o.pointer,
+                value: o.value.clone(),
+                parameters: o.parameters.into_iter().cloned().collect(),
+            })
+            .collect();
+        let apidef::reader::Document {
+            raw,
+            mut normalized,
+            positions,
+            ..
+        } = document;
         let root = std::mem::take(&mut normalized.document);
-        if !root.is_object() {
-            return None;
-        }
-        let positions = Positions::index(text);
         let mut params: Vec<(String, String)> = root
             .get("x-deploy-parameters")
             .and_then(Value::as_object)
@@ -197,10 +207,9 @@ impl Doc {
             positions,
             params,
             placeholders: Vec::new(),
-            operations: Vec::new(),
+            operations,
             key_attributes,
         };
-        d.operations = d.collect_operations();
         let mut placeholders: Vec<(String, Value)> = Vec::new();
         for t in d.templates() {
             for name in t.placeholders {
@@ -225,52 +234,6 @@ impl Doc {
         }
         d.placeholders = placeholders;
         Some(d)
-    }
-
-    fn collect_operations(&self) -> Vec<Op> {
-        let mut ops = Vec::new();
-        let Some(paths) = self.root.get("paths").and_then(Value::as_object) else {
-            return ops;
-        };
-        for (path, item) in paths {
-            let item_pointer = apidef::error::pointer_push("/paths", path);
-            let item = self.deref(item);
-            let Some(item_map) = item.as_object() else {
-                continue;
-            };
-            let shared: Vec<Value> = item_map
-                .get("parameters")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for (key, op) in item_map {
-                let method = if key == "x-amazon-apigateway-any-method" {
-                    "ANY".to_string()
-                } else if apidef::HTTP_METHODS.contains(&key.as_str()) {
-                    key.to_ascii_uppercase()
-                } else {
-                    continue;
-                };
-                if !op.is_object() {
-                    continue;
-                }
-                let mut parameters = shared.clone();
-                parameters.extend(
-                    op.get("parameters")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                ops.push(Op {
-                    label: format!("{method} {path}"),
-                    path: path.clone(),
-                    pointer: apidef::error::pointer_push(&item_pointer, key),
-                    value: op.clone(),
-                    parameters,
-                });
-            }
-        }
-        ops
     }
 
     /// Every mapping template, request templates first within each operation.
