@@ -133,8 +133,6 @@ enum Origin {
     Inline { line: usize, column: usize },
 }
 
-/// The one place the lint turns the document as written into the tree its rules read.
-
 impl Doc {
     pub fn parse(file: &str, text: &str, given: &IndexMap<String, String>) -> Option<Doc> {
         // apidef's tolerant reader: parsed, normalized, every operation listed.
