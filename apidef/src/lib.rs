@@ -428,6 +428,7 @@ impl Api {
             })
             .map(|(_, e)| e)
             .collect();
+        let problems = merge_repeated_warnings(problems);
         match api {
             Some(mut api) if problems.iter().all(SpecError::is_warning) => {
                 api.positions = positions;
@@ -472,6 +473,39 @@ impl Api {
     pub fn model_schema(&self, schema: &Value) -> Result<Value, SpecError> {
         model_schema(&self.resolved, schema, &self.file, "")
     }
+}
+
+/// One warning for one cause: the same tolerated reading at many places (a `Ref` to one table
+/// in every template) is said once, at its first place, with the number of others.
+fn merge_repeated_warnings(problems: Vec<SpecError>) -> Vec<SpecError> {
+    let mut out: Vec<SpecError> = Vec::with_capacity(problems.len());
+    let mut repeats: Vec<usize> = Vec::new();
+    for p in problems {
+        let first = match &p.kind {
+            ErrorKind::Tolerated(m) if p.is_warning() => out.iter().position(|q| {
+                q.is_warning() && matches!(&q.kind, ErrorKind::Tolerated(n) if n == m)
+            }),
+            _ => None,
+        };
+        match first {
+            Some(i) => repeats[i] += 1,
+            None => {
+                out.push(p);
+                repeats.push(0);
+            }
+        }
+    }
+    for (p, n) in out.iter_mut().zip(repeats) {
+        if n > 0
+            && let ErrorKind::Tolerated(m) = &mut p.kind
+        {
+            m.push_str(&format!(
+                " (the same at {n} more place{})",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    out
 }
 
 /// The first error of `problems`, carrying all the others (errors and warnings, in order).

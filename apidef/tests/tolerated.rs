@@ -218,3 +218,19 @@ fn an_unquoted_swagger_version_is_swagger_2() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!api.operations.is_empty());
 }
+
+/// One warning for one cause: a real SAM-included document that refers to its role and its
+/// table in every operation gets one warning for each, with the number of other places.
+#[test]
+fn the_same_tolerated_reading_is_one_warning() {
+    let api = Api::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/sp-apigw-ddb-openapi-crud/api.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(api.operations.len(), 5);
+    let texts: Vec<String> = api.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    assert!(texts[0].contains("CrudRole.Arn") && texts[0].ends_with("(the same at 4 more places)"));
+    assert!(texts[1].contains("CrudDDB") && texts[1].ends_with("(the same at 4 more places)"));
+}
