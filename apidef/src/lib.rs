@@ -56,7 +56,12 @@ use source::Positions;
 pub const HTTP_METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
-const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+/// API Gateway's key for a method that takes any HTTP method (`ANY`).
+pub const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+/// Every key of a path item that holds an operation: [`HTTP_METHODS`] and [`ANY_METHOD`].
+pub const OPERATION_KEYS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace", ANY_METHOD,
+];
 
 /// Extensions of this project, at the document root.
 pub const PROJECT_EXTENSIONS: &[&str] = &[

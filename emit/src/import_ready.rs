@@ -42,17 +42,7 @@ use serde_json::{Map, Value};
 use crate::{EmitError, Options};
 
 const SCHEMAS_REF: &str = "#/components/schemas/";
-const METHODS: &[&str] = &[
-    "get",
-    "put",
-    "post",
-    "delete",
-    "options",
-    "head",
-    "patch",
-    "trace",
-    "x-amazon-apigateway-any-method",
-];
+use apidef::OPERATION_KEYS as METHODS;
 /// Component sections whose `$ref`s are inlined, then dropped.
 const INLINED_COMPONENTS: &[&str] = &[
     "responses",

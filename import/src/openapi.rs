@@ -18,17 +18,7 @@ pub(crate) fn is_execute_api_url(url: &str) -> bool {
     is_execute_api_host(rest.split('/').next().unwrap_or(rest))
 }
 
-pub(crate) const HTTP_METHODS: &[&str] = &[
-    "get",
-    "put",
-    "post",
-    "delete",
-    "options",
-    "head",
-    "patch",
-    "trace",
-    "x-amazon-apigateway-any-method",
-];
+pub(crate) use apidef::OPERATION_KEYS as HTTP_METHODS;
 
 /// A bare document: Swagger 2.0, `get-export` output or OpenAPI 3.0.
 pub(crate) fn import_document(
