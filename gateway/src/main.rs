@@ -109,6 +109,11 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         }
     };
 
+    // What AWS accepts but this toolkit reads in a way worth saying: on stderr, once, at start.
+    for w in &api.warnings {
+        eprintln!("{w}");
+    }
+
     let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
         Some(url) => Arc::new(dynamo::Remote::new(dynamo::RemoteConfig::from_env(Some(
             url.clone(),
