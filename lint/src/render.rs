@@ -492,6 +492,11 @@ impl<'a> Context<'a> {
             if text.is_empty() {
                 continue;
             }
+            // A response template's key is the Content-Type of the body it writes: only a JSON
+            // media type promises JSON (a `text/html` error page is not JSON by design).
+            if !is_json_media(&t.content_type) {
+                continue;
+            }
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(v) => v,
                 Err(e) => {
@@ -1201,4 +1206,16 @@ fn excerpt(text: &str, line: usize, column: usize) -> String {
     let start = column.saturating_sub(40);
     let piece: String = l.chars().skip(start).take(80).collect();
     format!("`{}` (output line {line}, column {column})", piece.trim())
+}
+
+/// `application/json`, or a `+json` structured syntax (`application/problem+json`), with or
+/// without parameters.
+fn is_json_media(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
 }

@@ -940,3 +940,27 @@ fn params_declare_undeclared_placeholders_as_the_loader_does() {
         given.human()
     );
 }
+
+/// A response template keyed by a media type that is not JSON (`text/html`, as the cdk-synth
+/// corpus entry `solutions-constructs-cdk-text-plain-template` has for its 500) writes a body
+/// that is not JSON by design: only `application/json` and `+json` templates are held to JSON.
+#[test]
+fn invalid_json_only_for_json_media_types() {
+    let mut op = get_op(
+        &format!(
+            r#"{{"TableName": "things", "Key": {{"Id": {{"S": "{}"}}}}}}"#,
+            esc("$input.params('id')")
+        ),
+        r#"#set($i = $input.path('$.Item')){"id": "$util.escapeJavaScript($i.Id.S).replaceAll("\\'","'")"}"#,
+        None,
+    );
+    op["x-amazon-apigateway-integration"]["responses"]["5\\d{2}"]["responseTemplates"] =
+        json!({"text/html": "Error"});
+    let doc = api(json!({"/things/{id}": {"get": op.clone()}}), json!({}));
+    assert_quiet(&run(&doc), "invalid-json");
+    // The same text under application/json is a defect.
+    op["x-amazon-apigateway-integration"]["responses"]["5\\d{2}"]["responseTemplates"] =
+        json!({"application/json": "Error"});
+    let doc = api(json!({"/things/{id}": {"get": op}}), json!({}));
+    assert_fires(&run(&doc), "invalid-json");
+}
