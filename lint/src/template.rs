@@ -546,6 +546,67 @@ impl Walker<'_> {
         }
     }
 
+    /// Whether a request template of this operation is an UpdateItem returning the new
+    /// values whose `SET` gives `attr` (or its `#alias`) a `:value` written as
+    /// `{"S": "$context.X"}` with X one of the values API Gateway itself produces.
+    fn set_from_context(&self, attr: &str) -> bool {
+        const CONTEXT: &[&str] = &[
+            "$context.requestTime",
+            "$context.requestTimeEpoch",
+            "$context.requestId",
+            "$context.extendedRequestId",
+            "$context.identity.sourceIp",
+        ];
+        self.doc
+            .templates()
+            .into_iter()
+            .filter(|t| t.op_index == self.tpl.op_index && t.kind == Kind::Request)
+            .any(|t| {
+                let flat: String = t.source.chars().filter(|c| !c.is_whitespace()).collect();
+                let returns_new = flat.contains(r#""ReturnValues":"ALL_NEW""#)
+                    || flat.contains(r#""ReturnValues":"UPDATED_NEW""#);
+                if !returns_new {
+                    return false;
+                }
+                // The names the expression may use for `attr`: itself and each `"#x": "attr"`.
+                let mut names = vec![attr.to_string()];
+                let needle = format!(r#"":"{attr}""#);
+                let mut rest = flat.as_str();
+                while let Some(at) = rest.find(&needle) {
+                    if let Some(open) = rest[..at].rfind('"')
+                        && rest[open + 1..at].starts_with('#')
+                    {
+                        names.push(rest[open + 1..at].to_string());
+                    }
+                    rest = &rest[at + needle.len()..];
+                }
+                // `SET a = :v, #b = :w` (the first clause; other clauses start with a keyword).
+                let Some(start) = t.source.find("\"UpdateExpression\"") else {
+                    return false;
+                };
+                let after = &t.source[start..];
+                let Some(q) = after
+                    .find(':')
+                    .and_then(|c| after[c..].find('"').map(|q| c + q + 1))
+                else {
+                    return false;
+                };
+                let expr = &after[q..after[q..].find('"').map_or(q, |e| q + e)];
+                let expr = expr.trim().strip_prefix("SET ").unwrap_or("");
+                expr.split(',').any(|assignment| {
+                    let Some((lhs, rhs)) = assignment.split_once('=') else {
+                        return false;
+                    };
+                    let (lhs, rhs) = (lhs.trim(), rhs.split_whitespace().next().unwrap_or(""));
+                    names.iter().any(|n| n == lhs)
+                        && rhs.starts_with(':')
+                        && CONTEXT
+                            .iter()
+                            .any(|c| flat.contains(&format!(r#""{rhs}":{{"S":"{c}"}}"#)))
+                })
+            })
+    }
+
     fn data_kind(&self) -> &'static str {
         match self.tpl.kind {
             Kind::Request | Kind::Gateway => "request data",
@@ -1322,6 +1383,34 @@ impl Walker<'_> {
         }
         if !field_checked {
             self.check_field(r, &val);
+        }
+        // A DynamoDB attribute value's `N` is a number written as a string: digits, a sign, a
+        // `.` and an exponent, never a quote or a backslash (DynamoDB API Reference,
+        // "AttributeValue": "N — An attribute of type Number ... sent across the network to
+        // DynamoDB as strings"), and `BOOL`/`NULL` are booleans. Read from a reply, they are
+        // safe inside a JSON string.
+        let scalar = |n: &str| n == "N" || n == "BOOL" || n == "NULL";
+        let last_key = match val.path.as_ref().and_then(|p| p.last()) {
+            Some(Seg::Key(k)) => Some(k.as_str()),
+            _ => match r.parts.last() {
+                Some(Part::Property(n)) => Some(n.as_str()),
+                _ => None,
+            },
+        };
+        if self.tpl.kind == Kind::Response && last_key.is_some_and(scalar) {
+            val.taint = val.taint.trusted(Safe::InString);
+        }
+        // An attribute of an UpdateItem's ALL_NEW / UPDATED_NEW reply that this very update
+        // SET from a value API Gateway writes itself ($context.requestTime, ...): the reply
+        // holds exactly that value (DynamoDB API Reference, UpdateItem "ReturnValues").
+        if self.tpl.kind == Kind::Response
+            && let Some(path) = &val.path
+            && let [Seg::Key(a), Seg::Key(attr), Seg::Key(ty)] = path.as_slice()
+            && a == "Attributes"
+            && ty == "S"
+            && self.set_from_context(attr)
+        {
+            val.taint = Taint::Clean;
         }
         // Checked by a guard in force here.
         if let Some(level) = self.known_level(r) {

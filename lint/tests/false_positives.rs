@@ -964,3 +964,58 @@ fn invalid_json_only_for_json_media_types() {
     let doc = api(json!({"/things/{id}": {"get": op}}), json!({}));
     assert_fires(&run(&doc), "invalid-json");
 }
+
+/// A DynamoDB Number (`.N`) read from a reply is digits, sign, `.` and exponent: spliced inside
+/// a JSON string it injects nothing (the starwolf corpus entry's `"EventCount":
+/// "$elem.EventCount.N"`). The `.S` beside it still fires.
+#[test]
+fn json_injection_trusts_dynamodb_numbers_inside_strings() {
+    let request = format!(
+        r#"{{"TableName": "things", "Key": {{"Id": {{"S": "{}"}}}}}}"#,
+        esc("$input.params('id')")
+    );
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op(&request, r#"{"count": "$input.path('$.Item.count.N')"}"#, None)}}),
+        json!({}),
+    );
+    assert_quiet(&run(&doc), "json-injection");
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op(&request, r#"{"count": "$input.path('$.Item.count.S')"}"#, None)}}),
+        json!({}),
+    );
+    assert_fires(&run(&doc), "json-injection");
+}
+
+/// An UpdateItem that SETs an attribute from `$context.requestTime` and returns ALL_NEW: the
+/// reply's attribute is exactly that value (the url-shortener corpus entry's `timestamp`), so
+/// echoing it injects nothing; an attribute set from the request still fires.
+#[test]
+fn json_injection_trusts_reply_attributes_the_update_set_from_context() {
+    let request = |source: &str| {
+        format!(
+            r##"{{"TableName": "things", "Key": {{"Id": {{"S": "{}"}}}}, "UpdateExpression": "SET #ts = :ts", "ExpressionAttributeNames": {{"#ts": "ts"}}, "ExpressionAttributeValues": {{":ts": {{"S": "{source}"}}}}, "ReturnValues": "ALL_NEW"}}"##,
+            esc("$input.params('id')")
+        )
+    };
+    let mut op = get_op(
+        &request("$context.requestTime"),
+        r#"{"ts": "$input.path('$.Attributes.ts.S')"}"#,
+        None,
+    );
+    op["x-amazon-apigateway-integration"]["uri"] = uri("UpdateItem");
+    let doc = api(json!({"/things/{id}": {"put": op.clone()}}), json!({}));
+    assert_quiet(&run(&doc), "json-injection");
+    // An attribute this update did not set may hold anything another writer stored.
+    op["x-amazon-apigateway-integration"]["responses"]["2\\d{2}"]["responseTemplates"]["application/json"] =
+        json!(r#"{"ts": "$input.path('$.Attributes.other.S')"}"#);
+    let doc = api(json!({"/things/{id}": {"put": op}}), json!({}));
+    let report = run(&doc);
+    assert!(
+        of(&report, "json-injection").iter().any(|f| f
+            .template
+            .as_deref()
+            .is_some_and(|t| t.starts_with("response"))),
+        "{}",
+        report.human()
+    );
+}
