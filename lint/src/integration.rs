@@ -176,7 +176,7 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
         // The statuses the backend can answer: DynamoDB only 200 or an error (4xx/5xx); any
         // other backend anything.
         let possible: Vec<u16> = match action {
-            Some(_) => std::iter::once(200).chain(400..=599).collect(),
+            Some(_) => DYNAMODB_STATUSES.to_vec(),
             None => STATUSES.collect(),
         };
         let unmatched: Vec<u16> = possible
@@ -245,7 +245,11 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
         if !status.starts_with('2') {
             continue;
         }
-        let caught: Vec<u16> = (400..=599).filter(|s| select(*s) == Some(i)).collect();
+        let caught: Vec<u16> = DYNAMODB_STATUSES
+            .iter()
+            .copied()
+            .filter(|s| *s >= 400 && select(*s) == Some(i))
+            .collect();
         if !caught.is_empty() {
             let rp = apidef::error::pointer_push(&format!("{ip}/responses"), key);
             out.push(d.node_finding(
@@ -288,6 +292,12 @@ fn responses_rules(d: &Doc, op: &Op, action: Option<&str>, out: &mut Vec<Finding
         }
     }
 }
+
+/// The statuses DynamoDB answers: 200, 400 for every client error (validation, conditions,
+/// throttling, missing tables, ...) and 500 / 503 for server errors
+/// (docs/evidence/apigateway-semantics.md §6, from DynamoDB's "Error handling" guide). The rules
+/// about where an error ends (`no-default`, `error-to-success`) ask only about these.
+const DYNAMODB_STATUSES: &[u16] = &[200, 400, 500, 503];
 
 /// `requestParameters` must name declared method request parameters.
 fn parameter_rules(d: &Doc, op: &Op, out: &mut Vec<Finding>) {
@@ -333,6 +343,9 @@ fn pagination(d: &Doc, op: &Op, action: &str, out: &mut Vec<Finding>) {
     let Some(integ) = op.integration() else {
         return;
     };
+    if action == "Query" && queries_one_item(d, integ) {
+        return;
+    }
     let ip = op.integration_pointer();
     let request_ok = integ
         .get("requestTemplates")
@@ -374,6 +387,45 @@ fn pagination(d: &Doc, op: &Op, action: &str, out: &mut Vec<Finding>) {
             format!("the {action} request template never sends `ExclusiveStartKey`: a client cannot ask for the page after the first 1 MB"),
         ));
     }
+}
+
+/// A Query on the base table of a table whose key is a partition key alone matches at most one
+/// item (one item is at most 400 KB, DynamoDB's item size limit), so it never has a page past
+/// the first 1 MB. Known only when the document declares the table (`x-dynamodb-tables`) and
+/// every request template names it and no `IndexName`.
+fn queries_one_item(d: &Doc, integ: &serde_json::Map<String, Value>) -> bool {
+    let Some(templates) = integ.get("requestTemplates").and_then(Value::as_object) else {
+        return false;
+    };
+    let Some(tables) = d.root.get("x-dynamodb-tables").and_then(Value::as_object) else {
+        return false;
+    };
+    !templates.is_empty()
+        && templates.values().all(|t| {
+            let Some(src) = t.as_str() else { return false };
+            if src.contains("IndexName") {
+                return false;
+            }
+            let named: Vec<&Value> = tables
+                .values()
+                .filter(|table| {
+                    table
+                        .get("TableName")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| src.contains(&format!("\"{n}\"")))
+                })
+                .collect();
+            !named.is_empty()
+                && named.iter().all(|table| {
+                    table
+                        .get("KeySchema")
+                        .and_then(Value::as_array)
+                        .is_some_and(|k| {
+                            k.len() == 1
+                                && k[0].get("KeyType").and_then(Value::as_str) == Some("HASH")
+                        })
+                })
+        })
 }
 
 /// Model names, `required: []`, path segments.

@@ -1296,8 +1296,14 @@ impl Walker<'_> {
                     }
                 }
             },
+            // `$method` is not a template variable (docs/evidence/apigateway-semantics.md §1.5):
+            // it renders empty, which `undefined-root` reports (with `empty-attribute` where the
+            // empty text becomes a key). No request data reaches the output through it, so it is
+            // not also an injection. It does name a path parameter, which API Gateway has
+            // already decoded: `$util.urlDecode` around it is the second defect the fix
+            // (`$input.params(..)`) would keep, so double-decode still says so.
             "method" => Val {
-                taint: Taint::Raw("`$method.request..`".into()),
+                taint: Taint::Clean,
                 path: None,
                 param: true,
             },

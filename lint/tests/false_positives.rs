@@ -810,7 +810,7 @@ fn no_default_is_quiet_when_every_dynamodb_status_is_matched() {
     let r = run(&doc);
     assert_fires(&r, "no-default");
     assert!(
-        of(&r, "no-default")[0].message.contains("501-599"),
+        of(&r, "no-default")[0].message.contains("503"),
         "{}",
         r.human()
     );
@@ -1018,4 +1018,66 @@ fn json_injection_trusts_reply_attributes_the_update_set_from_context() {
         "{}",
         report.human()
     );
+}
+
+/// DynamoDB answers 400 for every client error and 500 or 503 for server errors: with `400` and
+/// `5\d{2}` mapped, a `default` 2xx receives no DynamoDB error (the seed's mapping), so
+/// error-to-success is quiet; without the 400 it fires, naming 400.
+#[test]
+fn error_to_success_asks_only_about_the_statuses_dynamodb_answers() {
+    let doc = with_responses(json!({
+        "default": {"statusCode": "200", "responseTemplates": {"application/json": get_success()}},
+        "400": {"statusCode": "400", "responseTemplates": {"application/json": ERROR_400}},
+        "5\\d{2}": {"statusCode": "500"},
+    }));
+    assert_quiet(&run(&doc), "error-to-success");
+    let doc = with_responses(json!({
+        "default": {"statusCode": "200", "responseTemplates": {"application/json": get_success()}},
+        "5\\d{2}": {"statusCode": "500"},
+    }));
+    let r = run(&doc);
+    assert_fires(&r, "error-to-success");
+    assert!(
+        of(&r, "error-to-success")[0].message.contains("400"),
+        "{}",
+        r.human()
+    );
+}
+
+/// `$method.request.path.id` in a template renders empty: one `undefined-root` finding (the
+/// seed's bug 1.5.3), not also a `json-injection`, since no request data gets through.
+#[test]
+fn an_undefined_method_reference_is_not_also_an_injection() {
+    let doc = api(
+        json!({"/things/{id}": {"get": get_op(
+            r#"{"TableName": "things", "Key": {"Id": {"S": "$method.request.path.id"}}}"#,
+            r#"{"ok": true}"#,
+            None,
+        )}}),
+        json!({}),
+    );
+    let r = run(&doc);
+    assert_fires(&r, "undefined-root");
+    assert_quiet(&r, "json-injection");
+}
+
+/// A Query on the base table of a partition-key-only table matches one item at most (the
+/// aws-solutions-constructs corpus entries' `id = :v1`): no page past 1 MB, so no pagination
+/// finding; the same Query on an index still needs a cursor.
+#[test]
+fn pagination_is_quiet_for_a_query_that_matches_one_item() {
+    let query = |index: &str| {
+        format!(
+            r#"{{"TableName": "things",{index} "KeyConditionExpression": "Id = :v", "ExpressionAttributeValues": {{":v": {{"S": "{}"}}}}}}"#,
+            esc("$input.params('id')")
+        )
+    };
+    let mut op = get_op(&query(""), r#"{"items": $input.json('$.Items')}"#, None);
+    op["x-amazon-apigateway-integration"]["uri"] = uri("Query");
+    let doc = api(json!({"/things/{id}": {"get": op.clone()}}), json!({}));
+    assert_quiet(&run(&doc), "pagination");
+    op["x-amazon-apigateway-integration"]["requestTemplates"]["application/json"] =
+        json!(query(r#" "IndexName": "ByOwner","#));
+    let doc = api(json!({"/things/{id}": {"get": op}}), json!({}));
+    assert_fires(&run(&doc), "pagination");
 }
