@@ -89,7 +89,14 @@ fn key(f: &lint::Finding) -> String {
         match (f.line, f.column) {
             (Some(l), Some(c)) => format!("{l}:{c}"),
             (Some(l), None) => l.to_string(),
-            _ => "-".into(),
+            // No line: the first `name` the message quotes tells two findings of one rule in
+            // one template apart (`ExclusiveStartKey` / `LastEvaluatedKey`, two attributes).
+            _ => f
+                .message
+                .split('`')
+                .nth(1)
+                .map(|s| format!("`{s}`"))
+                .unwrap_or_else(|| "-".into()),
         }
     )
 }
@@ -145,8 +152,17 @@ fn lint_findings_equal_the_reviewed_expected_files() {
                 "# rule\toperation\ttemplate\tline:column\twhy it is a true defect (reviewed by reading the template)\n",
             );
             for (f, k) in report.findings.iter().zip(&got) {
+                // A key written before line-less findings were told apart keeps its review.
+                let old_key = {
+                    let mut cols: Vec<&str> = k.split('\t').collect();
+                    if f.line.is_none() && cols.len() == 4 {
+                        cols[3] = "-";
+                    }
+                    cols.join("\t")
+                };
                 let why = want
                     .get(k)
+                    .or_else(|| want.get(&old_key))
                     .cloned()
                     .unwrap_or_else(|| format!("REVIEW {}", f.message));
                 out.push_str(&format!("{k}\t{why}\n"));
