@@ -21,6 +21,7 @@ pub mod context;
 pub mod dialect;
 pub mod gateway_responses;
 pub mod server;
+pub mod validate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -295,13 +296,11 @@ impl GatewayBuilder {
             if let Some(body) = &op.request_body {
                 for (ct, schema) in &body.content {
                     let Some(schema) = schema else { continue };
-                    // Models are draft-4 schemas whatever `$schema` says (or omits): with no
-                    // `$schema` the crate would assume 2020-12 (docs/evidence/dependencies.md §6).
-                    let v = jsonschema::draft4::options().build(schema).map_err(|e| {
+                    let v = validate::model_validator(schema).map_err(|message| {
                         GatewayError::Model {
                             operation: op.label(),
                             content_type: ct.clone(),
-                            message: e.to_string(),
+                            message,
                         }
                     })?;
                     models.insert((i, media_type(ct)), Arc::new(v));
@@ -606,7 +605,7 @@ impl Gateway {
                     .clone()
                     .unwrap_or_else(|| "application/json".to_string());
                 if let Some(model) = self.inner.models.get(&(op_index, model_type))
-                    && let Err(why) = validate_body(model, &req.body)
+                    && let Err(why) = validate::validate_body(model, &req.body)
                 {
                     tracing::debug!(validator = %name, "Request body does not match model schema: {why}");
                     return self.gateway_response(
@@ -679,7 +678,7 @@ impl Gateway {
                     .map(|(_, v)| v.as_str()),
                 ParamLocation::Cookie => continue,
             };
-            if value.is_none_or(|v| v.trim().is_empty()) {
+            if value.is_none_or(validate::java_is_blank) {
                 missing.push((
                     format!("method.request.{}.{}", p.location.apigw_name(), p.name),
                     &p.name,
@@ -1114,25 +1113,6 @@ fn mock_status(rendered: &str, templated: bool) -> Option<u16> {
         _ => return None,
     };
     (100..=599).contains(&n).then_some(n as u16)
-}
-
-/// Validates a body against a model: empty means `{}` (AWS-REC: an empty body fails a model with
-/// `required`), non-JSON fails.
-fn validate_body(model: &jsonschema::Validator, body: &[u8]) -> Result<(), String> {
-    let instance: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(body).map_err(|e| format!("[Invalid JSON: {e}]"))?
-    };
-    let errors: Vec<String> = model
-        .iter_errors(&instance)
-        .map(|e| e.to_string())
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("[{}]", errors.join(", ")))
-    }
 }
 
 /// `application/json; charset=UTF-8` -> `application/json`.

@@ -1,0 +1,72 @@
+//! Step 2 of a request: the method request validator's body check against the method's model.
+//!
+//! Public so that the contract-test strategies can be checked against the very validator the
+//! gateway uses: a generated valid value must pass it, every mutation must fail it.
+
+use serde_json::{Value, json};
+
+/// The validator of one model. Models are draft-4 schemas whatever `$schema` says (or omits):
+/// with no `$schema` the crate would assume 2020-12 (docs/evidence/dependencies.md §6).
+pub fn model_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::draft4::options()
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+/// Validates a body against a model: empty means `{}` (AWS-REC: an empty body fails a model with
+/// `required`), non-JSON fails.
+pub fn validate_body(model: &jsonschema::Validator, body: &[u8]) -> Result<(), String> {
+    let instance: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| format!("[Invalid JSON: {e}]"))?
+    };
+    let errors: Vec<String> = model
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("[{}]", errors.join(", ")))
+    }
+}
+
+
+/// Java's `Character.isWhitespace`, which API Gateway (a Java service) uses when it calls a
+/// required parameter blank: Unicode space, line and paragraph separators except the no-break
+/// ones (U+00A0, U+2007, U+202F), and the ASCII controls U+0009..U+000D, U+001C..U+001F. Unlike
+/// Rust's `char::is_whitespace` it does not count U+0085 (NEXT LINE), a control character.
+pub fn java_is_whitespace(c: char) -> bool {
+    match c {
+        '\u{00A0}' | '\u{2007}' | '\u{202F}' => false,
+        '\u{0009}'..='\u{000D}' | '\u{001C}'..='\u{001F}' => true,
+        // Zs, Zl, Zp: the Unicode space separators and the two separators of their own.
+        ' ' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{205F}'
+        | '\u{3000}' => true,
+        _ => false,
+    }
+}
+
+/// Java's `String.isBlank`: empty or only [`java_is_whitespace`].
+pub fn java_is_blank(s: &str) -> bool {
+    s.chars().all(java_is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_java_blank_not_rust_whitespace() {
+        assert!(java_is_blank(""));
+        assert!(java_is_blank(" \t\r\n\u{000B}\u{000C}\u{001F}\u{2003}\u{3000}"));
+        // U+0085 is whitespace to Rust, a control character to Java.
+        assert!('\u{0085}'.is_whitespace());
+        assert!(!java_is_blank("\u{0085}"));
+        // No-break spaces are Zs but Java excludes them.
+        assert!(!java_is_blank("\u{00A0}"));
+        assert!(!java_is_blank("\u{202F}"));
+        assert!(!java_is_blank(" a "));
+    }
+}
