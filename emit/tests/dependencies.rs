@@ -11,7 +11,9 @@ use serde_json::Value;
 fn emit_depends_on_neither_gateway_nor_dynamo_nor_tokio() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        // Not `--offline`: the resolve names every platform's packages (anstyle-wincon, ...),
+        // which a fresh machine's registry cache does not hold until cargo fetches them.
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
