@@ -27,6 +27,10 @@ pub enum DynamoError {
     /// `com.amazonaws.dynamodb.v20120810#InternalServerError` (500)
     #[error("InternalServerError: {0}")]
     Internal(String),
+    /// `com.amazonaws.dynamodb.v20120810#TransactionCanceledException`: one `CancellationReason`
+    /// object per action of the transaction, in request order.
+    #[error("TransactionCanceledException")]
+    TransactionCanceled(Vec<Value>),
 }
 
 impl DynamoError {
@@ -49,6 +53,33 @@ impl DynamoError {
     /// The JSON error body DynamoDB sends.
     pub fn body(&self) -> Value {
         let mut m = Map::new();
+        if let DynamoError::TransactionCanceled(reasons) = self {
+            // DynamoDB's reply: `__type`, `CancellationReasons`, then a capitalised `Message`
+            // listing every reason's code (USER: real replies quoted in pynamodb/PynamoDB#1144,
+            // aws/aws-sdk-net#1292, boto/boto3#2657).
+            let codes: Vec<&str> = reasons
+                .iter()
+                .map(|r| r.get("Code").and_then(Value::as_str).unwrap_or("None"))
+                .collect();
+            m.insert(
+                "__type".to_string(),
+                Value::String(
+                    "com.amazonaws.dynamodb.v20120810#TransactionCanceledException".to_string(),
+                ),
+            );
+            m.insert(
+                "CancellationReasons".to_string(),
+                Value::Array(reasons.clone()),
+            );
+            m.insert(
+                "Message".to_string(),
+                Value::String(format!(
+                    "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                    codes.join(", ")
+                )),
+            );
+            return Value::Object(m);
+        }
         let (ty, key, msg): (&str, &str, Option<&str>) = match self {
             DynamoError::Validation(m) => (
                 "com.amazon.coral.validate#ValidationException",
@@ -85,6 +116,7 @@ impl DynamoError {
                 "message",
                 Some(m),
             ),
+            DynamoError::TransactionCanceled(_) => unreachable!("handled above"),
         };
         m.insert("__type".to_string(), Value::String(ty.to_string()));
         if let Some(msg) = msg {

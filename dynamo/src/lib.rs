@@ -24,8 +24,8 @@ pub use error::DynamoError;
 pub use remote::{Remote, RemoteConfig};
 pub use store::Embedded;
 
-/// One DynamoDB HTTP response: status, headers (`Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`)
-/// and body bytes.
+/// One DynamoDB HTTP response: status, headers (`Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`,
+/// `Date`) and body bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoResponse {
     pub status: u16,
@@ -35,8 +35,10 @@ pub struct DynamoResponse {
 
 impl DynamoResponse {
     /// A response with DynamoDB's headers: `Content-Type: application/x-amz-json-1.0`,
-    /// `x-amzn-RequestId` and `x-amz-crc32` (CRC32 of the body), documented in the DynamoDB
-    /// Developer Guide, "Low-level API".
+    /// `x-amzn-RequestId`, `x-amz-crc32` (CRC32 of the body), documented in the DynamoDB
+    /// Developer Guide, "Low-level API", and the `Date` every HTTP reply of DynamoDB carries, so
+    /// that an in-process caller (the gateway's `integration.response.header.Date` mappings) sees
+    /// what the HTTP endpoint sends.
     pub fn new(status: u16, body: Vec<u8>) -> DynamoResponse {
         let headers = vec![
             (
@@ -45,6 +47,10 @@ impl DynamoResponse {
             ),
             ("x-amzn-RequestId".to_string(), util::request_id()),
             ("x-amz-crc32".to_string(), util::crc32(&body).to_string()),
+            (
+                "Date".to_string(),
+                util::http_date(std::time::SystemTime::now()),
+            ),
         ];
         DynamoResponse {
             status,

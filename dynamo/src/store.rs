@@ -19,6 +19,10 @@ use crate::value::{
 };
 use crate::{Dynamo, DynamoResponse};
 
+/// TransactWriteItems and TransactGetItems (a child module, so it shares this module's helpers).
+#[path = "transact.rs"]
+mod transact;
+
 /// DynamoDB's maximum item size, 400 KB (Developer Guide, "Service, account, and table quotas").
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// Query and Scan read at most 1 MB per call (Developer Guide, "Paginating table query results").
@@ -305,7 +309,10 @@ impl Embedded {
     /// Handle one request synchronously (the trait's `call` is this plus nothing).
     pub fn handle(&self, action: &str, body: &[u8]) -> DynamoResponse {
         match self.dispatch(action, body) {
-            Ok(v) => DynamoResponse::json(200, &v),
+            Ok(mut v) => {
+                aws_key_order(&mut v);
+                DynamoResponse::json(200, &v)
+            }
             Err(e) => DynamoResponse::from_error(&e),
         }
     }
@@ -339,6 +346,8 @@ impl Embedded {
             "Scan" => self.scan(&data),
             "BatchWriteItem" => self.batch_write_item(&data),
             "BatchGetItem" => self.batch_get_item(&data),
+            "TransactWriteItems" => self.transact_write_items(&data),
+            "TransactGetItems" => self.transact_get_items(&data),
             _ => Err(DynamoError::UnknownOperation),
         }
     }
@@ -702,7 +711,7 @@ impl Embedded {
             .get_mut(&name)
             .ok_or_else(DynamoError::table_not_found)?;
         validate_item_keys(t, &item)?;
-        validate_index_keys(t, &item)?;
+        validate_index_keys(t, &item, false)?;
         let key = t.storage_key(&item);
         let existing = t.items.get(&key);
         check_condition(&exprs, existing)?;
@@ -830,7 +839,7 @@ impl Embedded {
                 DynamoError::Validation(m)
             }
         })?;
-        validate_index_keys(t, &item)?;
+        validate_index_keys(t, &item, true)?;
         if item_size(&item) > MAX_ITEM_SIZE {
             return Err(DynamoError::validation(
                 "Item size to update has exceeded the maximum allowed size",
@@ -1050,6 +1059,20 @@ impl Embedded {
             if is_hash && kc.op != KeyOp::Eq {
                 return Err(DynamoError::validation("Query key condition not supported"));
             }
+            if kc.values.iter().any(is_empty_scalar) {
+                return Err(match index {
+                    Some(idx) => empty_index_key(&idx.name, &kd.name, kd.ty),
+                    None => DynamoError::validation(format!(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+                        if kd.ty == ScalarType::S {
+                            "string"
+                        } else {
+                            "binary"
+                        },
+                        kd.name
+                    )),
+                });
+            }
             if is_hash {
                 hash_value = kc.values.first().cloned();
             } else {
@@ -1183,7 +1206,7 @@ impl Embedded {
             let mut seen = std::collections::HashSet::new();
             for (is_put, item) in reqs {
                 let r = if *is_put {
-                    validate_item_keys(t, item).and_then(|_| validate_index_keys(t, item))
+                    validate_item_keys(t, item).and_then(|_| validate_index_keys(t, item, false))
                 } else {
                     validate_key(t, item)
                 };
@@ -1300,6 +1323,35 @@ impl Embedded {
 impl Dynamo for Embedded {
     async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse {
         self.handle(action, body)
+    }
+}
+
+/// DynamoDB writes a reply's members in the order of their names: AWS recorded
+/// `{"Count":0,"Items":[],"ScannedCount":0}` for an empty Query (docs/evidence/apigateway-semantics.md
+/// §8, LocalStack `test_apigateway_dynamodb`), and the API reference lists every reply's members,
+/// and those of `ConsumedCapacity` and `TableDescription`, in that order. A template that passes a
+/// reply through byte for byte then gives AWS's bytes. Items (`Item`, `Items`, `Attributes`, keys)
+/// keep their attribute order: DynamoDB gives no order for those.
+fn aws_key_order(v: &mut Value) {
+    fn sort_deep(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.sort_keys();
+                m.values_mut().for_each(sort_deep);
+            }
+            Value::Array(a) => a.iter_mut().for_each(sort_deep),
+            _ => {}
+        }
+    }
+    let Value::Object(m) = v else { return };
+    m.sort_keys();
+    for (k, v) in m.iter_mut() {
+        match k.as_str() {
+            "ConsumedCapacity" | "ItemCollectionMetrics" | "Table" | "TableDescription" => {
+                sort_deep(v)
+            }
+            _ => {}
+        }
     }
 }
 
@@ -1480,9 +1532,15 @@ fn validate_item_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
     Ok(())
 }
 
-/// Attributes that are index keys must have the index's declared type when present.
-fn validate_index_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
-    for idx in &t.indexes {
+/// Attributes that are index keys must have the index's declared type when present, and must not
+/// be empty. When an attribute keys several indexes, DynamoDB names the alphabetically first one
+/// (USER: paritysuite/dynamodb-conformance `tests/tier3/error-messages/transactWriteItems.test.ts`,
+/// captured on AWS). `update` is UpdateItem's result item, whose empty value has a message of its
+/// own (same source).
+fn validate_index_keys(t: &Table, item: &Item, update: bool) -> Result<(), DynamoError> {
+    let mut indexes: Vec<&Index> = t.indexes.iter().collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    for idx in indexes {
         for kd in std::iter::once(&idx.hash).chain(idx.range.iter()) {
             if let Some(v) = item.get(&kd.name)
                 && v.scalar_type() != Some(kd.ty)
@@ -1495,9 +1553,39 @@ fn validate_index_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
                     idx.name
                 )));
             }
+            if let Some(v) = item.get(&kd.name)
+                && is_empty_scalar(v)
+            {
+                if update {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {} value.",
+                        if kd.ty == ScalarType::S {
+                            "string"
+                        } else {
+                            "binary"
+                        }
+                    )));
+                }
+                return Err(empty_index_key(&idx.name, &kd.name, kd.ty));
+            }
         }
     }
     Ok(())
+}
+
+/// DynamoDB refuses an empty S or B value for a secondary index key attribute in a write and in
+/// a Query key condition on the index, with this message (USER: real DynamoDB errors quoted in
+/// architect/dynalite#184, danishi/dynamodb-csv#41 for BatchWriteItem, aws-amplify/amplify-js#6759;
+/// the Query form in praetorian-inc/chariot-ui#353).
+fn empty_index_key(index: &str, key: &str, ty: ScalarType) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {index}, IndexKey: {key}",
+        if ty == ScalarType::S {
+            "string"
+        } else {
+            "binary"
+        }
+    ))
 }
 
 /// Key attributes are scalars: a nested path into one is refused.
@@ -2475,6 +2563,8 @@ const ACTIONS: &[&str] = &[
     "Scan",
     "BatchWriteItem",
     "BatchGetItem",
+    "TransactWriteItems",
+    "TransactGetItems",
 ];
 
 /// Input shapes, built once.
@@ -2719,6 +2809,8 @@ fn action_fields(action: &str) -> Option<Vec<Field>> {
                 ],
             ),
         ],
+        "TransactWriteItems" => transact::write_fields(),
+        "TransactGetItems" => transact::get_fields(),
         "BatchGetItem" => vec![
             rcc(),
             f(

@@ -48,8 +48,13 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "Required parameter blank values",
-        choice: "A required parameter whose value is empty or only whitespace counts as missing.",
-        evidence: "`?q1=` fails [DOC]; whitespace-only [INF: Java isBlank].",
+        choice: "A required parameter whose value is empty or only whitespace in Java's sense (`String.isBlank`: `Character.isWhitespace`, which excludes the no-break spaces U+00A0, U+2007, U+202F and U+0085 NEXT LINE) counts as missing (`validate::java_is_blank`).",
+        evidence: "`?q1=` fails [DOC]; whitespace-only [INF: API Gateway is a Java service].",
+    },
+    Choice {
+        topic: "Empty body and trimming",
+        choice: "A body counts as empty when Java's `trim()` leaves nothing (only chars <= U+0020, `validate::java_trim`): such a body is `{}` to body validation and a mock's empty passthrough; Unicode spaces (U+3000, U+2003, ...) are content, unlike Rust's `str::trim`.",
+        evidence: "An empty body is `{}` [AWS-REC]; the trim [INF: Java].",
     },
     Choice {
         topic: "Body model by Content-Type",
@@ -98,8 +103,33 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "Mock integration status",
-        choice: "The rendered request template must be JSON with an integer `statusCode` (number or numeric string); otherwise 500 API_CONFIGURATION_ERROR. A passed-through empty body means 200.",
-        evidence: "`statusCode` in the template [DOC how-to-mock-integration]; the 500 for a missing one [USER log 'Unable to parse statusCode']; the empty passthrough [UNK].",
+        choice: "The rendered request template must be an object with an integer `statusCode` (number or numeric string), read as relaxed JSON: member names bare, `\"`- or `'`-quoted, so CDK's preflight `{ statusCode: 200 }` is 200; otherwise 500 API_CONFIGURATION_ERROR. A passed-through empty body means 200, any other passed-through body is read the same way.",
+        evidence: "`statusCode` in the template [DOC how-to-mock-integration]; `{ statusCode: 200 }` works on AWS (CDK's `addCorsPreflight` emits it) [USER]; how lenient the parser is beyond that [UNK]; the 500 for a missing one [USER log 'Unable to parse statusCode']; the empty passthrough [UNK].",
+    },
+    Choice {
+        topic: "Date header",
+        choice: "Every response carries `Date` (IMF-fixdate) from the gateway's clock, set by the gateway itself so that `Gateway::handle` and `gateway serve` send the same headers; a `Date` the method response maps is kept.",
+        evidence: "AWS responses carry Date [AWS-REC snapshots]; which clock instant [UNK].",
+    },
+    Choice {
+        topic: "HEAD responses",
+        choice: "A HEAD request runs the pipeline like any method (a HEAD method, else ANY, else 403) and its response has no body, in process as over HTTP; the access log's `responseLength` is that of the body the pipeline produced.",
+        evidence: "HEAD carries no body [RFC 9110]; responseLength for HEAD [UNK].",
+    },
+    Choice {
+        topic: "Gateway throttling (429)",
+        choice: "No throttle of the gateway's own: it never answers 429 THROTTLED or QUOTA_EXCEEDED; a 429 comes only from the document (e.g. a template mapping DynamoDB's ProvisionedThroughputExceededException).",
+        evidence: "AWS throttles by account, stage, method and usage-plan limits [DOC]; not emulated.",
+    },
+    Choice {
+        topic: "Embedded DynamoDB replies",
+        choice: "Reply members in the order of their names (`{\"Count\":0,\"Items\":[],\"ScannedCount\":0}`, `ConsumedCapacity` first), also inside `ConsumedCapacity` and table descriptions; items keep their attribute order; errors `__type` then `message`. Headers `Content-Type: application/x-amz-json-1.0`, `x-amzn-RequestId`, `x-amz-crc32`, `Date`, in process as over HTTP. Whole-number capacity units print as integers (`1`, as dynalite).",
+        evidence: "Empty Query bytes [AWS-REC]; the rest [INF from the API reference's member order]; `1` vs `1.0` [UNK].",
+    },
+    Choice {
+        topic: "Empty key values in a Query",
+        choice: "An empty S or B value in any key condition (partition or sort key, either syntax) is a ValidationException: on an index `... A value specified for a secondary index key is not supported. ... IndexName: i, IndexKey: k`, on the table `... cannot contain an empty string value. Key: k`.",
+        evidence: "Index wording for Query and writes [USER: real DynamoDB errors]; table wording from PutItem's [USER]; sort-key conditions [INF].",
     },
     Choice {
         topic: "Response Content-Type",

@@ -373,6 +373,8 @@ struct Ctx {
     headers: IndexMap<String, String>,
     integration_status: Option<u16>,
     integration_latency: Option<u128>,
+    /// When the request arrived (the gateway's clock), for the `Date` header.
+    received: SystemTime,
 }
 
 /// The outcome of the integration step before the method response is built.
@@ -467,8 +469,13 @@ impl Gateway {
             .map_or_else(SystemTime::now, |c| c());
         let mut ctx = self.new_ctx(&req, now);
         let resp = self.pipeline(&req, &mut ctx).await;
-        let resp = self.finish(resp, &ctx);
+        let mut resp = self.finish(resp, &ctx);
         self.access_log(&resp, &mut ctx, started);
+        // A response to HEAD has no body on the wire (RFC 9110 §9.3.2), so none in process either:
+        // `Gateway::handle` and `gateway serve` answer alike (dialect table).
+        if req.method.eq_ignore_ascii_case("HEAD") {
+            resp.body = Bytes::new();
+        }
         resp
     }
 
@@ -526,6 +533,7 @@ impl Gateway {
             headers: IndexMap::new(),
             integration_status: None,
             integration_latency: None,
+            received: now,
         }
     }
 
@@ -1053,8 +1061,14 @@ impl Gateway {
         resp
     }
 
-    /// The headers API Gateway adds to every response (AWS-REC snapshots).
+    /// The headers API Gateway adds to every response (AWS-REC snapshots). `Date` is set here,
+    /// not by the HTTP server, so that in-process and HTTP responses carry the same headers; a
+    /// `Date` the method response mapped itself is kept.
     fn finish(&self, mut resp: Response, ctx: &Ctx) -> Response {
+        if resp.header("date").is_none() {
+            resp.headers
+                .push(("Date".into(), dynamo::util::http_date(ctx.received)));
+        }
         resp.set_header("x-amzn-RequestId", ctx.request_id.clone());
         resp.set_header("x-amz-apigw-id", ctx.extended_request_id.clone());
         resp.set_header("X-Amzn-Trace-Id", ctx.trace_id.clone());
@@ -1102,17 +1116,118 @@ fn raw_error(status: u16, body: &str, error_type: &str) -> Response {
 }
 
 /// The integration status of a mock: the rendered template's `statusCode`.
+///
+/// AWS reads the template's output leniently: CDK's standard CORS preflight (`addCorsPreflight`,
+/// `defaultCorsPreflightOptions`) sends `{ statusCode: 200 }`, an unquoted member name, and its
+/// 204 answers on AWS (docs/evidence/apigateway-semantics.md §3.6). So member names may be
+/// quoted with `"` or `'` or bare, and the value a number or a quoted number (dialect table).
 fn mock_status(rendered: &str, templated: bool) -> Option<u16> {
-    if !templated && rendered.trim().is_empty() {
+    // An empty passed-through body, by Java's `trim()` (as `$input.body`'s emptiness).
+    if !templated && validate::java_trim(rendered).is_empty() {
         return Some(200);
     }
-    let v: Value = serde_json::from_str(rendered).ok()?;
-    let n = match v.get("statusCode")? {
-        Value::Number(n) => n.as_u64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
+    let n = match serde_json::from_str::<Value>(rendered) {
+        Ok(v) => match v.get("statusCode")? {
+            Value::Number(n) => n.as_u64()?,
+            Value::String(s) => s.trim().parse().ok()?,
+            _ => return None,
+        },
+        Err(_) => lenient_status_code(rendered)?,
     };
     (100..=599).contains(&n).then_some(n as u16)
+}
+
+/// `statusCode` of a top-level object written in relaxed JSON (bare or single-quoted member
+/// names and string values); `None` when there is none or the text is not such an object.
+fn lenient_status_code(text: &str) -> Option<u64> {
+    let mut chars = text.trim_start().chars().peekable();
+    if chars.next()? != '{' {
+        return None;
+    }
+    let skip_ws = |c: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        while c.peek().is_some_and(|ch| ch.is_whitespace()) {
+            c.next();
+        }
+    };
+    // A quoted string whose opening quote was consumed; escapes are kept as the escaped char.
+    let quoted = |c: &mut std::iter::Peekable<std::str::Chars<'_>>, q: char| -> Option<String> {
+        let mut out = String::new();
+        loop {
+            match c.next()? {
+                '\\' => out.push(c.next()?),
+                ch if ch == q => return Some(out),
+                ch => out.push(ch),
+            }
+        }
+    };
+    loop {
+        skip_ws(&mut chars);
+        let key = match chars.next()? {
+            '}' => return None,
+            q @ ('"' | '\'') => quoted(&mut chars, q)?,
+            first if first.is_alphanumeric() || first == '_' || first == '$' => {
+                let mut k = first.to_string();
+                while let Some(&ch) = chars.peek() {
+                    if !(ch.is_alphanumeric() || ch == '_' || ch == '$') {
+                        break;
+                    }
+                    k.push(ch);
+                    chars.next();
+                }
+                k
+            }
+            _ => return None,
+        };
+        skip_ws(&mut chars);
+        if chars.next()? != ':' {
+            return None;
+        }
+        skip_ws(&mut chars);
+        // The value: a quoted string, a nested value (skipped, quotes respected), or a bare word.
+        let mut value = String::new();
+        match chars.peek().copied()? {
+            q @ ('"' | '\'') => {
+                chars.next();
+                value = quoted(&mut chars, q)?;
+            }
+            '{' | '[' => {
+                let mut depth = 0usize;
+                loop {
+                    match chars.next()? {
+                        '{' | '[' => depth += 1,
+                        '}' | ']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        q @ ('"' | '\'') => {
+                            quoted(&mut chars, q)?;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {
+                while let Some(&ch) = chars.peek() {
+                    if ch == ',' || ch == '}' || ch.is_whitespace() {
+                        break;
+                    }
+                    value.push(ch);
+                    chars.next();
+                }
+            }
+        }
+        if key == "statusCode" {
+            return value.trim().parse().ok();
+        }
+        skip_ws(&mut chars);
+        match chars.next()? {
+            ',' => continue,
+            '}' => return None,
+            _ => return None,
+        }
+    }
 }
 
 /// `application/json; charset=UTF-8` -> `application/json`.
@@ -1193,5 +1308,20 @@ mod tests {
         assert_eq!(mock_status("{}", true), None);
         assert_eq!(mock_status("", false), Some(200));
         assert_eq!(mock_status("nope", true), None);
+        // CDK's CORS preflight template, exactly as CDK writes it.
+        assert_eq!(mock_status("{ statusCode: 200 }", true), Some(200));
+        assert_eq!(mock_status("{statusCode:204}", true), Some(204));
+        assert_eq!(mock_status("{ 'statusCode': '404' }", true), Some(404));
+        assert_eq!(
+            mock_status("{ other: {a: [1, '}']}, statusCode: 302, }", true),
+            Some(302)
+        );
+        assert_eq!(mock_status("{ statusCode: 99 }", true), None);
+        assert_eq!(mock_status("{ statusCode: abc }", true), None);
+        assert_eq!(mock_status("{ status: 200 }", true), None);
+        assert_eq!(mock_status("{ statusCode: 200", true), Some(200));
+        assert_eq!(mock_status("{ statusCode ", true), None);
+        assert_eq!(mock_status("{ 'statusCode", true), None);
+        assert_eq!(mock_status("[1]", true), None);
     }
 }

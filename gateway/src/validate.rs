@@ -14,9 +14,10 @@ pub fn model_validator(schema: &Value) -> Result<jsonschema::Validator, String> 
 }
 
 /// Validates a body against a model: empty means `{}` (AWS-REC: an empty body fails a model with
-/// `required`), non-JSON fails.
+/// `required`), non-JSON fails. "Empty" is Java's `trim().isEmpty()` (only chars <= U+0020), the
+/// same test `$input.body` uses, so a body of e.g. U+000B alone is `{}` to both.
 pub fn validate_body(model: &jsonschema::Validator, body: &[u8]) -> Result<(), String> {
-    let instance: Value = if body.iter().all(u8::is_ascii_whitespace) {
+    let instance: Value = if body.iter().all(|b| *b <= b' ') {
         json!({})
     } else {
         serde_json::from_slice(body).map_err(|e| format!("[Invalid JSON: {e}]"))?
@@ -32,7 +33,6 @@ pub fn validate_body(model: &jsonschema::Validator, body: &[u8]) -> Result<(), S
     }
 }
 
-
 /// Java's `Character.isWhitespace`, which API Gateway (a Java service) uses when it calls a
 /// required parameter blank: Unicode space, line and paragraph separators except the no-break
 /// ones (U+00A0, U+2007, U+202F), and the ASCII controls U+0009..U+000D, U+001C..U+001F. Unlike
@@ -42,7 +42,12 @@ pub fn java_is_whitespace(c: char) -> bool {
         '\u{00A0}' | '\u{2007}' | '\u{202F}' => false,
         '\u{0009}'..='\u{000D}' | '\u{001C}'..='\u{001F}' => true,
         // Zs, Zl, Zp: the Unicode space separators and the two separators of their own.
-        ' ' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{205F}'
+        ' '
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{2028}'
+        | '\u{2029}'
+        | '\u{205F}'
         | '\u{3000}' => true,
         _ => false,
     }
@@ -53,6 +58,12 @@ pub fn java_is_blank(s: &str) -> bool {
     s.chars().all(java_is_whitespace)
 }
 
+/// Java's `String.trim`: strips the chars <= U+0020 (all ASCII controls and space) from both ends,
+/// and nothing else (no Unicode spaces, unlike Rust's `str::trim`).
+pub fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,7 +71,9 @@ mod tests {
     #[test]
     fn blank_is_java_blank_not_rust_whitespace() {
         assert!(java_is_blank(""));
-        assert!(java_is_blank(" \t\r\n\u{000B}\u{000C}\u{001F}\u{2003}\u{3000}"));
+        assert!(java_is_blank(
+            " \t\r\n\u{000B}\u{000C}\u{001F}\u{2003}\u{3000}"
+        ));
         // U+0085 is whitespace to Rust, a control character to Java.
         assert!('\u{0085}'.is_whitespace());
         assert!(!java_is_blank("\u{0085}"));
@@ -68,5 +81,26 @@ mod tests {
         assert!(!java_is_blank("\u{00A0}"));
         assert!(!java_is_blank("\u{202F}"));
         assert!(!java_is_blank(" a "));
+    }
+
+    #[test]
+    fn trim_is_java_trim() {
+        assert_eq!(java_trim("\u{0000}\u{0001} a\t\u{000B}\u{001F} "), "a");
+        // Unicode spaces survive Java's trim; Rust's trim removes them.
+        assert_eq!(java_trim("\u{3000}a\u{2003}"), "\u{3000}a\u{2003}");
+        assert_eq!("\u{3000}a\u{2003}".trim(), "a");
+        assert_eq!(java_trim(""), "");
+    }
+
+    #[test]
+    fn empty_body_is_java_trim_empty() {
+        let model = model_validator(&json!({"type": "object", "required": ["a"]})).expect("model");
+        // Control characters alone are an empty body (so `{}`, failing `required`) ...
+        let e = validate_body(&model, b"\x0b\x00 ").expect_err("empty");
+        assert!(!e.contains("Invalid JSON"), "{e}");
+        // ... a Unicode space is not, and is not JSON either.
+        let e = validate_body(&model, "\u{3000}".as_bytes()).expect_err("not JSON");
+        assert!(e.contains("Invalid JSON"), "{e}");
+        assert!(validate_body(&model, br#" {"a": 1} "#).is_ok());
     }
 }

@@ -162,3 +162,63 @@ async fn dynamodb_errors_map_to_the_documented_statuses() {
         }
     }
 }
+
+/// The cursor the list returns has the documented format (two padded base64url parts joined by
+/// `.`), and an empty or malformed cursor is the documented 400, never a 500.
+#[tokio::test]
+async fn cursor_format_and_refusals() {
+    let gw = gateway().await;
+    for (artist, album) in [("A", "1"), ("Björk", "Homogenic/?+"), ("C", "3")] {
+        let r = gw
+            .handle(Request::new("POST", "/album").json(&json!({"artist": artist, "album": album})))
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+    let mut cursor = None;
+    let mut seen = 0;
+    loop {
+        let target = match &cursor {
+            None => "/?limit=1".to_string(),
+            Some(c) => format!("/?limit=1&cursor={c}"),
+        };
+        let r = gw.handle(Request::new("GET", target)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        seen += r
+            .json()
+            .and_then(|v| v.as_array().map(Vec::len))
+            .unwrap_or(0);
+        let Some(next) = r.header("X-Next-Cursor") else {
+            break;
+        };
+        let parts: Vec<&str> = next.split('.').collect();
+        assert_eq!(parts.len(), 2, "{next}");
+        for p in parts {
+            assert!(!p.is_empty() && p.len() % 4 == 0, "{next}");
+            let body = p.trim_end_matches('=');
+            assert!(p.len() - body.len() <= 2, "{next}");
+            assert!(
+                body.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{next}"
+            );
+        }
+        cursor = Some(next.to_string());
+        assert!(seen <= 3, "paging does not end");
+    }
+    assert_eq!(seen, 3);
+
+    let refused = json!({"message": "Invalid query string: limit must be an integer from 1 to 1000 and cursor the X-Next-Cursor value of a previous page", "type": "BAD_REQUEST_PARAMETERS"});
+    for target in [
+        "/?cursor=",
+        "/?cursor",
+        "/?limit=2&cursor=",
+        "/?cursor=a.b",
+        "/?cursor=QQ==",
+        "/?cursor=QQ==.",
+        "/?cursor=QQ==.QQ==.QQ==",
+    ] {
+        let r = gw.handle(Request::new("GET", target)).await;
+        assert_eq!(r.status, 400, "{target}: {}", r.text());
+        assert_eq!(r.json(), Some(refused.clone()), "{target}");
+    }
+}

@@ -614,7 +614,8 @@ impl<'t, 'b> Renderer<'t, 'b> {
         self.input
             .doc
             .get_or_init(|| {
-                let body = if self.input.body.trim().is_empty() {
+                // Java's `String.trim` (chars <= U+0020), as the gateway's own empty-body check.
+                let body = if self.input.body.trim_matches(|c: char| c <= ' ').is_empty() {
                     "{}"
                 } else {
                     self.input.body
@@ -653,7 +654,8 @@ impl<'t, 'b> Renderer<'t, 'b> {
         self.input
             .json
             .get_or_init(|| {
-                let body = if self.input.body.trim().is_empty() {
+                // Java's `String.trim` (chars <= U+0020), as the gateway's own empty-body check.
+                let body = if self.input.body.trim_matches(|c: char| c <= ' ').is_empty() {
                     "{}"
                 } else {
                     self.input.body
