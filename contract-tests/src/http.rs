@@ -15,6 +15,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::error::{Error, ErrorKind};
+
 /// Everything but RFC 3986's unreserved characters is percent-encoded. `.` is encoded too, so a
 /// path parameter `..` stays one segment instead of being read as a dot-segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
@@ -63,24 +65,69 @@ impl HttpRequest {
 
     /// A `curl` command that sends exactly this request; the base URL comes from
     /// `CONTRACT_BASE_URL` when the command runs (a `gateway serve` on the default port otherwise).
+    ///
+    /// Exactly means byte for byte: `-g` and `--path-as-is` stop curl globbing `[]{}` and
+    /// removing dot segments; a header with an empty value is written `-H 'Name;'` (curl drops
+    /// `-H 'Name: '`); curl's own `Content-Type` for a body is removed when the request has
+    /// none; a body that is not text (a NUL byte cannot be a shell argument) is piped through
+    /// `printf` octal escapes, a text body goes with `--data-raw` (no `@file` reading).
     pub fn to_curl(&self) -> String {
-        let mut s = format!(
-            "curl -sS -i -X {} \"${{CONTRACT_BASE_URL:-http://127.0.0.1:4010}}\"{}",
-            self.method,
+        let text = std::str::from_utf8(&self.body)
+            .ok()
+            .filter(|t| !t.contains('\0'));
+        let mut s = String::new();
+        if !self.body.is_empty() && text.is_none() {
+            let _ = write!(s, "printf '{}' | ", printf_escape(&self.body));
+        }
+        s.push_str("curl -sS -i -g --path-as-is");
+        if self.method.eq_ignore_ascii_case("HEAD") {
+            // `-X HEAD` would wait for a body that never comes.
+            s.push_str(" --head");
+        } else {
+            let _ = write!(s, " -X {}", shell_quote(&self.method));
+        }
+        let _ = write!(
+            s,
+            " \"${{CONTRACT_BASE_URL:-http://127.0.0.1:4010}}\"{}",
             shell_quote(&self.target())
         );
         for (k, v) in &self.headers {
-            let _ = write!(s, " -H {}", shell_quote(&format!("{k}: {v}")));
+            if v.is_empty() {
+                let _ = write!(s, " -H {}", shell_quote(&format!("{k};")));
+            } else {
+                let _ = write!(s, " -H {}", shell_quote(&format!("{k}: {v}")));
+            }
         }
-        if !self.body.is_empty() {
-            let _ = write!(
-                s,
-                " --data-binary {}",
-                shell_quote(&String::from_utf8_lossy(&self.body))
-            );
+        let has_content_type = self
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if !self.body.is_empty() && !has_content_type {
+            s.push_str(" -H 'Content-Type:'");
+        }
+        match (self.body.is_empty(), text) {
+            (true, _) => {}
+            (false, Some(t)) => {
+                let _ = write!(s, " --data-raw {}", shell_quote(t));
+            }
+            (false, None) => s.push_str(" --data-binary @-"),
         }
         s
     }
+}
+
+/// Bytes as a `printf` format inside single quotes: printable ASCII as is, everything else
+/// (and `%`, `\\`, `'`) as a three-digit octal escape, which POSIX printf understands.
+fn printf_escape(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        if (0x20..0x7f).contains(&b) && !matches!(b, b'%' | b'\\' | b'\'') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "\\{b:03o}");
+        }
+    }
+    out
 }
 
 /// POSIX single quoting: `'` becomes `'\''`.
@@ -153,7 +200,7 @@ pub(crate) type RemoteClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>
 
 /// A client for http:// (gateway serve) and https:// (a deployed stage) base URLs; one per
 /// suite, so cases reuse connections (its pool lives on the suite's runtime).
-pub(crate) fn https_client() -> Result<RemoteClient, String> {
+pub(crate) fn https_client() -> Result<RemoteClient, Error> {
     let mut http = HttpConnector::new();
     http.set_nodelay(true);
     // The HTTPS connector handles both schemes; it must see https:// URIs itself.
@@ -164,7 +211,13 @@ pub(crate) fn https_client() -> Result<RemoteClient, String> {
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| format!("TLS setup failed: {e}"))?
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::Target,
+            "https client",
+            format!("TLS setup failed: {e}"),
+        )
+    })?
     .with_root_certificates(roots)
     .with_no_client_auth();
     let https = HttpsConnectorBuilder::new()
@@ -186,16 +239,25 @@ impl Connection {
     pub(crate) async fn open(
         api: &Arc<apidef::Api>,
         target: &Target,
-        client: impl FnOnce() -> Result<RemoteClient, String>,
-    ) -> Result<Connection, String> {
+        client: impl FnOnce() -> Result<RemoteClient, Error>,
+    ) -> Result<Connection, Error> {
         match target {
             Target::Embedded => {
                 let store: Arc<dyn dynamo::Dynamo> = Arc::new(dynamo::Embedded::new());
-                let gw = gateway::Gateway::new((**api).clone(), store)
-                    .map_err(|e| format!("the gateway does not accept the document: {e}"))?;
-                gw.create_tables()
-                    .await
-                    .map_err(|e| format!("creating the document's tables failed: {e}"))?;
+                let gw = gateway::Gateway::new((**api).clone(), store).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Target,
+                        "embedded gateway",
+                        format!("the gateway does not accept the document: {e}"),
+                    )
+                })?;
+                gw.create_tables().await.map_err(|e| {
+                    Error::new(
+                        ErrorKind::Target,
+                        "embedded gateway",
+                        format!("creating the document's tables failed: {e}"),
+                    )
+                })?;
                 Ok(Connection::Embedded(gw))
             }
             Target::BaseUrl(base) => Ok(Connection::Remote {
@@ -205,7 +267,7 @@ impl Connection {
         }
     }
 
-    pub(crate) async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, String> {
+    pub(crate) async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, Error> {
         match self {
             Connection::Embedded(gw) => {
                 let mut r = gateway::Request::new(req.method.clone(), req.target());
@@ -230,11 +292,16 @@ impl Connection {
                 }
                 let hreq = b
                     .body(Full::new(Bytes::from(req.body.clone())))
-                    .map_err(|e| format!("cannot build the request for {uri}: {e}"))?;
-                let resp = client
-                    .request(hreq)
-                    .await
-                    .map_err(|e| format!("{} {uri}: {e}", req.method))?;
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::Target,
+                            &uri,
+                            format!("cannot build the request: {e}"),
+                        )
+                    })?;
+                let resp = client.request(hreq).await.map_err(|e| {
+                    Error::new(ErrorKind::Target, &uri, format!("{} {e}", req.method))
+                })?;
                 let status = resp.status().as_u16();
                 let headers = resp
                     .headers()
@@ -250,7 +317,13 @@ impl Connection {
                     .into_body()
                     .collect()
                     .await
-                    .map_err(|e| format!("{} {uri}: reading the body: {e}", req.method))?
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::Target,
+                            &uri,
+                            format!("{}: reading the body: {e}", req.method),
+                        )
+                    })?
                     .to_bytes()
                     .to_vec();
                 Ok(HttpResponse {
@@ -260,5 +333,52 @@ impl Connection {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run a printed command with `CONTRACT_BASE_URL` pointing at a closed port and `curl`
+    /// replaced by a function that prints its arguments and stdin, so the test sees what curl
+    /// would send without a server.
+    fn sent(req: &HttpRequest) -> String {
+        let script = format!(
+            "curl() {{ for a in \"$@\"; do printf '<%s>' \"$a\"; done; if [ -p /dev/stdin ]; then printf '|'; od -An -c; fi; }}; {}",
+            req.to_curl()
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env("CONTRACT_BASE_URL", "http://x")
+            .output()
+            .expect("sh runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn the_curl_command_sends_exactly_the_request() {
+        let mut r = HttpRequest::new("OPTIONS", "/a%2Fb/{c}".into());
+        r.headers.push(("Content-Type".into(), "text/plain".into()));
+        r.headers.push(("X-Empty".into(), String::new()));
+        r.body = vec![0, b'%', b'\'', 0xff];
+        let s = sent(&r);
+        // The NUL, `%`, quote and non-UTF-8 bytes reach curl's stdin unchanged.
+        assert!(s.contains(r"\0   %   ' 377"), "{s}");
+        assert!(s.contains("<--data-binary><@->"), "{s}");
+        // An empty header is sent empty (`Name;`), not dropped (`Name:`).
+        assert!(s.contains("<X-Empty;>"), "{s}");
+        assert!(
+            s.contains("<http://x/a%2Fb/{c}>") && s.contains("<-g>"),
+            "{s}"
+        );
+
+        let mut r = HttpRequest::new("POST", "/".into());
+        r.body = b"@/etc/passwd".to_vec();
+        let s = sent(&r);
+        // A body starting with `@` is data, not a file name; curl's own Content-Type is removed.
+        assert!(s.contains("<--data-raw><@/etc/passwd>"), "{s}");
+        assert!(s.contains("<Content-Type:>"), "{s}");
     }
 }

@@ -7,12 +7,26 @@
 //! shrunk request, response) instead of panicking, and [`assert_property`] is the panicking
 //! wrapper the generated `#[test]`s call.
 //!
+//! Modules, each one idea, none importing a sibling property module: `case` (a generated
+//! request and its wire form), `session` (one case's connection, exchanges, clean-up, and the
+//! shrinking runner), `links` (OpenAPI's runtime expressions and following a `Link`), `keys`
+//! (the item key, learned from what the create template sends to DynamoDB), `checks` (a
+//! response against the document, and which `responses` entry a gateway-produced status needs),
+//! `properties` (positive, negative, no server error), `stateful` (links walk and state
+//! machine), `error` (the one [`Error`] type).
+//!
 //! Targets ([`Target`]): the embedded gateway over a fresh embedded store per case (default), or
 //! any base URL from `CONTRACT_BASE_URL` (`gateway serve`, a deployed stage). Cases per property:
 //! `PROPTEST_CASES` (default 256).
 
+mod case;
+mod checks;
+pub mod error;
 pub mod http;
+mod keys;
+mod links;
 mod properties;
+mod session;
 mod stateful;
 pub mod strategy;
 
@@ -23,6 +37,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+pub use error::{Error, ErrorKind};
 pub use http::{HttpRequest, HttpResponse, Target};
 
 /// One property of one operation, as the generated tests name it. The statuses and links are
@@ -122,9 +137,11 @@ impl fmt::Display for Failure {
             writeln!(f, "\nshrunk case ({} request(s)):", self.exchanges.len())?;
         }
         // A long stateful case: the earlier steps as commands only, the failing one in full.
+        // Commands are never clipped: run in order against a fresh `gateway serve`, they are
+        // the reproduction.
         let n = self.exchanges.len();
         for (i, e) in self.exchanges.iter().enumerate() {
-            writeln!(f, "\n[{}] {}", i + 1, clip(&e.request.to_curl(), 4000))?;
+            writeln!(f, "\n[{}] {}", i + 1, e.request.to_curl())?;
             if i + 1 == n {
                 match &e.response {
                     Some(r) => writeln!(f, "{}", r.describe())?,
@@ -142,7 +159,7 @@ impl fmt::Display for Failure {
 }
 
 /// At most `max` characters of `s`, for reports (the full text stays in [`Failure`]).
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }
@@ -171,11 +188,17 @@ pub struct Suite {
 static REMOTE: Mutex<()> = Mutex::new(());
 
 impl Suite {
-    pub fn new(api: apidef::Api, target: Target) -> Result<Suite, String> {
+    pub fn new(api: apidef::Api, target: Target) -> Result<Suite, Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Target,
+                    "tokio",
+                    format!("cannot start a runtime: {e}"),
+                )
+            })?;
         Ok(Suite {
             api: Arc::new(api),
             target,
@@ -187,9 +210,10 @@ impl Suite {
     }
 
     /// The workspace's `openapi.yaml` and the target from the environment.
-    pub fn from_workspace() -> Result<Suite, String> {
+    pub fn from_workspace() -> Result<Suite, Error> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
-        let api = apidef::Api::load(&path).map_err(|e| e.to_string())?;
+        let api = apidef::Api::load(&path)
+            .map_err(|e| Error::new(ErrorKind::Untestable, "openapi.yaml", e.to_string()))?;
         Suite::new(api, Target::from_env())
     }
 
@@ -247,7 +271,7 @@ impl Suite {
     }
 
     /// The suite's HTTP client for a base URL, built once.
-    pub(crate) fn remote_client(&self) -> Result<http::RemoteClient, String> {
+    pub(crate) fn remote_client(&self) -> Result<http::RemoteClient, Error> {
         if let Some(c) = self.client.get() {
             return Ok(c.clone());
         }
@@ -256,16 +280,19 @@ impl Suite {
     }
 
     /// A draft-4 validator for a response or model schema, compiled once.
-    pub(crate) fn validator(&self, schema: &Value) -> Result<Arc<jsonschema::Validator>, String> {
+    pub(crate) fn validator(&self, schema: &Value) -> Result<Arc<jsonschema::Validator>, Error> {
         let key = schema.to_string();
         let mut cache = self.validators.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(v) = cache.get(&key) {
             return Ok(v.clone());
         }
-        let v = Arc::new(
-            jsonschema::draft4::new(schema)
-                .map_err(|e| format!("schema does not compile as draft 4: {e}"))?,
-        );
+        let v = Arc::new(jsonschema::draft4::new(schema).map_err(|e| {
+            Error::new(
+                ErrorKind::Schema,
+                clip(&key, 200),
+                format!("does not compile as draft 4: {e}"),
+            )
+        })?);
         cache.insert(key, v.clone());
         Ok(v)
     }

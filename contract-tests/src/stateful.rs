@@ -1,8 +1,9 @@
-//! The stateful properties, derived from the response links of a create operation: which
-//! operation reads and which deletes what was created, with which parameters; the list
-//! operation is the parameterless GET whose success body is an array of the created schema.
-//! The model's key is the table's key (`x-dynamodb-tables` KeySchema), whose attributes the
-//! links' parameters carry.
+//! The stateful properties, derived from the document: the create operation's response links
+//! say which operation reads, updates, deletes and lists what was created (recognised by HTTP
+//! semantics: GET reads, PATCH or another PUT updates, DELETE deletes, a GET whose page pairs a
+//! response field or header with a request parameter through a link to itself lists); the
+//! model's key is what the create's template sends to DynamoDB ([`crate::keys`]); a create of an
+//! existing key is refused when the create documents 409 or its template is conditional.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,80 +11,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apidef::{Link, Operation, ParamLocation};
 use proptest::prelude::*;
+use proptest::sample::Index;
 use proptest_state_machine::Sequential;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::case::{Case, blank, body_schema, build, media_type, valid_case};
+use crate::checks::{check_response, documented, first_difference};
+use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::properties::{
-    Case, Outcome, Session, blank, body_schema, build, check_response, run, valid_case,
-};
-use crate::strategy::resolve;
+use crate::keys::{self, Key};
+use crate::links::{self, Exchange, follow, text};
+use crate::session::{Outcome, Session, run};
+use crate::strategy::{coerce, resolve};
 use crate::{Failure, Property, Report, Suite};
 
-/// Where a link parameter's value comes from (OpenAPI runtime expressions).
-fn evaluate(expr: &str, req: &HttpRequest, resp: Option<&HttpResponse>) -> Option<String> {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if let Some(ptr) = expr.strip_prefix("$request.body#") {
-        let body: Value = serde_json::from_slice(&req.body).ok()?;
-        return body.pointer(ptr).map(text);
-    }
-    if let Some(ptr) = expr.strip_prefix("$response.body#") {
-        let body: Value = serde_json::from_slice(&resp?.body).ok()?;
-        return body.pointer(ptr).map(text);
-    }
-    if let Some(name) = expr.strip_prefix("$response.header.") {
-        return resp?.header(name).map(str::to_string);
-    }
-    if let Some(name) = expr.strip_prefix("$request.query.") {
-        return req
-            .query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone());
-    }
-    if let Some(name) = expr.strip_prefix("$request.header.") {
-        return req
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone());
-    }
-    if !expr.starts_with('$') {
-        // A constant.
-        return Some(expr.to_string());
-    }
-    None
-}
-
-/// The request a link leads to, from the request (and response) it starts at.
-fn follow(
-    api: &apidef::Api,
-    link: &Link,
-    req: &HttpRequest,
-    resp: Option<&HttpResponse>,
-) -> Option<(Operation, HttpRequest)> {
-    let target = api.operation(link.operation_id.as_deref()?)?;
-    let mut values = Vec::new();
-    for p in &target.parameters {
-        let v = match link.parameters.get(&p.name).or_else(|| {
-            // `path.artist` names a parameter with its location.
-            link.parameters
-                .get(&format!("{}.{}", p.location.apigw_name(), p.name))
-        }) {
-            Some(Value::String(expr)) => evaluate(expr, req, resp),
-            Some(other) => Some(other.to_string()),
-            None => None,
-        };
-        if v.is_none() && (p.required || p.location == ParamLocation::Path) {
-            return None;
-        }
-        values.push(v);
-    }
-    let case: Case = (values, None);
-    Some((target.clone(), build(target, &case)))
+/// The 2xx links of an operation, in document order.
+fn success_links(op: &Operation) -> Vec<(String, Link)> {
+    op.responses
+        .iter()
+        .filter(|(s, _)| s.starts_with('2'))
+        .flat_map(|(_, r)| r.links.iter().map(|(n, l)| (n.clone(), l.clone())))
+        .collect()
 }
 
 /// Requests that remove what a successful `req` to `op` created (its links to DELETE operations).
@@ -96,11 +44,16 @@ pub(crate) fn undo(
     let Some(r) = op.responses.get(&resp.status.to_string()) else {
         return Vec::new();
     };
+    let x = Exchange {
+        op,
+        request: req,
+        response: Some(resp),
+    };
     r.links
-        .values()
-        .filter_map(|l| follow(&suite.api, l, req, Some(resp)))
-        .filter(|(t, _)| t.method == "DELETE")
-        .map(|(_, r)| r)
+        .iter()
+        .filter_map(|(n, l)| follow(&suite.api, n, l, &x).ok())
+        .filter(|f| f.op.method == "DELETE")
+        .map(|f| f.request())
         .collect()
 }
 
@@ -108,121 +61,157 @@ pub(crate) fn undo(
 /// (API Gateway reads it as a missing parameter) for a path parameter of a DELETE link. On a
 /// shared target such a case is skipped, so the suite leaves nothing behind.
 pub(crate) fn undeletable(suite: &Suite, op: &Operation, req: &HttpRequest) -> bool {
-    op.responses
-        .iter()
-        .filter(|(s, _)| s.starts_with('2'))
-        .flat_map(|(_, r)| r.links.values())
-        .filter_map(|l| {
-            let target = suite.api.operation(l.operation_id.as_deref()?)?;
-            (target.method == "DELETE").then_some((l, target))
-        })
-        .any(|(l, target)| {
-            target
+    let x = Exchange {
+        op,
+        request: req,
+        response: None,
+    };
+    success_links(op).iter().any(|(_, l)| {
+        let Some(target) = l
+            .operation_id
+            .as_deref()
+            .and_then(|id| suite.api.operation(id))
+        else {
+            return false;
+        };
+        target.method == "DELETE"
+            && target
                 .parameters
                 .iter()
                 .filter(|p| p.location == ParamLocation::Path)
                 .any(|p| match l.parameters.get(&p.name) {
-                    Some(Value::String(expr)) => {
-                        evaluate(expr, req, None).is_some_and(|v| blank(&v))
-                    }
+                    Some(Value::String(e)) => links::evaluate(e, &x)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|v| blank(&text(&v))),
                     _ => false,
                 })
-        })
+    })
+}
+
+/// The JSON schema of a response of `op` for `status`, resolved.
+fn response_schema(op: &Operation, status: u16) -> Option<(Value, Value)> {
+    let r = documented(op, status)?;
+    let (_, schema) = r
+        .content
+        .iter()
+        .find(|(ct, _)| media_type(ct) == "application/json")?;
+    let root = schema.clone()?;
+    Some((resolve(&root, &root).clone(), root))
+}
+
+/// Where the items of a list page are: the body itself (`""`) or one array property of it.
+fn items_pointer(schema: &Value, root: &Value) -> Option<String> {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => Some(String::new()),
+        _ => schema
+            .get("properties")?
+            .as_object()?
+            .iter()
+            .find(|(_, p)| resolve(p, root).get("type").and_then(Value::as_str) == Some("array"))
+            .map(|(n, _)| format!("/{}", n.replace('~', "~0").replace('/', "~1"))),
+    }
+}
+
+struct Named {
+    name: String,
+    link: Link,
+}
+
+struct ListPlan {
+    op: Operation,
+    /// The create's link to it (a Query scoped by the partition key), or none (a list found by
+    /// its schema that takes no required parameter).
+    link: Option<Named>,
+    /// Index of an optional integer query parameter that bounds the page size.
+    page_size: Option<usize>,
+    /// (index of the parameter the next page is asked with, the expression that gives it).
+    cursor: Option<(usize, String)>,
+    items: String,
 }
 
 /// Everything the stateful checks need, derived from the document.
 struct Plan {
     create: Operation,
-    read: (String, Link),
-    delete: Option<(String, Link)>,
-    /// Body pointers that make up the key, in the read operation's parameter order.
-    key: Vec<String>,
+    key: Key,
+    read: Named,
+    update: Option<Named>,
+    delete: Option<Named>,
     list: Option<ListPlan>,
+    /// What a create of an existing key answers, when creates are conditional.
+    conflict: Option<u16>,
 }
 
-struct ListPlan {
-    op: Operation,
-    /// Index of an optional integer query parameter that bounds the page size.
-    page_size: Option<usize>,
-    /// (response header, index of the query parameter it is passed back in).
-    cursor: Option<(String, usize)>,
-}
-
-fn plan(suite: &Suite, op: &Operation, names: &[&str]) -> Result<Plan, String> {
+fn plan(suite: &Suite, op: &Operation, names: &[&str]) -> Result<Plan, Error> {
     let api = &suite.api;
-    let links: Vec<(String, Link)> = op
-        .responses
-        .iter()
-        .filter(|(s, _)| s.starts_with('2'))
-        .flat_map(|(_, r)| r.links.iter().map(|(n, l)| (n.clone(), l.clone())))
-        .collect();
+    let links = success_links(op);
     let found: Vec<&str> = links.iter().map(|(n, _)| n.as_str()).collect();
     if found != names {
-        return Err(format!(
-            "the generated test expects links {names:?} but the document has {found:?}: regenerate"
+        return Err(Error::new(
+            ErrorKind::Stale,
+            op.label(),
+            format!(
+                "the generated test expects links {names:?} but the document has {found:?}: regenerate (`cargo run -p codegen -- generate`)"
+            ),
         ));
     }
-    let method_of = |l: &Link| {
-        l.operation_id
-            .as_deref()
-            .and_then(|id| api.operation(id))
-            .map(|o| o.method.clone())
+    let target = |l: &Link| l.operation_id.as_deref().and_then(|id| api.operation(id));
+    let named = |(n, l): &(String, Link)| Named {
+        name: n.clone(),
+        link: l.clone(),
+    };
+    let is_list = |o: &Operation| {
+        success_links(o)
+            .iter()
+            .any(|(_, l)| l.operation_id == o.operation_id)
+            || o.responses.keys().any(|s| {
+                s.starts_with('2')
+                    && s.parse()
+                        .ok()
+                        .and_then(|s| response_schema(o, s))
+                        .is_some_and(|(s, _)| {
+                            s.get("type").and_then(Value::as_str) == Some("array")
+                        })
+            })
     };
     let read = links
         .iter()
-        .find(|(_, l)| method_of(l).as_deref() == Some("GET"))
-        .cloned()
-        .ok_or("no link from the create operation leads to a GET operation")?;
+        .find(|(_, l)| target(l).is_some_and(|t| t.method == "GET" && !is_list(t)))
+        .map(named)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Untestable,
+                op.label(),
+                "no link of a 2xx response leads to a GET operation that reads one item",
+            )
+        })?;
+    let update = links
+        .iter()
+        .find(|(_, l)| {
+            target(l).is_some_and(|t| {
+                t.method == "PATCH" || (t.method == "PUT" && t.operation_id != op.operation_id)
+            })
+        })
+        .map(named);
     let delete = links
         .iter()
-        .find(|(_, l)| method_of(l).as_deref() == Some("DELETE"))
-        .cloned();
-    let read_op = read
-        .1
-        .operation_id
-        .as_deref()
-        .and_then(|id| api.operation(id))
-        .ok_or("the read link names no operation")?;
-    let mut key = Vec::new();
-    for p in &read_op.parameters {
-        if let Some(Value::String(expr)) = read.1.parameters.get(&p.name)
-            && let Some(ptr) = expr
-                .strip_prefix("$request.body#")
-                .or_else(|| expr.strip_prefix("$response.body#"))
-        {
-            key.push(ptr.to_string());
-        }
-    }
-    // The table's key: every KeySchema attribute must be carried by one link parameter (matched
-    // by name, case-insensitively), else the model would key items differently from the store.
-    if let Some(table) = api.tables.values().next() {
-        let attrs: Vec<&str> = table
-            .key_schema
-            .iter()
-            .map(|k| k.attribute_name.as_str())
-            .collect();
-        if attrs.len() != key.len() {
-            return Err(format!(
-                "table {} is keyed by {attrs:?} but link {} carries {} body field(s) {key:?}",
-                table.table_name,
-                read.0,
-                key.len()
-            ));
-        }
-        for a in &attrs {
-            if !key.iter().any(|p| {
-                p.rsplit('/')
-                    .next()
-                    .is_some_and(|f| f.eq_ignore_ascii_case(a))
-            }) {
-                return Err(format!(
-                    "key attribute {a} of table {} is not carried by link {}",
-                    table.table_name, read.0
-                ));
-            }
-        }
-    }
-    let list = body_schema(op).and_then(|created| {
+        .find(|(_, l)| target(l).is_some_and(|t| t.method == "DELETE"))
+        .map(named);
+    let key = keys::learn(&suite.api, op, &suite.runtime)?;
+    let conflict = if op.responses.contains_key("409") {
+        Some(409)
+    } else if key.conditional {
+        Some(400)
+    } else {
+        None
+    };
+    let linked_list = links
+        .iter()
+        .find(|(_, l)| target(l).is_some_and(|t| t.method == "GET" && is_list(t)))
+        .and_then(|nl| Some((target(&nl.1)?.clone(), Some(named(nl)))));
+    // A list no link leads to: the parameterless GET whose page is an array of what is created.
+    let unlinked = || {
+        let created = body_schema(op)?;
         let created = resolve(created, created).clone();
         api.operations
             .iter()
@@ -232,28 +221,42 @@ fn plan(suite: &Suite, op: &Operation, names: &[&str]) -> Result<Plan, String> {
                         .parameters
                         .iter()
                         .any(|p| p.required || p.location == ParamLocation::Path)
-                    && o.responses.iter().any(|(s, r)| {
+                    && o.responses.keys().any(|s| {
                         s.starts_with('2')
-                            && r.content.values().flatten().any(|schema| {
-                                let s = resolve(schema, schema);
-                                s.get("type").and_then(Value::as_str) == Some("array")
-                                    && s.get("items")
-                                        .is_some_and(|i| resolve(i, schema) == &created)
-                            })
+                            && s.parse()
+                                .ok()
+                                .and_then(|s| response_schema(o, s))
+                                .is_some_and(|(s, root)| {
+                                    s.get("type").and_then(Value::as_str) == Some("array")
+                                        && s.get("items")
+                                            .is_some_and(|i| resolve(i, &root) == &created)
+                                })
                     })
             })
-            .map(|o| list_plan(o.clone()))
-    });
+            .map(|o| (o.clone(), None))
+    };
+    let list = linked_list
+        .or_else(unlinked)
+        .and_then(|(o, link)| list_plan(o, link));
     Ok(Plan {
         create: op.clone(),
-        read,
-        delete,
         key,
+        read,
+        update,
+        delete,
         list,
+        conflict,
     })
 }
 
-fn list_plan(op: Operation) -> ListPlan {
+fn list_plan(op: Operation, link: Option<Named>) -> Option<ListPlan> {
+    let status = op
+        .responses
+        .keys()
+        .filter(|s| s.starts_with('2'))
+        .find_map(|s| s.parse::<u16>().ok())?;
+    let (schema, root) = response_schema(&op, status)?;
+    let items = items_pointer(&schema, &root)?;
     let page_size = op.parameters.iter().position(|p| {
         p.location == ParamLocation::Query
             && !p.required
@@ -263,115 +266,111 @@ fn list_plan(op: Operation) -> ListPlan {
                 .and_then(Value::as_str)
                 == Some("integer")
     });
-    // The cursor: a link from the list to itself passing a response header back, or else (the
-    // document has no such link) the query parameter whose description names the header.
+    // The cursor: a link from the list to itself that passes a response field or header back
+    // as a parameter (a `NextPage` link).
     let mut cursor = None;
-    for r in op
-        .responses
-        .iter()
-        .filter(|(s, _)| s.starts_with('2'))
-        .map(|(_, r)| r)
-    {
-        for l in r.links.values() {
-            if l.operation_id.as_deref() != op.operation_id.as_deref() {
-                continue;
-            }
-            for (name, expr) in &l.parameters {
-                if let Some(h) = expr
-                    .as_str()
-                    .and_then(|e| e.strip_prefix("$response.header."))
-                    && let Some(i) = op.parameters.iter().position(|p| &p.name == name)
-                {
-                    cursor = Some((h.to_string(), i));
-                }
-            }
+    for (_, l) in success_links(&op) {
+        if l.operation_id.as_deref() != op.operation_id.as_deref() {
+            continue;
         }
-        if cursor.is_none() {
-            for h in r.headers.keys() {
-                if let Some(i) = op.parameters.iter().position(|p| {
-                    p.location == ParamLocation::Query
-                        && p.description
-                            .as_deref()
-                            .is_some_and(|d| d.contains(h.as_str()))
-                }) {
-                    cursor = Some((h.clone(), i));
-                }
+        for (name, expr) in &l.parameters {
+            let Some(e) = expr.as_str().filter(|e| e.starts_with("$response.")) else {
+                continue;
+            };
+            let bare = name.rsplit('.').next().unwrap_or(name);
+            if let Some(i) = op.parameters.iter().position(|p| p.name == bare) {
+                cursor = Some((i, e.to_string()));
             }
         }
     }
-    ListPlan {
+    Some(ListPlan {
         op,
+        link,
         page_size,
         cursor,
-    }
+        items,
+    })
 }
 
-fn key_of(plan: &Plan, v: &Value) -> Vec<String> {
-    plan.key
-        .iter()
-        .map(|p| match v.pointer(p) {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        })
-        .collect()
+/// One item the case created: the create exchange (links are followed from it) and what is
+/// stored now (the create body, then merged with each update).
+#[derive(Clone)]
+struct Stored {
+    request: HttpRequest,
+    response: Option<HttpResponse>,
+    case: Case,
+    body: Value,
 }
 
-fn set_pointer(v: &mut Value, ptr: &str, new: Value) {
-    if let Some(slot) = v.pointer_mut(ptr) {
-        *slot = new;
-    } else if let Some((parent, last)) = ptr.rsplit_once('/')
-        && let Some(Value::Object(o)) = v.pointer_mut(parent)
-    {
-        o.insert(last.replace("~1", "/").replace("~0", "~"), new);
-    }
-}
-
-/// Where two JSON values first differ, for "field for field" messages.
-fn first_difference(path: &str, expected: &Value, got: &Value) -> Option<String> {
-    match (expected, got) {
+/// JSON merge patch of objects (RFC 7386): what an UpdateItem with `SET`/`REMOVE` of the sent
+/// fields leaves.
+fn merge(stored: &Value, patch: &Value) -> Value {
+    match (stored, patch) {
         (Value::Object(a), Value::Object(b)) => {
-            for (k, x) in a {
-                match b.get(k) {
-                    None => return Some(format!("{path}/{k} is missing")),
-                    Some(y) => {
-                        if let Some(d) = first_difference(&format!("{path}/{k}"), x, y) {
-                            return Some(d);
-                        }
-                    }
+            let mut out = a.clone();
+            for (k, v) in b {
+                if v.is_null() {
+                    out.shift_remove(k);
+                } else {
+                    out.insert(k.clone(), v.clone());
                 }
             }
-            b.keys()
-                .find(|k| !a.contains_key(*k))
-                .map(|k| format!("{path}/{k} was not sent"))
+            Value::Object(out)
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_difference(&format!("{path}/{i}"), x, y)),
-        _ if expected == got => None,
-        _ => Some(format!(
-            "{} is {got} instead of {expected}",
-            if path.is_empty() { "the body" } else { path }
-        )),
-    }
-}
-
-fn expect_same(what: &str, expected: &Value, resp: &HttpResponse) -> Result<(), Outcome> {
-    let got = resp
-        .json()
-        .ok_or_else(|| Outcome::Fail(format!("{what}: the body is not JSON")))?;
-    match first_difference("", expected, &got) {
-        None => Ok(()),
-        Some(d) => Err(Outcome::Fail(format!(
-            "{what} does not return what was stored, field for field: {d}"
-        ))),
+        (_, p) => p.clone(),
     }
 }
 
 impl Plan {
-    fn create(&self, session: &mut Session<'_>, case: &Case) -> Result<HttpRequest, Outcome> {
+    fn exchange<'a>(&'a self, s: &'a Stored) -> Exchange<'a> {
+        Exchange {
+            op: &self.create,
+            request: &s.request,
+            response: s.response.as_ref(),
+        }
+    }
+
+    /// What a response documented with `schema` shows of a stored item: the stored fields it
+    /// declares, and a create parameter of the same name (a key sent in the path), coerced to
+    /// the declared type. A schema without `properties` shows the stored body as is.
+    fn view(&self, s: &Stored, schema: &Value, root: &Value) -> Value {
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            return s.body.clone();
+        };
+        let mut out = Map::new();
+        for (name, sub) in props {
+            if let Some(v) = s.body.get(name) {
+                out.insert(name.clone(), v.clone());
+            } else if let Some((_, Some(v))) = self
+                .create
+                .parameters
+                .iter()
+                .zip(&s.case.0)
+                .find(|(p, _)| &p.name == name)
+            {
+                out.insert(name.clone(), coerce(v, resolve(sub, root)));
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn follow_from(
+        &self,
+        session: &Session<'_>,
+        n: &Named,
+        s: &Stored,
+    ) -> Result<links::Followed, Outcome> {
+        follow(&session.suite.api, &n.name, &n.link, &self.exchange(s))
+            .map_err(|e| Outcome::Fail(e.to_string()))
+    }
+
+    /// Create `case`; `exists`: the model holds its key already.
+    fn create(
+        &self,
+        session: &mut Session<'_>,
+        case: &Case,
+        exists: bool,
+    ) -> Result<Option<Stored>, Outcome> {
         let req = build(&self.create, case);
         let resp = session.send(req.clone())?;
         let suite = session.suite;
@@ -381,133 +380,330 @@ impl Plan {
                 .extend(undo(suite, &self.create, &req, &resp));
         }
         check_response(suite, &self.create, &resp).map_err(Outcome::Fail)?;
+        if exists && let Some(c) = self.conflict {
+            if resp.status != c {
+                return Err(Outcome::Fail(format!(
+                    "{} of a key that is already stored answered HTTP {} instead of the documented {c}: the create overwrites despite its condition",
+                    self.create.label(),
+                    resp.status
+                )));
+            }
+            return Ok(None);
+        }
         if !(200..300).contains(&resp.status) {
             return Err(Outcome::Fail(format!(
-                "{} of a valid body answered HTTP {}",
+                "{} of a valid request answered HTTP {}",
                 self.create.label(),
                 resp.status
             )));
         }
-        Ok(req)
+        Ok(Some(Stored {
+            request: req,
+            response: Some(resp),
+            case: case.clone(),
+            body: case.1.clone().unwrap_or(Value::Object(Map::new())),
+        }))
     }
 
-    /// Follow a link from a create request; `expected` is the stored body (None: absent, 404).
-    fn linked(
+    /// Compare a 2xx response with what is stored, as its documented schema shows it.
+    fn expect_stored(
         &self,
-        session: &mut Session<'_>,
-        link: &(String, Link),
-        source: &HttpRequest,
-        expected: Option<&Value>,
+        what: &str,
+        op: &Operation,
+        resp: &HttpResponse,
+        s: &Stored,
     ) -> Result<(), Outcome> {
-        let suite = session.suite;
-        let (op, req) = follow(&suite.api, &link.1, source, None).ok_or_else(|| {
-            Outcome::Fail(format!(
-                "link {} cannot be followed from the request",
-                link.0
-            ))
-        })?;
-        let resp = session.send(req)?;
-        check_response(suite, &op, &resp).map_err(Outcome::Fail)?;
-        let what = format!("{} (link {})", op.label(), link.0);
-        match expected {
-            None if resp.status != 404 => Err(Outcome::Fail(format!(
-                "{what} of an absent item answered HTTP {} instead of 404",
-                resp.status
-            ))),
+        let Some((schema, root)) = response_schema(op, resp.status) else {
+            return Ok(());
+        };
+        let got = resp
+            .json()
+            .ok_or_else(|| Outcome::Fail(format!("{what}: the body is not JSON")))?;
+        match first_difference("", &self.view(s, &schema, &root), &got) {
             None => Ok(()),
-            Some(_) if !(200..300).contains(&resp.status) => Err(Outcome::Fail(format!(
-                "{what} of a stored item answered HTTP {}",
-                resp.status
+            Some(d) => Err(Outcome::Fail(format!(
+                "{what} does not return what was written, field for field: {d}"
             ))),
-            Some(x) => {
-                // Only a response documented with the created schema returns the item.
-                let returns_item = op
-                    .responses
-                    .get(&resp.status.to_string())
-                    .is_some_and(|r| !r.content.is_empty());
-                if returns_item {
-                    expect_same(&what, x, &resp)
-                } else {
-                    Ok(())
-                }
-            }
         }
     }
 
-    /// Every page of the list, following the cursor.
+    /// Read through the read link; `present`: the model holds the item (`s` is then its state,
+    /// else only the key to address it).
+    fn read(&self, session: &mut Session<'_>, s: &Stored, present: bool) -> Result<(), Outcome> {
+        let f = self.follow_from(session, &self.read, s)?;
+        let resp = session.send(f.request())?;
+        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        let what = format!("{} (link {})", f.op.label(), self.read.name);
+        if !present {
+            if resp.status != 404 {
+                return Err(Outcome::Fail(format!(
+                    "{what} of an absent item answered HTTP {} instead of 404",
+                    resp.status
+                )));
+            }
+            return Ok(());
+        }
+        if !(200..300).contains(&resp.status) {
+            return Err(Outcome::Fail(format!(
+                "{what} of a stored item answered HTTP {}",
+                resp.status
+            )));
+        }
+        self.expect_stored(&what, &f.op, &resp, s)
+    }
+
+    /// Update through the update link with `patch`; the new state (None: still absent).
+    fn update(
+        &self,
+        session: &mut Session<'_>,
+        s: &Stored,
+        present: bool,
+        patch: &Value,
+    ) -> Result<Option<Stored>, Outcome> {
+        let Some(u) = &self.update else {
+            return Ok(present.then(|| s.clone()));
+        };
+        let f = self.follow_from(session, u, s)?;
+        let body = f.case.1.clone().unwrap_or_else(|| patch.clone());
+        let resp = session.send(f.request_with(Some(body.clone())))?;
+        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        let what = format!("{} (link {})", f.op.label(), u.name);
+        if !present && resp.status == 404 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&resp.status) {
+            return Err(Outcome::Fail(format!(
+                "{what} of a {} item answered HTTP {}",
+                if present { "stored" } else { "absent" },
+                resp.status
+            )));
+        }
+        // An update's body need not name the item's fields (`addQuantity` adds to `quantity`):
+        // the fields it does name are what was written; a documented item response (UpdateItem
+        // with ALL_NEW) is the new state, which later reads must return.
+        let base = if present {
+            s.body.clone()
+        } else {
+            Value::Object(Map::new())
+        };
+        let mut next = Stored {
+            body: base,
+            ..s.clone()
+        };
+        let named: Map<String, Value> = match (&body, response_schema(&f.op, resp.status)) {
+            (Value::Object(b), Some((schema, _))) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                b.iter()
+                    .filter(|(k, _)| props.is_none_or(|p| p.contains_key(*k)))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }
+            (Value::Object(b), None) => b.clone(),
+            _ => Map::new(),
+        };
+        next.body = merge(&next.body, &Value::Object(named.clone()));
+        if let Some((schema, _)) = response_schema(&f.op, resp.status) {
+            let got = resp
+                .json()
+                .ok_or_else(|| Outcome::Fail(format!("{what}: the body is not JSON")))?;
+            let sent = Value::Object(named.into_iter().filter(|(_, v)| !v.is_null()).collect());
+            if let Some(d) = first_difference("", &sent, &got) {
+                return Err(Outcome::Fail(format!(
+                    "{what} does not return what was written, field for field: {d}"
+                )));
+            }
+            if schema.get("properties").is_some() && present {
+                // The response is the new state (ALL_NEW): what the update did to fields it
+                // does not name (an ADD, a REMOVE) is read there.
+                next.body = got;
+            } else {
+                self.expect_stored(&what, &f.op, &resp, &next)?;
+            }
+        }
+        Ok(Some(next))
+    }
+
+    fn delete(&self, session: &mut Session<'_>, s: &Stored, present: bool) -> Result<(), Outcome> {
+        let Some(d) = &self.delete else { return Ok(()) };
+        let f = self.follow_from(session, d, s)?;
+        let resp = session.send(f.request())?;
+        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        let what = format!("{} (link {})", f.op.label(), d.name);
+        if !present {
+            // An idempotent delete may answer 2xx; one that documents 404 must give it.
+            if f.op.responses.contains_key("404") && resp.status != 404 {
+                return Err(Outcome::Fail(format!(
+                    "{what} of an absent item answered HTTP {} instead of 404",
+                    resp.status
+                )));
+            }
+            return Ok(());
+        }
+        if !matches!(resp.status, 200 | 202 | 204) {
+            return Err(Outcome::Fail(format!(
+                "{what} of a stored item answered HTTP {}",
+                resp.status
+            )));
+        }
+        self.expect_stored(&what, &f.op, &resp, s)
+    }
+
+    /// The first request of the list that `s` belongs to (the link's scope), without a page
+    /// size.
+    fn list_start(
+        &self,
+        session: &Session<'_>,
+        s: Option<&Stored>,
+    ) -> Option<(Vec<Option<String>>, String)> {
+        let list = self.list.as_ref()?;
+        let values = match (&list.link, s) {
+            (Some(n), Some(s)) => self.follow_from(session, n, s).ok()?.case.0,
+            (Some(_), None) => return None,
+            (None, _) => vec![None; list.op.parameters.len()],
+        };
+        let scope = build(&list.op, &(values.clone(), None)).target();
+        Some((values, scope))
+    }
+
+    /// Every page of the list `s` belongs to, following the cursor.
     fn list_all(
         &self,
         session: &mut Session<'_>,
+        s: Option<&Stored>,
         page_size: Option<u32>,
     ) -> Result<Vec<Value>, Outcome> {
         let Some(list) = &self.list else {
             return Ok(Vec::new());
         };
+        let Some((mut values, _)) = self.list_start(session, s) else {
+            return Ok(Vec::new());
+        };
         let suite = session.suite;
-        let mut values: Vec<Option<String>> = vec![None; list.op.parameters.len()];
         if let (Some(i), Some(n)) = (list.page_size, page_size) {
             values[i] = Some(n.to_string());
         }
         let mut items = Vec::new();
-        for page in 0.. {
-            if page > 10_000 {
-                return Err(Outcome::Fail(format!(
-                    "{} never stops returning a cursor",
-                    list.op.label()
-                )));
-            }
+        let mut cursors: Vec<String> = Vec::new();
+        for page in 1.. {
             let req = build(&list.op, &(values.clone(), None));
-            let resp = session.send(req)?;
+            let resp = session.send(req.clone())?;
             check_response(suite, &list.op, &resp).map_err(Outcome::Fail)?;
             if !(200..300).contains(&resp.status) {
                 return Err(Outcome::Fail(format!(
-                    "{} page {} answered HTTP {}",
+                    "{} page {page} answered HTTP {}",
                     list.op.label(),
-                    page + 1,
                     resp.status
                 )));
             }
-            match resp.json() {
-                Some(Value::Array(page_items)) => items.extend(page_items),
+            match resp.json().as_ref().and_then(|b| b.pointer(&list.items)) {
+                Some(Value::Array(page_items)) => items.extend(page_items.iter().cloned()),
                 _ => {
                     return Err(Outcome::Fail(format!(
-                        "{} page {} is not a JSON array",
+                        "{} page {page} has no array at {:?}",
                         list.op.label(),
-                        page + 1
+                        list.items
                     )));
                 }
             }
-            let next = list
-                .cursor
-                .as_ref()
-                .and_then(|(h, i)| resp.header(h).map(|c| (*i, c.to_string())));
-            match next {
-                Some((i, c)) => values[i] = Some(c),
-                None => break,
+            let Some((i, expr)) = &list.cursor else { break };
+            let x = Exchange {
+                op: &list.op,
+                request: &req,
+                response: Some(&resp),
+            };
+            let next = links::evaluate(expr, &x)
+                .map_err(|e| Outcome::Fail(e.to_string()))?
+                .filter(|v| !v.is_null())
+                .map(|v| text(&v))
+                .filter(|c| !c.is_empty());
+            let Some(c) = next else { break };
+            if cursors.contains(&c) || page > 1000 {
+                return Err(Outcome::Fail(format!(
+                    "{} page {page} gives cursor {c:?} ({expr}) again: the next page request does not move on (is the {:?} parameter ignored?)",
+                    list.op.label(),
+                    list.op.parameters.get(*i).map_or("", |p| p.name.as_str())
+                )));
             }
+            cursors.push(c.clone());
+            values[*i] = Some(c);
         }
         Ok(items)
     }
 
-    /// The list holds each expected item exactly once and as stored; keys in `ours` that are not
-    /// expected are absent. Other items (a shared stage) are ignored.
+    /// Whether a listed item is the one with key `key`: each key attribute at its body pointer,
+    /// or (a key sent as a parameter) in the field of that name or any top-level field.
+    fn is_item(&self, item: &Value, key: &[String]) -> bool {
+        self.key
+            .attributes
+            .iter()
+            .zip(key)
+            .all(|((_, _, src), k)| match src {
+                keys::Source::Body(p) => item.pointer(p).is_some_and(|v| &text(v) == k),
+                keys::Source::Constant(_) => true,
+                keys::Source::Response(p) => item.pointer(p).is_some_and(|v| &text(v) == k),
+                keys::Source::Param(i) => {
+                    let name = self.create.parameters.get(*i).map(|p| p.name.as_str());
+                    match name.and_then(|n| item.get(n)) {
+                        Some(v) => &text(v) == k,
+                        None => item
+                            .as_object()
+                            .is_some_and(|o| o.values().any(|v| &text(v) == k)),
+                    }
+                }
+            })
+    }
+
+    /// The list holds each stored item of its scope exactly once and as stored; keys in `ours`
+    /// not stored are absent. Other items (a shared stage) are ignored.
     fn check_list(
         &self,
+        session: &Session<'_>,
+        scope_of: Option<&Stored>,
         items: &[Value],
-        expected: &BTreeMap<Vec<String>, Value>,
-        ours: &[Vec<String>],
+        stored: &[(Vec<String>, Option<&Stored>)],
     ) -> Result<(), Outcome> {
         let Some(list) = &self.list else {
             return Ok(());
         };
+        let Some((_, scope)) = self.list_start(session, scope_of) else {
+            return Ok(());
+        };
+        let item_schema = list
+            .op
+            .responses
+            .keys()
+            .filter(|s| s.starts_with('2'))
+            .find_map(|s| {
+                let (schema, root) = response_schema(&list.op, s.parse().ok()?)?;
+                let arr = if list.items.is_empty() {
+                    schema
+                } else {
+                    resolve(
+                        schema.pointer(&format!("/properties{}", list.items))?,
+                        &root,
+                    )
+                    .clone()
+                };
+                Some((resolve(arr.get("items")?, &root).clone(), root))
+            });
         let what = format!("{} (every page)", list.op.label());
-        for key in ours {
-            let found: Vec<&Value> = items.iter().filter(|i| &key_of(self, i) == key).collect();
-            match (expected.get(key), found.as_slice()) {
-                (Some(x), [one]) => {
-                    if let Some(d) = first_difference("", x, one) {
+        for (key, s) in stored {
+            // Only items of this list's scope (same partition for a Query).
+            if let Some(s) = s
+                && self.list_start(session, Some(s)).map(|x| x.1) != Some(scope.clone())
+            {
+                continue;
+            }
+            let found: Vec<&Value> = items.iter().filter(|i| self.is_item(i, key)).collect();
+            match (s, found.as_slice()) {
+                (Some(s), [one]) => {
+                    let expected = match &item_schema {
+                        Some((schema, root)) => self.view(s, schema, root),
+                        None => s.body.clone(),
+                    };
+                    if let Some(d) = first_difference("", &expected, one) {
                         return Err(Outcome::Fail(format!(
-                            "{what} holds item {key:?} but not as stored: {d}"
+                            "{what} holds item {key:?} but not as written: {d}"
                         )));
                     }
                 }
@@ -529,34 +725,70 @@ impl Plan {
         }
         Ok(())
     }
-}
 
-/// A create case with its key fields taken from `keyed`.
-fn with_key(plan: &Plan, case: &Case, keyed: &Value) -> Case {
-    let mut body = case.1.clone().unwrap_or(Value::Null);
-    for p in &plan.key {
-        if let Some(v) = keyed.pointer(p) {
-            set_pointer(&mut body, p, v.clone());
+    /// A stand-in for an item never created: its create request, not sent, to follow links
+    /// from (links that need the create's response cannot be followed for it).
+    fn unsent(&self, case: &Case) -> Stored {
+        Stored {
+            request: build(&self.create, case),
+            response: None,
+            case: case.clone(),
+            body: case.1.clone().unwrap_or(Value::Object(Map::new())),
         }
     }
-    (case.0.clone(), Some(body))
 }
 
 fn page_sizes(plan: &Plan) -> BoxedStrategy<Option<u32>> {
-    let min = plan
-        .list
+    let Some((list, i)) = plan.list.as_ref().and_then(|l| Some((l, l.page_size?))) else {
+        return Just(None).boxed();
+    };
+    let min = list.op.parameters[i]
+        .schema
         .as_ref()
-        .and_then(|l| l.page_size.map(|i| &l.op.parameters[i]))
-        .and_then(|p| p.schema.as_ref())
         .and_then(|s| s.get("minimum"))
         .and_then(Value::as_u64)
         .and_then(|m| u32::try_from(m).ok())
         .unwrap_or(1);
-    if plan.list.as_ref().is_some_and(|l| l.page_size.is_some()) {
-        // Small pages, so a few items already span several.
-        proptest::option::weighted(0.75, min..=min + 2).boxed()
-    } else {
-        Just(None).boxed()
+    // Small pages, so a few items already span several.
+    proptest::option::weighted(0.75, min..=min + 2).boxed()
+}
+
+/// Create cases whose key a link can carry: a blank key value would be a missing path
+/// parameter to API Gateway, so the item could be stored but never read back (reported by the
+/// positive property of the read operation, not here).
+fn addressable(plan: &Plan) -> BoxedStrategy<Case> {
+    let key = plan.key.clone();
+    valid_case(&plan.create)
+        .prop_filter(
+            "a blank key value cannot be sent as a path parameter",
+            move |c| key.sent(c).iter().all(|v| !blank(v)),
+        )
+        .boxed()
+}
+
+/// The update operation, if there is an update link.
+fn update_op(plan: &Plan, suite: &Suite) -> Option<Operation> {
+    plan.update
+        .as_ref()
+        .and_then(|u| suite.api.operation(u.link.operation_id.as_deref()?))
+        .cloned()
+}
+
+/// Bodies for the update operation (none when there is no update link or it takes no body).
+fn patches(op: Option<&Operation>) -> BoxedStrategy<Option<Value>> {
+    match op {
+        Some(op) if body_schema(op).is_some() => valid_case(op).prop_map(|c| c.1).boxed(),
+        _ => Just(None).boxed(),
+    }
+}
+
+fn untestable(property: &Property<'_>, e: Error) -> Failure {
+    Failure {
+        property: property.name().into(),
+        operation: property.operation().into(),
+        reason: e.to_string(),
+        exchanges: Vec::new(),
+        minimal_input: String::new(),
     }
 }
 
@@ -566,88 +798,100 @@ pub(crate) fn links(
     names: &[&str],
     property: &Property<'_>,
 ) -> Result<Report, Failure> {
-    let plan = plan(suite, op, names).map_err(|reason| Failure {
-        property: property.name().into(),
-        operation: property.operation().into(),
-        reason,
-        exchanges: Vec::new(),
-        minimal_input: String::new(),
-    })?;
+    let plan = plan(suite, op, names).map_err(|e| untestable(property, e))?;
     let strategy = (
-        proptest::collection::vec(addressable(&plan, op), 1..=5),
+        proptest::collection::vec(addressable(&plan), 1..=5),
+        proptest::option::weighted(0.3, (any::<Index>(), valid_case(op))),
+        proptest::collection::vec(patches(update_op(&plan, suite).as_ref()), 5),
         page_sizes(&plan),
     );
-    run(suite, property, strategy, |session, (cases, page)| {
-        // Create every item; the last create of a key is what is stored.
-        let mut stored: BTreeMap<Vec<String>, (Value, HttpRequest)> = BTreeMap::new();
-        let mut order = Vec::new();
-        for case in cases {
-            let req = plan.create(session, case)?;
-            let Some(body) = &case.1 else { continue };
-            let key = key_of(&plan, body);
-            if !order.contains(&key) {
-                order.push(key.clone());
+    run(
+        suite,
+        property,
+        strategy,
+        |session, (cases, again, patches, page)| {
+            // Create every item; the last create of a key is what is stored (or the first, when
+            // creates are conditional).
+            let mut stored: BTreeMap<Vec<String>, Stored> = BTreeMap::new();
+            let mut order = Vec::new();
+            let mut creates: Vec<Case> = cases.clone();
+            if let Some((i, case)) = again {
+                let like = &cases[i.index(cases.len())];
+                creates.push(plan.key.with(case, like));
             }
-            stored.insert(key, (body.clone(), req));
-        }
-        for key in &order {
-            let (x, req) = &stored[key];
-            plan.linked(session, &plan.read, req, Some(x))?;
-        }
-        let expected: BTreeMap<Vec<String>, Value> = stored
-            .iter()
-            .map(|(k, (v, _))| (k.clone(), v.clone()))
-            .collect();
-        let items = plan.list_all(session, *page)?;
-        plan.check_list(&items, &expected, &order)?;
-        if let Some(delete) = &plan.delete {
+            for case in &creates {
+                // A generated key: every create is a new item, known once it answered.
+                let exists = !plan.key.generated() && stored.contains_key(&plan.key.of(case));
+                if let Some(s) = plan.create(session, case, exists)? {
+                    let key = plan.key.of_created(case, s.response.as_ref());
+                    if !order.contains(&key) {
+                        order.push(key.clone());
+                    }
+                    stored.insert(key, s);
+                }
+            }
             for key in &order {
-                let (x, req) = &stored[key];
-                plan.linked(session, delete, req, Some(x))?;
-                plan.linked(session, &plan.read, req, None)?;
-                plan.linked(session, delete, req, None)?;
+                plan.read(session, &stored[key], true)?;
             }
-            let items = plan.list_all(session, *page)?;
-            plan.check_list(&items, &BTreeMap::new(), &order)?;
-        }
-        Ok(())
-    })
+            if plan.update.is_some() {
+                for (key, patch) in order.iter().zip(patches) {
+                    let Some(patch) = patch else { continue };
+                    if let Some(next) = plan.update(session, &stored[key], true, patch)? {
+                        plan.read(session, &next, true)?;
+                        stored.insert(key.clone(), next);
+                    }
+                }
+            }
+            let all: Vec<(Vec<String>, Option<&Stored>)> =
+                order.iter().map(|k| (k.clone(), stored.get(k))).collect();
+            let first = order.first().and_then(|k| stored.get(k));
+            let items = plan.list_all(session, first, *page)?;
+            plan.check_list(session, first, &items, &all)?;
+            if plan.delete.is_some() {
+                for key in &order {
+                    let s = &stored[key];
+                    plan.delete(session, s, true)?;
+                    plan.read(session, s, false)?;
+                    plan.delete(session, s, false)?;
+                }
+                let gone: Vec<(Vec<String>, Option<&Stored>)> =
+                    order.iter().map(|k| (k.clone(), None)).collect();
+                let items = plan.list_all(session, first, *page)?;
+                plan.check_list(session, first, &items, &gone)?;
+            }
+            Ok(())
+        },
+    )
 }
 
-/// Create cases whose key a link can carry: a blank key value would be a missing path
-/// parameter to API Gateway, so the item could be stored but never read back (reported by the
-/// positive property of the read operation, not here).
-fn addressable(plan: &Plan, op: &Operation) -> BoxedStrategy<Case> {
-    let key = plan.key.clone();
-    valid_case(op)
-        .prop_filter(
-            "a blank key value cannot be sent as a path parameter",
-            move |c| {
-                c.1.as_ref().is_none_or(|b| {
-                    key.iter().all(|p| {
-                        b.pointer(p)
-                            .and_then(Value::as_str)
-                            .is_none_or(|s| !blank(s))
-                    })
-                })
-            },
-        )
-        .boxed()
-}
-
-/// One step of the state machine; indices pick a key from the initial state's pool.
+/// One step of the state machine; the first index picks a key from the initial state's pool,
+/// the second a create body or an update body from its variants.
 #[derive(Debug, Clone)]
 enum Step {
-    Create(usize, Case),
+    Create(usize, usize),
     Read(usize),
+    Update(usize, usize),
     Delete(usize),
-    List(Option<u32>),
+    List(usize, Option<u32>),
 }
 
-/// The reference model: the key pool and what the store should hold.
+/// The reference model's fixed part: the key pool (create cases with distinct keys) and the
+/// bodies steps pick from. Bodies are generated once per case here, not per step: a schema's
+/// strategy is costly to build, and transitions are built for every step.
 #[derive(Debug, Clone)]
 struct Model {
-    pool: Vec<Value>,
+    pool: Vec<Case>,
+    bodies: Vec<Case>,
+    patches: Vec<Option<Value>>,
+}
+
+/// Body variants per case.
+const VARIANTS: usize = 3;
+
+thread_local! {
+    /// The initial-state strategy of the running state-machine property (see `state_machine`).
+    static INIT: std::cell::RefCell<Option<(usize, BoxedStrategy<Model>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 pub(crate) fn state_machine(
@@ -656,83 +900,95 @@ pub(crate) fn state_machine(
     names: &[&str],
     property: &Property<'_>,
 ) -> Result<Report, Failure> {
-    let plan = Arc::new(plan(suite, op, names).map_err(|reason| Failure {
-        property: property.name().into(),
-        operation: property.operation().into(),
-        reason,
-        exchanges: Vec::new(),
-        minimal_input: String::new(),
-    })?);
-    // Keys must differ within the pool, or two indices would name one item.
-    let op_init = op.clone();
+    let plan = Arc::new(plan(suite, op, names).map_err(|e| untestable(property, e))?);
     let plan_init = plan.clone();
-    let init = move || {
+    let update = update_op(&plan, suite);
+    let op_init = op.clone();
+    let build_init = move || {
         let plan = plan_init.clone();
-        proptest::collection::vec(addressable(&plan, &op_init), 1..=3)
-            .prop_map(move |cases| {
-                let mut pool: Vec<Value> = Vec::new();
-                for body in cases.into_iter().filter_map(|c| c.1) {
-                    if !pool
-                        .iter()
-                        .any(|p| key_of(&plan, p) == key_of(&plan, &body))
-                    {
-                        pool.push(body);
+        (
+            proptest::collection::vec(addressable(&plan), 1..=3),
+            any::<bool>(),
+            proptest::collection::vec(valid_case(&op_init), VARIANTS),
+            proptest::collection::vec(patches(update.as_ref()), VARIANTS),
+        )
+            .prop_map(move |(cases, share, bodies, patches)| {
+                // Half the pools share one partition key, so a Query lists several items.
+                let mut pool: Vec<Case> = Vec::new();
+                for c in cases {
+                    let c = match pool.first() {
+                        Some(first) if share => plan.key.with_only(&c, first, |k| k == "HASH"),
+                        _ => c,
+                    };
+                    if !pool.iter().any(|p| plan.key.of(p) == plan.key.of(&c)) {
+                        pool.push(c);
                     }
                 }
-                Model { pool }
+                Model {
+                    pool,
+                    bodies,
+                    patches,
+                }
             })
             .boxed()
     };
-    let op_tr = op.clone();
+    // proptest-state-machine asks for the initial strategy once per case; building schema
+    // strategies is costly, so it is built once per property (on this thread) and cloned.
+    let id = Arc::as_ptr(&plan) as usize;
+    let init = move || {
+        INIT.with(|cache| {
+            if let Some((k, s)) = &*cache.borrow()
+                && *k == id
+            {
+                return s.clone();
+            }
+            let s = build_init();
+            *cache.borrow_mut() = Some((id, s.clone()));
+            s
+        })
+    };
     let plan_tr = plan.clone();
     let transitions = move |m: &Model| {
         let n = m.pool.len().max(1);
         prop_oneof![
-            3 => (0..n, valid_case(&op_tr)).prop_map(|(i, c)| Step::Create(i, c)),
+            3 => (0..n, 0..VARIANTS).prop_map(|(i, j)| Step::Create(i, j)),
             2 => (0..n).prop_map(Step::Read),
+            1 => (0..n, 0..VARIANTS).prop_map(|(i, j)| Step::Update(i, j)),
             2 => (0..n).prop_map(Step::Delete),
-            1 => page_sizes(&plan_tr).prop_map(Step::List),
+            1 => (0..n, page_sizes(&plan_tr)).prop_map(|(i, p)| Step::List(i, p)),
         ]
         .boxed()
     };
-    // The model only holds the key pool: what is stored is tracked while the steps run.
     let next = |m: Model, _: &Step| m;
     let sequential = Sequential::new(
         (1..=20usize).into(),
         init,
         |m: &Model, step: &Step| match step {
-            Step::Create(i, _) | Step::Read(i) | Step::Delete(i) => *i < m.pool.len(),
-            Step::List(_) => true,
+            Step::Create(i, _)
+            | Step::Read(i)
+            | Step::Update(i, _)
+            | Step::Delete(i)
+            | Step::List(i, _) => *i < m.pool.len(),
         },
         transitions,
         next,
     );
-    run(
+    let result = run(
         suite,
         property,
         sequential,
         |session, (model, steps, seen)| {
             let seen: &Option<Arc<AtomicUsize>> = seen;
-            let mut stored: BTreeMap<usize, (Value, HttpRequest)> = BTreeMap::new();
-            let keys: Vec<Vec<String>> = model.pool.iter().map(|b| key_of(&plan, b)).collect();
-            // A request that only carries the key, to follow links from for a key never created.
-            let key_request = |i: usize| {
-                build(
-                    &plan.create,
-                    &(
-                        vec![None; plan.create.parameters.len()],
-                        Some(model.pool[i].clone()),
-                    ),
-                )
-            };
+            let mut stored: BTreeMap<usize, Stored> = BTreeMap::new();
+            let keys: Vec<Vec<String>> = model.pool.iter().map(|c| plan.key.of(c)).collect();
             if session.remote()
-                && let Some(delete) = &plan.delete
+                && let Some(d) = &plan.delete
             {
-                for i in 0..model.pool.len() {
-                    if let Some((_, r)) =
-                        follow(&session.suite.api, &delete.1, &key_request(i), None)
+                for c in &model.pool {
+                    let s = plan.unsent(c);
+                    if let Ok(f) = follow(&session.suite.api, &d.name, &d.link, &plan.exchange(&s))
                     {
-                        session.cleanup.push(r);
+                        session.cleanup.push(f.request());
                     }
                 }
             }
@@ -742,40 +998,88 @@ pub(crate) fn state_machine(
                 if let Some(seen) = seen {
                     seen.fetch_add(1, Ordering::SeqCst);
                 }
+                let current = |i: usize, stored: &BTreeMap<usize, Stored>| {
+                    stored
+                        .get(&i)
+                        .cloned()
+                        .map_or_else(|| (plan.unsent(&model.pool[i]), false), |s| (s, true))
+                };
+                // With a generated key, an item never created has no address: links that need the
+                // create's response cannot be followed for it.
+                if plan.key.generated()
+                    && !matches!(step, Step::Create(..))
+                    && let Step::Read(i) | Step::Update(i, _) | Step::Delete(i) | Step::List(i, _) =
+                        step
+                    && !stored.contains_key(i)
+                {
+                    continue;
+                }
                 match step {
-                    Step::Create(i, case) => {
-                        let case = with_key(&plan, case, &model.pool[*i]);
-                        let req = plan.create(session, &case)?;
-                        if let Some(body) = case.1 {
-                            stored.insert(*i, (body, req));
+                    Step::Create(i, j) => {
+                        let case = plan.key.with(&model.bodies[*j], &model.pool[*i]);
+                        let exists = !plan.key.generated() && stored.contains_key(i);
+                        if let Some(s) = plan.create(session, &case, exists)? {
+                            stored.insert(*i, s);
                         }
                     }
                     Step::Read(i) => {
-                        let source = stored
-                            .get(i)
-                            .map_or_else(|| key_request(*i), |s| s.1.clone());
-                        plan.linked(session, &plan.read, &source, stored.get(i).map(|s| &s.0))?;
+                        let (s, present) = current(*i, &stored);
+                        plan.read(session, &s, present)?;
+                    }
+                    Step::Update(i, j) => {
+                        let (s, present) = current(*i, &stored);
+                        if let Some(patch) = &model.patches[*j]
+                            && plan.update.is_some()
+                        {
+                            match plan.update(session, &s, present, patch)? {
+                                Some(next) => stored.insert(*i, next),
+                                None => stored.remove(i),
+                            };
+                        }
                     }
                     Step::Delete(i) => {
-                        if let Some(delete) = &plan.delete {
-                            let source = stored
-                                .get(i)
-                                .map_or_else(|| key_request(*i), |s| s.1.clone());
-                            plan.linked(session, delete, &source, stored.get(i).map(|s| &s.0))?;
+                        let (s, present) = current(*i, &stored);
+                        if plan.delete.is_some() {
+                            plan.delete(session, &s, present)?;
                             stored.remove(i);
                         }
                     }
-                    Step::List(page) => {
-                        let items = plan.list_all(session, *page)?;
-                        let expected = stored
+                    Step::List(i, page) => {
+                        let (s, _) = current(*i, &stored);
+                        let items = plan.list_all(session, Some(&s), *page)?;
+                        let all: Vec<(Vec<String>, Option<&Stored>)> = keys
                             .iter()
-                            .map(|(i, (v, _))| (keys[*i].clone(), v.clone()))
+                            .enumerate()
+                            .map(|(j, k)| match stored.get(&j) {
+                                Some(st) => (
+                                    plan.key.of_created(&st.case, st.response.as_ref()),
+                                    Some(st),
+                                ),
+                                None => (k.clone(), None),
+                            })
+                            // A generated key of an item never created is unknown.
+                            .filter(|(_, st)| st.is_some() || !plan.key.generated())
                             .collect();
-                        plan.check_list(&items, &expected, &keys)?;
+                        // Absent pool items are checked against this list's scope too.
+                        let all: Vec<(Vec<String>, Option<&Stored>)> = all
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(j, (_, st))| {
+                                st.is_some()
+                                    || plan
+                                        .list_start(session, Some(&plan.unsent(&model.pool[*j])))
+                                        .map(|x| x.1)
+                                        == plan.list_start(session, Some(&s)).map(|x| x.1)
+                            })
+                            .map(|(_, e)| e)
+                            .collect();
+                        plan.check_list(session, Some(&s), &items, &all)?;
                     }
                 }
             }
             Ok(())
         },
-    )
+    );
+    INIT.with(|cache| cache.borrow_mut().take());
+    result
 }

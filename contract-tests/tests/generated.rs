@@ -28,7 +28,7 @@ fn put_album_no_server_error() {
         operation: "putAlbum",
     });
 }
-/// POST /album and its links GetAlbum, DeleteAlbum: create, read, list every page, delete, then 404.
+/// POST /album and its links GetAlbum, DeleteAlbum: create, read, update, list every page, delete, then 404.
 #[test]
 fn put_album_links() {
     assert_property(Property::Links {
@@ -49,7 +49,7 @@ fn put_album_state_machine() {
 fn list_albums_positive() {
     assert_property(Property::Positive {
         operation: "listAlbums",
-        statuses: &["200", "400", "429", "500", "503"],
+        statuses: &["200", "400", "415", "429", "500", "503"],
     });
 }
 /// GET /: a request that breaks the schema gets a documented 4xx and its error shape.
@@ -57,7 +57,7 @@ fn list_albums_positive() {
 fn list_albums_negative() {
     assert_property(Property::Negative {
         operation: "listAlbums",
-        statuses: &["200", "400", "429", "500", "503"],
+        statuses: &["200", "400", "415", "429", "500", "503"],
     });
 }
 /// GET /: no request gets a 5xx.
@@ -72,7 +72,7 @@ fn list_albums_no_server_error() {
 fn get_album_positive() {
     assert_property(Property::Positive {
         operation: "getAlbum",
-        statuses: &["200", "400", "404", "429", "500", "503"],
+        statuses: &["200", "400", "404", "415", "429", "500", "503"],
     });
 }
 /// GET /{artist}/{album}: no request gets a 5xx.
@@ -87,7 +87,7 @@ fn get_album_no_server_error() {
 fn delete_album_positive() {
     assert_property(Property::Positive {
         operation: "deleteAlbum",
-        statuses: &["200", "400", "404", "429", "500", "503"],
+        statuses: &["200", "400", "404", "415", "429", "500", "503"],
     });
 }
 /// DELETE /{artist}/{album}: no request gets a 5xx.

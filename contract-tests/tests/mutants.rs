@@ -1,7 +1,9 @@
 //! The suite catches real bugs: each test mutates a copy of `openapi.yaml` the way the seed
 //! project was broken (docs/evidence/prior-art.md §1.5), regenerates the list of contract tests from the mutated
 //! document with codegen's emitter, runs them on the embedded target, and asserts that the
-//! suite fails for the right reason (property, operation) with a shrunk counterexample.
+//! suite fails for the right reason (property, operation) with a shrunk counterexample. Every
+//! `examples/*/openapi.yaml` is discovered and must have at least two mutants in
+//! `EXAMPLE_MUTANTS` (text substitutions that fail loudly when their target text is gone).
 
 use std::path::{Path, PathBuf};
 
@@ -243,4 +245,229 @@ fn a_stale_generated_test_says_regenerate() {
             "nothing is sent for a stale test: {f}"
         );
     }
+}
+
+/// One mutation of an example's document: a text substitution (its target must occur), and
+/// the property and operation that must catch it, with what the reason must say.
+struct Mutant {
+    example: &'static str,
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    /// Any of these properties of `operation` may catch it (a stateful bug shows in the links
+    /// walk and in the state machine alike).
+    properties: &'static [&'static str],
+    operation: &'static str,
+    reason: &'static str,
+}
+
+const STATEFUL: &[&str] = &["links", "state-machine"];
+
+/// Per example, at least two templates broken the ways real ones break.
+const EXAMPLE_MUTANTS: &[Mutant] = &[
+    Mutant {
+        example: "orders",
+        name: "create-overwrites",
+        // The conditional PutItem without its condition: a second create replaces the order.
+        from: ",\n              \"ConditionExpression\": \"attribute_not_exists(OrderId)\"",
+        to: "",
+        properties: STATEFUL,
+        operation: "createOrder",
+        reason: "overwrites despite its condition",
+    },
+    Mutant {
+        example: "orders",
+        name: "query-ignores-cursor",
+        // The Query never sends ExclusiveStartKey: every page is the first one again.
+        from: "\"ConsistentRead\": true#if($cursor != \"\"),",
+        to: "\"ConsistentRead\": true#if(false),",
+        properties: STATEFUL,
+        operation: "createOrder",
+        reason: "again",
+    },
+    Mutant {
+        example: "orders",
+        name: "create-writes-wrong-key",
+        // The order is stored under (customer, customer): reads of (customer, order) find nothing.
+        from: "\"OrderId\": {\"S\": \"$util.escapeJavaScript($input.params('orderId'))",
+        to: "\"OrderId\": {\"S\": \"$util.escapeJavaScript($input.params('customerId'))",
+        properties: STATEFUL,
+        operation: "createOrder",
+        reason: "of a stored item answered HTTP 404",
+    },
+    Mutant {
+        example: "events",
+        name: "create-overwrites",
+        from: ",\n              \"ConditionExpression\": \"attribute_not_exists(PK)\"",
+        to: "",
+        properties: STATEFUL,
+        operation: "createEvent",
+        reason: "overwrites despite its condition",
+    },
+    Mutant {
+        example: "events",
+        name: "read-drops-kind",
+        from: ",\"kind\":\"$util.escapeJavaScript($item.Kind.S).replaceAll(\"\\\\'\",\"'\")\"",
+        to: "",
+        properties: STATEFUL,
+        operation: "createEvent",
+        // The read response is checked against its schema first (`kind` is required there).
+        reason: "\"kind\"",
+    },
+    Mutant {
+        example: "inventory",
+        name: "create-unescaped-name",
+        from: "\"Name\": {\"S\": \"$util.escapeJavaScript($it.name).replaceAll(\"\\\\'\",\"'\")\"}",
+        to: "\"Name\": {\"S\": \"$it.name\"}",
+        properties: &["positive"],
+        operation: "createItem",
+        reason: "",
+    },
+    Mutant {
+        example: "inventory",
+        name: "gsi-query-ignores-cursor",
+        // The CategoryIndex Query never sends ExclusiveStartKey: the first page comes back.
+        from: "\"Limit\": $pageSize#if($cursor != \"\"),",
+        to: "\"Limit\": $pageSize#if(false),",
+        properties: STATEFUL,
+        operation: "createItem",
+        reason: "again",
+    },
+    Mutant {
+        example: "inventory",
+        name: "create-drops-item-id",
+        from: "application/json: '{\"itemId\":\"$context.requestId\"}'",
+        to: "application/json: '{}'",
+        properties: &["positive"],
+        operation: "createItem",
+        reason: "itemId",
+    },
+];
+
+/// The example documents, discovered: a new `examples/<name>/openapi.yaml` is covered (and
+/// fails here until it has mutants).
+fn examples() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("examples"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.join("openapi.yaml").is_file())
+                .map(|p| {
+                    let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    (n.unwrap_or_default(), p.join("openapi.yaml"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Run only the tests of `operation` with one of `properties` for `text`; the failures.
+fn run_only(name: &str, text: &str, operation: &str, properties: &[&str]) -> Vec<Failure> {
+    let path = std::env::temp_dir().join(format!(
+        "contract-mutant-{name}-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).expect("temp file is writable");
+    let api =
+        apidef::Api::load(&path).unwrap_or_else(|e| panic!("mutant {name} does not load: {e}"));
+    let _ = std::fs::remove_file(&path);
+    let tests = emit::contract_tests::tests(&api);
+    let suite = Suite::new(api, Target::Embedded)
+        .expect("suite starts")
+        .with_cases(CASES);
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for t in tests.iter().filter(|t| t.operation_id == operation) {
+        let statuses: Vec<&str> = t.statuses.iter().map(String::as_str).collect();
+        let links: Vec<&str> = t.links.iter().map(String::as_str).collect();
+        let op = t.operation_id.as_str();
+        let property = match t.property {
+            "positive" => Property::Positive {
+                operation: op,
+                statuses: &statuses,
+            },
+            "negative" => Property::Negative {
+                operation: op,
+                statuses: &statuses,
+            },
+            "links" => Property::Links {
+                operation: op,
+                links: &links,
+            },
+            "state_machine" => Property::StateMachine {
+                operation: op,
+                links: &links,
+            },
+            _ => Property::NoServerError { operation: op },
+        };
+        if !properties.contains(&property.name()) {
+            continue;
+        }
+        ran += 1;
+        if let Err(f) = suite.check(&property) {
+            failures.push(f);
+        }
+    }
+    assert!(
+        ran > 0,
+        "{name}: no {properties:?} test of {operation} is generated"
+    );
+    for f in &failures {
+        eprintln!("---- mutant {name}: {f}");
+    }
+    failures
+}
+
+#[test]
+fn every_example_has_mutants_and_each_is_caught() {
+    let examples = examples();
+    let filter = std::env::var("CONTRACT_EXAMPLE").unwrap_or_default();
+    for (example, path) in &examples {
+        if !filter.is_empty() && &filter != example {
+            continue;
+        }
+        let original = std::fs::read_to_string(path).expect("example is readable");
+        let mutants: Vec<&Mutant> = EXAMPLE_MUTANTS
+            .iter()
+            .filter(|m| m.example == example)
+            .collect();
+        assert!(
+            mutants.len() >= 2,
+            "examples/{example}/openapi.yaml has {} mutant(s) in EXAMPLE_MUTANTS: add at least two (a template that drops a field, writes the wrong key, ignores the cursor or overwrites despite the condition)",
+            mutants.len()
+        );
+        for m in mutants {
+            assert!(
+                original.contains(m.from),
+                "mutant {example}/{}: examples/{example}/openapi.yaml no longer contains {:?}; update the mutant",
+                m.name,
+                m.from
+            );
+            let text = original.replacen(m.from, m.to, 1);
+            let name = format!("{example}-{}", m.name);
+            let failures = run_only(&name, &text, m.operation, m.properties);
+            let f = failures
+                .iter()
+                .find(|f| m.properties.contains(&f.property.as_str()) && f.reason.contains(m.reason))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "mutant {name} is not caught by {:?} of {} with a reason containing {:?}; failures: {:?}",
+                        m.properties,
+                        m.operation,
+                        m.reason,
+                        failures.iter().map(|f| (&f.property, &f.reason)).collect::<Vec<_>>()
+                    )
+                });
+            assert!(
+                f.request().is_some() && f.response().is_some() && !f.minimal_input.is_empty(),
+                "mutant {name}: no shrunk counterexample: {f}"
+            );
+        }
+    }
+    assert!(
+        !examples.is_empty() || !filter.is_empty(),
+        "no examples/*/openapi.yaml found"
+    );
 }

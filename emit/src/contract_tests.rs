@@ -8,7 +8,7 @@
 //! | `<op>_positive` | every operation with an `operationId` | valid requests get a documented status, schema and `Content-Type` |
 //! | `<op>_negative` | the operation takes a body or query/header parameters it can refuse | invalid requests get a documented 4xx and its error shape |
 //! | `<op>_no_server_error` | every operation | no request gets a 5xx |
-//! | `<op>_links`, `<op>_state_machine` | a 2xx response has a link to a GET operation | create / read / list / delete agree, and random sequences agree with a model |
+//! | `<op>_links`, `<op>_state_machine` | a POST or PUT whose 2xx response links to a GET operation | create / read / update / list every page / delete agree (a conditional create of an existing key gets its documented refusal), and random sequences agree with a model |
 
 use apidef::{Api, Operation, ParamLocation};
 use proc_macro2::TokenStream;
@@ -71,20 +71,32 @@ fn has_negatives(op: &Operation) -> bool {
     })
 }
 
-/// The names of the links of the operation's 2xx responses, in document order, when one of them
-/// leads to a GET operation (the read a stateful test needs).
+/// The names of the links of the operation's 2xx responses, in document order, when the
+/// operation creates (POST or PUT, by HTTP's semantics) and one of them leads to a GET operation
+/// (the read a stateful test needs). A GET's links (a list's `NextPage`) start no stateful test.
 fn stateful_links(api: &Api, op: &Operation) -> Vec<String> {
+    if op.method != "POST" && op.method != "PUT" {
+        return Vec::new();
+    }
     let links: Vec<(&String, &apidef::Link)> = op
         .responses
         .iter()
         .filter(|(s, _)| s.starts_with('2'))
         .flat_map(|(_, r)| r.links.iter())
         .collect();
+    // A read is a GET that is not a list: a list links to itself (its `NextPage`).
     let reads = links.iter().any(|(_, l)| {
         l.operation_id
             .as_deref()
             .and_then(|id| api.operation(id))
-            .is_some_and(|t| t.method == "GET")
+            .is_some_and(|t| {
+                t.method == "GET"
+                    && !t
+                        .responses
+                        .values()
+                        .flat_map(|r| r.links.values())
+                        .any(|back| back.operation_id == t.operation_id)
+            })
     });
     if reads {
         links.into_iter().map(|(n, _)| n.clone()).collect()
@@ -113,7 +125,7 @@ fn test_tokens(t: &ContractTest) -> TokenStream {
         ),
         "links" => (
             format!(
-                " {label} and its links {joined}: create, read, list every page, delete, then 404."
+                " {label} and its links {joined}: create, read, update, list every page, delete, then 404."
             ),
             quote! { assert_property(Property::Links { operation: #id, links: &[#(#links),*] }); },
         ),
