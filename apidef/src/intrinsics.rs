@@ -22,8 +22,9 @@ use crate::error::{ErrorKind, SpecError, pointer_push};
 pub const MAX_DEPTH: usize = 256;
 
 /// How deep intrinsic functions may nest inside each other's arguments (real documents nest
-/// two or three); each level costs several stack frames, so this is less than [`MAX_DEPTH`].
-pub const MAX_NESTING: usize = 64;
+/// two or three); each level costs several stack frames (at 64, an incremental debug build
+/// overflowed a 1 MiB stack), so this is far less than [`MAX_DEPTH`].
+pub const MAX_NESTING: usize = 32;
 
 /// The longest string an intrinsic may produce: 1 MiB, more than a whole CloudFormation template.
 pub const MAX_STRING_LEN: usize = 1 << 20;

@@ -1260,13 +1260,13 @@ fn on_small_stack(f: impl FnOnce() + Send + 'static) {
 fn deep_intrinsics_stop_with_an_error_not_a_crash() {
     on_small_stack(|| {
         let mut deep = json!("leaf");
-        for _ in 0..300 {
+        for _ in 0..(intrinsics::MAX_NESTING * 4) {
             deep = json!({"Fn::Base64": deep});
         }
         let (_, problems) = intrinsics::resolve(&deep, &Values::new(&IndexMap::new()), "d");
         assert_eq!(errors(&problems).len(), 1, "one error, not one per level");
         let mut deep = json!("leaf");
-        for _ in 0..300 {
+        for _ in 0..(intrinsics::MAX_NESTING * 4) {
             deep = json!({"Fn::Sub": ["${a}", {"a": deep}]});
         }
         let (_, problems) = intrinsics::resolve(&deep, &Values::new(&IndexMap::new()), "d");

@@ -190,14 +190,17 @@ fn declared_responses_and_error_shape() {
         codes("putAlbum"),
         ["204", "400", "415", "429", "500", "503"]
     );
-    assert_eq!(codes("listAlbums"), ["200", "400", "429", "500", "503"]);
+    assert_eq!(
+        codes("listAlbums"),
+        ["200", "400", "415", "429", "500", "503"]
+    );
     assert_eq!(
         codes("getAlbum"),
-        ["200", "400", "404", "429", "500", "503"]
+        ["200", "400", "404", "415", "429", "500", "503"]
     );
     assert_eq!(
         codes("deleteAlbum"),
-        ["200", "400", "404", "429", "500", "503"]
+        ["200", "400", "404", "415", "429", "500", "503"]
     );
     let put = api.operation("putAlbum").unwrap();
     assert!(put.responses["204"].content.is_empty(), "204 has no body");

@@ -415,3 +415,110 @@ fn a_parameter_named_like_a_table_logical_id_moves_the_table_id() {
         Some(&json!({"Fn::GetAtt": ["ThingsDynamoDBTable", "Arn"]}))
     );
 }
+
+fn events_api(edit: impl Fn(String) -> String) -> apidef::Api {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/events/openapi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let edited = path.with_file_name(format!("openapi-edited-{}.yaml", std::process::id()));
+    let text = edit(text);
+    // The example's file stays as it is: the edited text is loaded under a name beside it.
+    let api = apidef::Api::from_str_with(&text, &edited.to_string_lossy(), &IndexMap::new());
+    api.unwrap_or_else(|e| panic!("the edited events example does not load: {e}"))
+}
+
+/// Every action of every statement of the integration role.
+fn granted(stack: &Value) -> BTreeSet<String> {
+    stack
+        .pointer("/Resources/IntegrationRole/Properties/Policies/0/PolicyDocument/Statement")
+        .and_then(Value::as_array)
+        .expect("policy statements")
+        .iter()
+        .flat_map(|s| s["Action"].as_array().expect("actions").clone())
+        .map(|a| a.as_str().expect("action").to_string())
+        .collect()
+}
+
+fn dynamodb(actions: &[&str]) -> BTreeSet<String> {
+    actions.iter().map(|a| format!("dynamodb:{a}")).collect()
+}
+
+/// `TransactWriteItems` is no IAM action (cfn-lint W3037): a transaction is allowed by the item
+/// actions of its members, here the `Update`, `Put` and `Delete` the events example writes (no
+/// `ConditionCheck`, so no `ConditionCheckItem`).
+#[test]
+fn a_transaction_is_granted_the_item_actions_of_its_members() {
+    let stack = stack_of(&events_api(|t| t));
+    assert_eq!(
+        granted(&stack),
+        dynamodb(&["DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"])
+    );
+    // Only the members written: register alone needs UpdateItem and PutItem.
+    let register_only = events_api(|t| {
+        t.replace("action/DeleteItem", "action/GetItem").replacen(
+            "{\"Delete\": {",
+            "{\"Update\": {",
+            1,
+        )
+    });
+    assert_eq!(
+        granted(&stack_of(&register_only)),
+        dynamodb(&["GetItem", "PutItem", "Query", "UpdateItem"])
+    );
+    // A ConditionCheck member is ConditionCheckItem.
+    let check = events_api(|t| t.replacen("{\"Delete\": {", "{\"ConditionCheck\": {", 1));
+    assert!(granted(&stack_of(&check)).contains("dynamodb:ConditionCheckItem"));
+}
+
+/// When the template does not show which members it writes (the items come from the request,
+/// or a reference stands where an item could be), all four item actions are granted.
+#[test]
+fn a_transaction_whose_members_cannot_be_told_gets_all_four_item_actions() {
+    let all = dynamodb(&["ConditionCheckItem", "DeleteItem", "PutItem", "UpdateItem"]);
+    for (what, from, to) in [
+        (
+            "items from the request",
+            "\"TransactItems\": [",
+            "\"TransactItems\": $input.json('$.items'), \"Unused\": [",
+        ),
+        (
+            "a reference in item position",
+            "\"TransactItems\": [",
+            "\"TransactItems\": [$input.json('$.extra'),",
+        ),
+    ] {
+        let api = events_api(|t| t.replacen(from, to, 1));
+        let actions = granted(&stack_of(&api));
+        assert!(actions.is_superset(&all), "{what}: {actions:?}");
+        assert!(
+            !actions.iter().any(|a| a.contains("Transact")),
+            "{what}: {actions:?}"
+        );
+    }
+}
+
+/// `TransactGetItems` is `GetItem`; `BatchWriteItem` and `BatchGetItem` are IAM actions; a
+/// PartiQL statement is one of the four `PartiQL*` actions.
+#[test]
+fn transact_get_is_get_item_and_batch_actions_are_kept() {
+    let partiql: &[&str] = &[
+        "PartiQLDelete",
+        "PartiQLInsert",
+        "PartiQLSelect",
+        "PartiQLUpdate",
+    ];
+    for (action, expected) in [
+        ("TransactGetItems", &["GetItem"][..]),
+        ("BatchGetItem", &["BatchGetItem"]),
+        ("BatchWriteItem", &["BatchWriteItem"]),
+        ("Query", &["Query"]),
+        ("ExecuteStatement", partiql),
+        ("ExecuteTransaction", partiql),
+    ] {
+        let text = RULES.replace(
+            "dynamodb:action/GetItem",
+            &format!("dynamodb:action/{action}"),
+        );
+        let stack = stack_of(&api_of(&text));
+        assert_eq!(granted(&stack), dynamodb(expected), "{action}");
+    }
+}

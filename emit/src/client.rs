@@ -627,6 +627,78 @@ fn client_tokens(ops: &[Op]) -> TokenStream {
         }
     }
 
+    // `Raw`'s helpers are emitted only when a generated method calls them: the generated crate
+    // is checked with `clippy -D warnings`, and an unused private item is dead code there.
+    let uses_headers = ops
+        .iter()
+        .any(|op| op.variants.iter().any(|v| !v.headers.is_empty()));
+    let uses_json = ops
+        .iter()
+        .any(|op| op.variants.iter().any(|v| v.body.is_some()));
+    // `text` is what an undocumented status carries, and a body that does not decode.
+    let uses_text = uses_json
+        || ops.iter().any(|op| {
+            !op.variants
+                .iter()
+                .any(|v| matches!(v.status, StatusMatch::Default))
+        });
+    let headers_field = if uses_headers {
+        quote!(headers: ::http::HeaderMap,)
+    } else {
+        TokenStream::new()
+    };
+    let header_fn = if uses_headers {
+        quote! {
+            fn header(&self, name: &str) -> ::std::option::Option<::std::string::String> {
+                self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let text_fn = if uses_text {
+        quote! {
+            fn text(&self) -> ::std::string::String {
+                ::std::string::String::from_utf8_lossy(&self.body).into_owned()
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let json_fn = if uses_json {
+        quote! {
+            fn json<T: ::serde::de::DeserializeOwned>(&self) -> ::std::result::Result<T, Error> {
+                ::serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+                    status: self.status,
+                    message: e.to_string(),
+                    body: self.text(),
+                })
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    // Without a documented response header, only the body of the response is kept.
+    let (into_parts, raw_headers) = if uses_headers {
+        (
+            quote!(let (parts, body) = response.into_parts();),
+            quote!(headers: parts.headers,),
+        )
+    } else {
+        (quote!(let body = response.into_body();), TokenStream::new())
+    };
+    let raw_impl = if uses_headers || uses_text || uses_json {
+        quote! {
+            impl Raw {
+                #header_fn
+                #text_fn
+                #json_fn
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+
     quote! {
         #![doc = " A typed async client for `openapi.yaml`. Written by `codegen`; do not edit by hand."]
         #![doc = ""]
@@ -686,27 +758,11 @@ fn client_tokens(ops: &[Op]) -> TokenStream {
         /// A response before it is typed.
         struct Raw {
             status: u16,
-            headers: ::http::HeaderMap,
+            #headers_field
             body: ::bytes::Bytes,
         }
 
-        impl Raw {
-            fn header(&self, name: &str) -> ::std::option::Option<::std::string::String> {
-                self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-            }
-
-            fn text(&self) -> ::std::string::String {
-                ::std::string::String::from_utf8_lossy(&self.body).into_owned()
-            }
-
-            fn json<T: ::serde::de::DeserializeOwned>(&self) -> ::std::result::Result<T, Error> {
-                ::serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-                    status: self.status,
-                    message: e.to_string(),
-                    body: self.text(),
-                })
-            }
-        }
+        #raw_impl
 
         type Http = ::hyper_util::client::legacy::Client<
             ::hyper_rustls::HttpsConnector<::hyper_util::client::legacy::connect::HttpConnector>,
@@ -779,12 +835,12 @@ fn client_tokens(ops: &[Op]) -> TokenStream {
                 let http = self.http.as_ref().map_err(|e| Error::Transport(::std::format!("TLS configuration: {e}")))?;
                 let response = http.request(request).await.map_err(|e| Error::Transport(::std::format!("{e:?}")))?;
                 let status = response.status().as_u16();
-                let (parts, body) = response.into_parts();
+                #into_parts
                 let body = ::http_body_util::BodyExt::collect(body)
                     .await
                     .map_err(|e| Error::Transport(e.to_string()))?
                     .to_bytes();
-                ::std::result::Result::Ok(Raw { status, headers: parts.headers, body })
+                ::std::result::Result::Ok(Raw { status, #raw_headers body })
             }
 
             #(#methods)*

@@ -55,6 +55,128 @@ const LOG_RETENTION: &str = "AccessLogRetentionInDays";
 /// `x-dynamodb-tables` does not declare.
 const EXTERNAL_TABLE: &str = "external table/";
 
+/// DynamoDB API actions that are not IAM actions, and the IAM actions that authorize them (every
+/// other action of an integration URI, `BatchWriteItem` and `BatchGetItem` included, is its own
+/// IAM action, `dynamodb:{Action}`).
+///
+/// - Transactions (DynamoDB developer guide, "Using IAM with DynamoDB transactions"): "Permissions
+///   for Put, Update, Delete, and Get actions are governed by the permissions used for the
+///   underlying PutItem, UpdateItem, DeleteItem, and GetItem operations. For the ConditionCheck
+///   action, you can use the dynamodb:ConditionCheckItem permission." Each entry is
+///   `(TransactItems member, IAM action)`; only the members the request templates write are
+///   granted (`transaction_kinds`), all of them when that cannot be told.
+/// - PartiQL (developer guide, "IAM security policies with PartiQL for DynamoDB"): statements
+///   are authorized by `PartiQLSelect`/`Insert`/`Update`/`Delete`; which statements a template
+///   sends is not read from it, so all four are granted.
+const NON_IAM_ACTIONS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "TransactWriteItems",
+        &[
+            ("Put", "PutItem"),
+            ("Update", "UpdateItem"),
+            ("Delete", "DeleteItem"),
+            ("ConditionCheck", "ConditionCheckItem"),
+        ],
+    ),
+    ("TransactGetItems", &[("Get", "GetItem")]),
+    (
+        "ExecuteStatement",
+        &[
+            ("", "PartiQLSelect"),
+            ("", "PartiQLInsert"),
+            ("", "PartiQLUpdate"),
+            ("", "PartiQLDelete"),
+        ],
+    ),
+    (
+        "BatchExecuteStatement",
+        &[
+            ("", "PartiQLSelect"),
+            ("", "PartiQLInsert"),
+            ("", "PartiQLUpdate"),
+            ("", "PartiQLDelete"),
+        ],
+    ),
+    (
+        "ExecuteTransaction",
+        &[
+            ("", "PartiQLSelect"),
+            ("", "PartiQLInsert"),
+            ("", "PartiQLUpdate"),
+            ("", "PartiQLDelete"),
+        ],
+    ),
+];
+
+/// The IAM actions (`dynamodb:...`) that allow the integration action `action` as the request
+/// `templates` (as written) send it.
+fn iam_actions(action: &str, templates: &[&str]) -> BTreeSet<String> {
+    let Some((_, members)) = NON_IAM_ACTIONS.iter().find(|(a, _)| *a == action) else {
+        return BTreeSet::from([format!("dynamodb:{action}")]);
+    };
+    let names: Vec<&str> = members.iter().map(|(m, _)| *m).collect();
+    let used = transaction_kinds(&names, templates);
+    members
+        .iter()
+        .filter(|(m, _)| used.as_ref().is_none_or(|u| u.contains(m)))
+        .map(|(_, iam)| format!("dynamodb:{iam}"))
+        .collect()
+}
+
+/// The members of `TransactItems` (`"Put": {...}`, ...) among `kinds` that the request
+/// `templates` write, or `None` when that cannot be told from their text: a template that names
+/// none of them (the items come from the request, `$input.json(...)`), whose `TransactItems` is
+/// not a literal array, or that puts a VTL reference where an item or a member could be
+/// (`[$item`, `, $items`, a line that starts with `$`). `#if` and `#foreach` around literal
+/// members only choose or repeat them, so the members written are still the ones granted.
+fn transaction_kinds<'k>(kinds: &[&'k str], templates: &[&str]) -> Option<BTreeSet<&'k str>> {
+    // An unnamed member (the PartiQL rows of `NON_IAM_ACTIONS`) is never read from a template.
+    if kinds.iter().any(|k| k.is_empty()) || templates.is_empty() {
+        return None;
+    }
+    let mut used = BTreeSet::new();
+    for template in templates {
+        let at = template.find("\"TransactItems\"")?;
+        let rest = &template[at + "\"TransactItems\"".len()..];
+        if !rest
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start()
+            .starts_with('[')
+        {
+            return None;
+        }
+        let mut found = false;
+        for kind in kinds {
+            let key = format!("\"{kind}\"");
+            let mut from = 0;
+            while let Some(i) = rest[from..].find(&key) {
+                let after = &rest[from + i + key.len()..];
+                if after.trim_start().starts_with(':') {
+                    used.insert(*kind);
+                    found = true;
+                }
+                from += i + key.len();
+            }
+        }
+        if !found {
+            return None;
+        }
+        // A reference where an item or a member could be.
+        let bytes = rest.as_bytes();
+        let mut previous = b'\n';
+        for &b in bytes {
+            if b == b'$' && matches!(previous, b'[' | b',' | b'\n') {
+                return None;
+            }
+            if !b.is_ascii_whitespace() || b == b'\n' {
+                previous = b;
+            }
+        }
+    }
+    Some(used)
+}
+
 /// The `"TableName": "..."` a request template writes, when it is a literal (no VTL, no
 /// placeholder).
 fn literal_table_name(template: &str) -> Option<String> {
@@ -311,6 +433,7 @@ impl<'a> Stack<'a> {
                 .values()
                 .filter_map(|t| self.api.raw.pointer(&t.pointer).and_then(Value::as_str))
                 .collect();
+            let grants = iam_actions(action, &templates);
             let used: Vec<&Table> = if self.tables.len() == 1 {
                 self.tables.iter().collect()
             } else {
@@ -340,14 +463,14 @@ impl<'a> Stack<'a> {
                 for name in names {
                     out.entry(format!("{EXTERNAL_TABLE}{name}"))
                         .or_default()
-                        .insert(format!("dynamodb:{action}"));
+                        .extend(grants.iter().cloned());
                 }
                 continue;
             }
             for t in used {
                 out.entry(t.logical_id.clone())
                     .or_default()
-                    .insert(format!("dynamodb:{action}"));
+                    .extend(grants.iter().cloned());
             }
         }
         Ok(out)
@@ -484,7 +607,7 @@ impl<'a> Stack<'a> {
         let mut role = Map::new();
         role.insert(
             "Description".into(),
-            json!("Assumed by API Gateway to call DynamoDB: exactly the actions of the integration URIs, on the table they use."),
+            json!("Assumed by API Gateway to call DynamoDB: exactly the IAM actions that allow the actions of the integration URIs, on the tables they use."),
         );
         role.insert(
             "AssumeRolePolicyDocument".into(),

@@ -285,6 +285,11 @@ impl Client {
                         body: raw.json()?,
                     }
                 }
+                415 => {
+                    ListAlbumsResponse::UnsupportedMediaType {
+                        body: raw.json()?,
+                    }
+                }
                 429 => {
                     ListAlbumsResponse::TooManyRequests {
                         body: raw.json()?,
@@ -383,6 +388,11 @@ impl Client {
                         body: raw.json()?,
                     }
                 }
+                415 => {
+                    GetAlbumResponse::UnsupportedMediaType {
+                        body: raw.json()?,
+                    }
+                }
                 429 => {
                     GetAlbumResponse::TooManyRequests {
                         body: raw.json()?,
@@ -439,6 +449,11 @@ impl Client {
                 }
                 404 => {
                     DeleteAlbumResponse::NotFound {
+                        body: raw.json()?,
+                    }
+                }
+                415 => {
+                    DeleteAlbumResponse::UnsupportedMediaType {
                         body: raw.json()?,
                     }
                 }
@@ -515,6 +530,8 @@ pub enum ListAlbumsResponse {
     },
     /// The request is invalid (parameters, body, or a value DynamoDB refuses).
     BadRequest { body: models::Error },
+    /// The request's Content-Type has no mapping template.
+    UnsupportedMediaType { body: models::Error },
     /// DynamoDB throttled the request; retry with back-off.
     TooManyRequests { body: models::Error },
     /// A configuration or integration error.
@@ -529,6 +546,7 @@ impl ListAlbumsResponse {
         match self {
             ListAlbumsResponse::Ok { .. } => 200,
             ListAlbumsResponse::BadRequest { .. } => 400,
+            ListAlbumsResponse::UnsupportedMediaType { .. } => 415,
             ListAlbumsResponse::TooManyRequests { .. } => 429,
             ListAlbumsResponse::InternalServerError { .. } => 500,
             ListAlbumsResponse::ServiceUnavailable { .. } => 503,
@@ -546,6 +564,8 @@ pub enum GetAlbumResponse {
     BadRequest { body: models::Error },
     /// No album has this key.
     NotFound { body: models::Error },
+    /// The request's Content-Type has no mapping template.
+    UnsupportedMediaType { body: models::Error },
     /// DynamoDB throttled the request; retry with back-off.
     TooManyRequests { body: models::Error },
     /// A configuration or integration error.
@@ -561,6 +581,7 @@ impl GetAlbumResponse {
             GetAlbumResponse::Ok { .. } => 200,
             GetAlbumResponse::BadRequest { .. } => 400,
             GetAlbumResponse::NotFound { .. } => 404,
+            GetAlbumResponse::UnsupportedMediaType { .. } => 415,
             GetAlbumResponse::TooManyRequests { .. } => 429,
             GetAlbumResponse::InternalServerError { .. } => 500,
             GetAlbumResponse::ServiceUnavailable { .. } => 503,
@@ -578,6 +599,8 @@ pub enum DeleteAlbumResponse {
     BadRequest { body: models::Error },
     /// No album has this key.
     NotFound { body: models::Error },
+    /// The request's Content-Type has no mapping template.
+    UnsupportedMediaType { body: models::Error },
     /// DynamoDB throttled the request; retry with back-off.
     TooManyRequests { body: models::Error },
     /// A configuration or integration error.
@@ -593,6 +616,7 @@ impl DeleteAlbumResponse {
             DeleteAlbumResponse::Ok { .. } => 200,
             DeleteAlbumResponse::BadRequest { .. } => 400,
             DeleteAlbumResponse::NotFound { .. } => 404,
+            DeleteAlbumResponse::UnsupportedMediaType { .. } => 415,
             DeleteAlbumResponse::TooManyRequests { .. } => 429,
             DeleteAlbumResponse::InternalServerError { .. } => 500,
             DeleteAlbumResponse::ServiceUnavailable { .. } => 503,

@@ -12,10 +12,20 @@
 #[serde(deny_unknown_fields)]
 pub struct Album {
     /// The artist; with `album`, the album's key. Not blank: API Gateway treats a blank path parameter as missing, so such an album could never be read or deleted.
-    #[schemars(length(min = 1, max = 256), regex(pattern = "\\S"))]
+    #[schemars(
+        length(min = 1, max = 256),
+        regex(
+            pattern = "[^\\t-\\r\\x1c-\\x20\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028\\u2029\\u205f\\u3000]"
+        )
+    )]
     pub artist: ::std::string::String,
     /// The album title; not blank.
-    #[schemars(length(min = 1, max = 256), regex(pattern = "\\S"))]
+    #[schemars(
+        length(min = 1, max = 256),
+        regex(
+            pattern = "[^\\t-\\r\\x1c-\\x20\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028\\u2029\\u205f\\u3000]"
+        )
+    )]
     pub album: ::std::string::String,
     /// The tracks in order. Absent and empty are stored and returned as sent.
     #[serde(
