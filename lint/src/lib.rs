@@ -83,6 +83,7 @@ mod output;
 mod regex_safety;
 mod render;
 mod reply_shapes;
+mod stored;
 mod template;
 
 use serde::Serialize;

@@ -4,7 +4,8 @@
 //! Request templates get bodies generated from the request schema (every field with hostile
 //! strings; only the required fields with the shortest allowed strings; arrays of one sparse
 //! element). Response templates get plausible DynamoDB replies built from the items the API's
-//! own PutItem templates render (else from the response schema), and DynamoDB error bodies.
+//! own writes store (else from the response schema), narrowed to those the operation's request
+//! can reach (see `stored`), and DynamoDB error bodies.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::Finding;
 use super::doc::{Doc, Kind, Op, Tpl};
 use super::reply_shapes::{self, Member};
+use super::stored;
 
 /// Every character class that breaks naive JSON building: quote, backslash, `'` (which
 /// `escapeJavaScript` escapes invalidly), a control character, non-ASCII and an emoji.
@@ -175,12 +177,12 @@ impl<'a> Context<'a> {
     }
 
     pub fn check(&mut self, templates: &[Tpl], out: &mut Vec<Finding>) {
-        // Items the API itself stores (from its PutItem and UpdateItem request templates), with
-        // the table each goes to.
-        let mut items: Vec<(Option<String>, Value)> = Vec::new();
+        // What each request template renders (with the literal parts of its strings), for the
+        // items the API's writes store and for the shape of each operation's reply.
+        let mut writes: Vec<(String, Value, stored::Literals)> = Vec::new();
         let mut rendered: Vec<(usize, Vec<(String, Value)>)> = Vec::new();
-        // What each operation's request templates send (for the shape of the reply).
         let mut requests: HashMap<usize, Vec<Value>> = HashMap::new();
+        let mut request_literals: HashMap<usize, Vec<(Value, stored::Literals)>> = HashMap::new();
         for (i, t) in templates.iter().enumerate() {
             if t.kind != Kind::Request {
                 continue;
@@ -195,12 +197,23 @@ impl<'a> Context<'a> {
             // leniently (CDK's CORS preflight sends `{ statusCode: 200 }`): it is not JSON
             // for a backend, so it is not held to strict JSON.
             let mock = op.integration_type() == "mock";
+            let action = op.dynamodb_action();
             let mut outputs = Vec::new();
             let mut problem: Option<Problem> = None;
             for case in self.request_cases(op, t) {
                 let result = render_json(&template, &case.bindings);
                 match result {
-                    Ok(Some(v)) => outputs.push((case.what.clone(), v)),
+                    Ok(Some(v)) => {
+                        if let Some(a) = &action {
+                            let lits = stored::literals(&t.source, &case.bindings, &v);
+                            writes.push((a.clone(), v.clone(), lits.clone()));
+                            request_literals
+                                .entry(t.op_index)
+                                .or_default()
+                                .push((v.clone(), lits));
+                        }
+                        outputs.push((case.what.clone(), v));
+                    }
                     Ok(None) => {}
                     Err(e) if !mock => {
                         let hostile_only = render_json(&template, &tame(&case.bindings)).is_ok();
@@ -221,55 +234,54 @@ impl<'a> Context<'a> {
                 f.hostile_only = p.hostile_only;
                 out.push(f);
             }
-            let action = op.dynamodb_action();
             for (_, v) in &outputs {
                 requests.entry(t.op_index).or_default().push(v.clone());
-                let table = v
-                    .get("TableName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let stored = match action.as_deref() {
-                    Some("PutItem") => v.get("Item").cloned(),
-                    Some("UpdateItem") => {
-                        let mut item = v
-                            .get("Key")
-                            .and_then(Value::as_object)
-                            .cloned()
-                            .unwrap_or_default();
-                        item.extend(updated_attributes(v));
-                        (!item.is_empty()).then_some(Value::Object(item))
-                    }
-                    _ => None,
-                };
-                if let Some(item) = stored {
-                    // What the API stores, then the same shape with plain and with hostile
-                    // strings (the hostile request itself may not have rendered JSON).
-                    items.push((table.clone(), with_strings(&item, "a")));
-                    items.push((table.clone(), item.clone()));
-                    items.push((table, with_strings(&item, HOSTILE)));
-                }
             }
             rendered.push((i, outputs));
         }
+        // What the API stores, each item also with plain and with hostile strings (the hostile
+        // request itself may not have rendered JSON).
+        let items: Vec<stored::Stored> = stored::items(&writes)
+            .into_iter()
+            .flat_map(|s| {
+                [
+                    s.with_strings("a", with_strings),
+                    s.item.clone(),
+                    s.with_strings(HOSTILE, with_strings),
+                ]
+                .into_iter()
+                .map(move |item| stored::Stored { item, ..s.clone() })
+            })
+            .collect();
         for (i, outputs) in &rendered {
             self.empty_attributes(&templates[*i], outputs, out);
         }
         for t in templates.iter().filter(|t| t.kind == Kind::Response) {
             let reqs = requests.get(&t.op_index).cloned().unwrap_or_default();
-            // The items of the table this operation reads, else every stored item.
+            // The items of the table this operation reads, else every stored item; of those,
+            // the ones its requests' keys can reach.
             let table = reqs
                 .iter()
                 .find_map(|r| r.get("TableName").and_then(Value::as_str));
-            let mine: Vec<Value> = items
+            let mine: Vec<stored::Stored> = items
                 .iter()
-                .filter(|(tb, _)| table.is_some() && tb.as_deref() == table)
-                .map(|(_, v)| v.clone())
+                .filter(|s| table.is_some() && s.table.as_deref() == table)
+                .cloned()
                 .collect();
-            let chosen = if mine.is_empty() {
-                items.iter().map(|(_, v)| v.clone()).collect()
-            } else {
-                mine
-            };
+            let chosen = if mine.is_empty() { items.clone() } else { mine };
+            let action = self
+                .doc
+                .operations
+                .get(t.op_index)
+                .and_then(Op::dynamodb_action);
+            let lits = request_literals
+                .get(&t.op_index)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let chosen: Vec<Value> = stored::readable(action.as_deref(), lits, &chosen)
+                .into_iter()
+                .map(|s| s.item)
+                .collect();
             self.response(t, &chosen, &reqs, out);
         }
     }
@@ -740,10 +752,11 @@ fn success_replies(
                 replies.push(build(&chosen));
             }
         }
-        // Each reply also with plain strings, so the checks that need JSON output (response
-        // schemas) see the reply even when hostile strings break it.
+        // Each reply also with plain strings (the characters JSON needs escaped replaced, as
+        // [`tame`] does, so a literal prefix such as `ATTENDEE#` stays), so the checks that need
+        // JSON output (response schemas) see the reply even when hostile strings break it.
         for r in replies {
-            for r in [with_strings(&r, "a"), r] {
+            for r in [tame_strings(&r), r] {
                 if !out.contains(&r) {
                     out.push(r);
                 }
@@ -766,16 +779,17 @@ fn new_items(request: &Value, items: &[Value]) -> Vec<Value> {
     if written.is_empty() {
         return items.to_vec();
     }
-    let must_exist = request
-        .get("ConditionExpression")
-        .and_then(Value::as_str)
-        .is_some_and(|c| c.contains("attribute_exists"));
+    let must_exist = stored::requires_existing_item(request);
+    let removed = stored::removed_attributes(request);
     let mut out: Vec<Value> = items
         .iter()
         .filter_map(Value::as_object)
         .map(|i| {
             let mut m = i.clone();
             m.extend(written.clone());
+            for r in &removed {
+                m.remove(r);
+            }
             Value::Object(m)
         })
         .collect();
@@ -789,7 +803,7 @@ fn new_items(request: &Value, items: &[Value]) -> Vec<Value> {
 /// `SET a = a + :v`, `SET a = if_not_exists(a, :v)`, `ADD a :v`, and the legacy
 /// `AttributeUpdates`). Names go through `ExpressionAttributeNames`; only the top-level attribute
 /// of a path is kept.
-fn updated_attributes(request: &Value) -> Map<String, Value> {
+pub(super) fn updated_attributes(request: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     let names = request.get("ExpressionAttributeNames");
     let values = request.get("ExpressionAttributeValues");
@@ -854,7 +868,7 @@ fn updated_attributes(request: &Value) -> Map<String, Value> {
 }
 
 /// `SET a = :a, b = :b REMOVE c` -> `[("SET", "a = :a, b = :b"), ("REMOVE", "c")]`.
-fn update_clauses(expr: &str) -> Vec<(String, String)> {
+pub(super) fn update_clauses(expr: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for word in expr.split_inclusive(char::is_whitespace) {
         let w = word.trim().to_ascii_uppercase();
@@ -1072,6 +1086,31 @@ fn attribute(doc: &Doc, schema: &Value, fill: Fill, depth: usize) -> Value {
         Some("integer" | "number") => json!({"N": "1"}),
         Some("boolean") => json!({"BOOL": true}),
         _ => json!({"S": if fill == Fill::Full { HOSTILE } else { "a" }}),
+    }
+}
+
+/// `reply` with every character JSON needs escaped (`"`, `\\`, `'`, control characters) in its
+/// strings replaced by a letter.
+fn tame_strings(reply: &Value) -> Value {
+    match reply {
+        Value::String(s) => Value::String(
+            s.chars()
+                .map(|c| {
+                    if matches!(c, '"' | '\\' | '\'') || c.is_control() {
+                        'a'
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(tame_strings).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), tame_strings(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -1081,3 +1081,224 @@ fn pagination_is_quiet_for_a_query_that_matches_one_item() {
     let doc = api(json!({"/things/{id}": {"get": op}}), json!({}));
     assert_fires(&run(&doc), "pagination");
 }
+
+// Which items a reply can hold: conditional updates and key conditions --------------------
+
+/// `Thing`: the body of a create, a name.
+fn named_thing() -> Value {
+    json!({"Thing": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}}})
+}
+
+/// An operation with a path parameter `id`, a body of schema `Thing` when `body`, and the
+/// integration of `action` (no method response schema: only invalid-json is looked at).
+fn op_on(action: &str, request: &str, success: &str, body: bool) -> Value {
+    let mut op = json!({
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}}],
+        "responses": method_responses(None),
+        "x-amazon-apigateway-request-validator": "body",
+        "x-amazon-apigateway-integration": integration(uri(action), Some(request), success),
+    });
+    if body {
+        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}});
+    }
+    op
+}
+
+/// createThing stores whole items (with CreatedAt); updateThing SETs the name (and REMOVEs
+/// `remove` when given) under `condition`; getThing and updateThing's ALL_NEW reply print
+/// CreatedAt bare, so an item without it breaks their JSON.
+fn conditional_update_doc(condition: Option<&str>, remove: Option<&str>) -> String {
+    let id = esc("$input.params('id')");
+    let create = format!(
+        r#"{{"TableName": "things", "Item": {{"Id": {{"S": "{id}"}}, "Name": {{"S": "{}"}}, "CreatedAt": {{"N": "$context.requestTimeEpoch"}}}}, "ConditionExpression": "attribute_not_exists(Id)"}}"#,
+        esc("$input.path('$.name')")
+    );
+    let condition = match condition {
+        Some(c) => format!(r#", "ConditionExpression": "{c}""#),
+        None => String::new(),
+    };
+    let remove = remove.map(|r| format!(" REMOVE {r}")).unwrap_or_default();
+    let update = format!(
+        r##"{{"TableName": "things", "Key": {{"Id": {{"S": "{id}"}}}}, "UpdateExpression": "SET #n = :n{remove}"{condition}, "ExpressionAttributeNames": {{"#n": "Name", "#k": "Id"}}, "ExpressionAttributeValues": {{":n": {{"S": "{}"}}}}, "ReturnValues": "ALL_NEW"}}"##,
+        esc("$input.path('$.name')")
+    );
+    let print = |at: &str| {
+        format!(
+            r#"#set($i = $input.path('{at}'))
+#if("$!i" == ""){{"message": "no such thing"}}#else{{"id": "{}", "createdAt": $i.CreatedAt.N}}#end"#,
+            esc("$i.Id.S")
+        )
+    };
+    api(
+        json!({"/things/{id}": {
+            "put": op_on("PutItem", &create, r#"{"ok": true}"#, true),
+            "patch": op_on("UpdateItem", &update, &print("$.Attributes"), true),
+            "get": op_on("GetItem", GET_ITEM, &print("$.Item"), false),
+        }}),
+        named_thing(),
+    )
+}
+
+/// An UpdateItem whose condition requires the item (`attribute_exists` of its key, directly or
+/// through a `#k` name, alone or AND-ed) creates nothing: it changes only items the PutItem
+/// stored whole, so the items every reply holds have CreatedAt (examples/orders' updateOrder).
+#[test]
+fn invalid_json_knows_a_conditional_update_creates_no_item() {
+    for condition in [
+        "attribute_exists(Id)",
+        "attribute_exists(#k)",
+        "attribute_exists(#k) AND #n <> :n",
+        "(attribute_exists(Id)) and size(#n) > :n",
+    ] {
+        let r = run(&conditional_update_doc(Some(condition), None));
+        assert_quiet(&r, "invalid-json");
+    }
+}
+
+/// Without such a condition (or with one DynamoDB can satisfy on a missing item) the update
+/// may create an item of only the key and the name: the replies without CreatedAt still fire;
+/// and what a conditional update REMOVEs may be missing afterwards.
+#[test]
+fn invalid_json_still_sees_items_an_update_creates_or_strips() {
+    for condition in [
+        None,
+        Some("attribute_not_exists(Id)"),
+        Some("attribute_exists(Id) OR #n = :n"),
+        Some("NOT attribute_exists(Id)"),
+    ] {
+        let r = run(&conditional_update_doc(condition, None));
+        let fired: Vec<String> = of(&r, "invalid-json")
+            .iter()
+            .filter_map(|f| f.operation.clone())
+            .collect();
+        assert!(
+            fired.iter().any(|o| o.starts_with("GET"))
+                && fired.iter().any(|o| o.starts_with("PATCH")),
+            "{condition:?}: {}",
+            r.human()
+        );
+    }
+    let r = run(&conditional_update_doc(
+        Some("attribute_exists(Id)"),
+        Some("CreatedAt"),
+    ));
+    assert_fires(&r, "invalid-json");
+}
+
+/// Groups (`PK = GROUP#id`, `SK = META`) and their members (`SK = MEMBER#email`) in one table;
+/// the members Query's key condition is `condition` with `:m` written as `m_value`; the meta
+/// item's SK is written as `meta_sk`, the member is stored by `member_action` (PutItem or a
+/// TransactWriteItems Put). The Query's template prints JoinedAt bare, which only members have.
+fn single_table_doc(condition: &str, m_value: &str, meta_sk: &str, member_action: &str) -> String {
+    let id = esc("$input.params('id')");
+    let group = format!(
+        r#"{{"TableName": "things", "Item": {{"PK": {{"S": "GROUP#{id}"}}, "SK": {{"S": "{meta_sk}"}}, "Title": {{"S": "{}"}}}}}}"#,
+        esc("$input.path('$.name')")
+    );
+    let member_item = format!(
+        r#"{{"TableName": "things", "Item": {{"PK": {{"S": "GROUP#{id}"}}, "SK": {{"S": "MEMBER#{email}"}}, "Email": {{"S": "{email}"}}, "JoinedAt": {{"N": "$context.requestTimeEpoch"}}}}}}"#,
+        email = esc("$input.path('$.name')")
+    );
+    let member = match member_action {
+        "PutItem" => member_item,
+        _ => format!(
+            r#"{{"TransactItems": [{{"Update": {{"TableName": "things", "Key": {{"PK": {{"S": "GROUP#{id}"}}, "SK": {{"S": "META"}}}}, "UpdateExpression": "ADD Members :one", "ConditionExpression": "attribute_exists(PK)", "ExpressionAttributeValues": {{":one": {{"N": "1"}}}}}}}}, {{"Put": {member_item}}}]}}"#
+        ),
+    };
+    let query = format!(
+        r##"{{"TableName": "things", "KeyConditionExpression": "{condition}", "ExpressionAttributeNames": {{"#sk": "SK"}}, "ExpressionAttributeValues": {{":pk": {{"S": "GROUP#{id}"}}, ":m": {{"S": "{m_value}"}}}}#if("$!input.params('c')" != ""), "ExclusiveStartKey": {{"PK": {{"S": "GROUP#{id}"}}, "SK": {{"S": "MEMBER#{}"}}}}#end}}"##,
+        esc("$input.params('c')")
+    );
+    let list = format!(
+        r##"{{"members": [#foreach($i in $input.path('$.Items')){{"email": "{}", "joinedAt": $i.JoinedAt.N}}#if($foreach.hasNext),#end#end]#if("$!input.path('$.LastEvaluatedKey')" != ""), "next": "$util.base64Encode($input.path('$.LastEvaluatedKey.SK.S').substring(7))"#end}}"##,
+        esc("$i.Email.S")
+    );
+    let mut query_op = op_on("Query", &query, &list, false);
+    query_op["parameters"]
+        .as_array_mut()
+        .expect("parameters")
+        .push(json!({"name": "c", "in": "query", "schema": {"type": "string"}}));
+    let doc = api(
+        json!({
+            "/groups/{id}": {"put": op_on("PutItem", &group, r#"{"ok": true}"#, true)},
+            "/groups/{id}/members": {
+                "post": op_on(member_action, &member, r#"{"ok": true}"#, true),
+                "get": query_op,
+            },
+        }),
+        named_thing(),
+    );
+    let mut d: Value = serde_json::from_str(&doc).expect("json");
+    d["x-dynamodb-tables"]["Things"]["AttributeDefinitions"] = json!([
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+    ]);
+    d["x-dynamodb-tables"]["Things"]["KeySchema"] = json!([
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]);
+    d.to_string()
+}
+
+fn query_invalid_json(r: &Report) -> bool {
+    of(r, "invalid-json")
+        .iter()
+        .any(|f| f.operation.as_deref() == Some("GET /groups/{id}/members"))
+}
+
+/// `begins_with(SK, :m)` with `:m` written as `MEMBER#` (or starting with it) returns only the
+/// items whose SK the writes start with `MEMBER#`: never the `META` item (examples/events'
+/// listRegistrations).
+#[test]
+fn invalid_json_knows_a_sort_key_prefix_selects_the_items_of_one_write() {
+    for (condition, m_value) in [
+        ("PK = :pk AND begins_with(SK, :m)", "MEMBER#"),
+        ("PK = :pk and begins_with(#sk, :m)", "MEMBER#"),
+        ("begins_with ( SK , :m ) AND PK = :pk", "MEMBER#"),
+        (
+            "PK = :pk AND begins_with(SK, :m)",
+            "MEMBER#$input.params('c')",
+        ),
+        ("PK = :pk AND SK = :m", "MEMBER#$input.params('c')"),
+    ] {
+        for action in ["PutItem", "TransactWriteItems"] {
+            let r = run(&single_table_doc(condition, m_value, "META", action));
+            assert!(
+                !query_invalid_json(&r),
+                "{condition} {m_value} {action}:\n{}",
+                r.human()
+            );
+        }
+    }
+}
+
+/// The META item is still among the replies when the key condition does not rule it out: no
+/// sort key condition, a prefix both writes share, a prefix from the request, or a META SK the
+/// template does not write literally.
+#[test]
+fn invalid_json_still_sees_items_a_key_condition_cannot_rule_out() {
+    for (condition, m_value, meta_sk) in [
+        ("PK = :pk", "MEMBER#", "META"),
+        ("PK = :pk AND begins_with(SK, :m)", "M", "META"),
+        (
+            "PK = :pk AND begins_with(SK, :m)",
+            "$input.params('c')",
+            "META",
+        ),
+        (
+            "PK = :pk AND begins_with(SK, :m)",
+            "MEMBER#",
+            "$input.params('id')",
+        ),
+        ("PK = :pk AND begins_with(SK, :m)", "MEMBER#", "MEMBER#META"),
+        ("PK = :pk AND SK >= :m", "MEMBER#", "META"),
+        ("PK = :pk AND SK BETWEEN :m AND :pk", "MEMBER#", "META"),
+    ] {
+        let r = run(&single_table_doc(condition, m_value, meta_sk, "PutItem"));
+        assert!(
+            query_invalid_json(&r),
+            "{condition} {m_value} {meta_sk}:\n{}",
+            r.human()
+        );
+    }
+}
