@@ -211,7 +211,13 @@ impl Suite {
 
     /// The workspace's `openapi.yaml` and the target from the environment.
     pub fn from_workspace() -> Result<Suite, Error> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+        // The directory cargo gives the running test, not the one this library was compiled
+        // in: a copy of the workspace (scripts/try-api) may reuse this crate's build, and must
+        // test its own openapi.yaml.
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf());
+        let path = dir.join("../openapi.yaml");
         let api = apidef::Api::load(&path)
             .map_err(|e| Error::new(ErrorKind::Untestable, "openapi.yaml", e.to_string()))?;
         Suite::new(api, Target::from_env())
