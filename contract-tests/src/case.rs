@@ -37,6 +37,19 @@ pub(crate) fn param_schema(p: &apidef::Parameter) -> Value {
         .unwrap_or_else(|| serde_json::json!({"type": "string"}))
 }
 
+/// A parameter schema whose values are not free text: a non-string type or an `enum`.
+fn typed(schema: &Value) -> bool {
+    schema.get("enum").is_some()
+        || matches!(
+            schema.get("type").and_then(Value::as_str),
+            Some("integer" | "number" | "boolean")
+        )
+}
+
+fn header_safe(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
 /// Valid requests: every parameter from its schema (optional ones present and absent), the body
 /// from the model.
 pub(crate) fn valid_case(op: &Operation) -> BoxedStrategy<Case> {
@@ -54,7 +67,12 @@ pub(crate) fn valid_case(op: &Operation) -> BoxedStrategy<Case> {
                 }
                 strategy::param_value(&schema)
             }
-            // A header value cannot carry every character; visible ASCII keeps it sendable.
+            // A header value cannot carry every character; visible ASCII keeps it sendable. A
+            // typed or enumerated header (`X-Page-Size: integer`, an enum) takes its values
+            // from the schema, since a template may read it as one.
+            ParamLocation::Header if typed(&schema) => strategy::param_value(&schema)
+                .prop_filter("a header carries visible ASCII only", |v| header_safe(v))
+                .boxed(),
             ParamLocation::Header => "[!-~]{1,32}".prop_map(|s: String| s).boxed(),
             ParamLocation::Cookie => "[a-z0-9]{1,16}".prop_map(|s: String| s).boxed(),
             ParamLocation::Query => strategy::param_value(&schema),
@@ -126,4 +144,44 @@ pub(crate) fn build(op: &Operation, case: &Case) -> HttpRequest {
         req.body = b.to_string().into_bytes();
     }
     req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    fn header_values(schema: Value) -> Vec<String> {
+        let doc = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /x:\n    get:\n      operationId: o\n      parameters:\n        - {{name: X-Page-Size, in: header, required: true, schema: {schema}}}\n      responses:\n        '200': {{description: ok}}\n      x-amazon-apigateway-integration:\n        type: mock\n        requestTemplates:\n          application/json: '{{\"statusCode\": 200}}'\n        responses:\n          default: {{statusCode: '200'}}\n"
+        );
+        let api = apidef::Api::from_str_with(&doc, "t.yaml", &Default::default()).expect("loads");
+        let op = api.operations[0].clone();
+        let strategy = valid_case(&op);
+        let mut runner = TestRunner::deterministic();
+        (0..200)
+            .map(|_| {
+                let (params, _) = strategy.new_tree(&mut runner).expect("a case").current();
+                params[0].clone().expect("a required header is present")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn typed_headers_take_their_values_from_the_schema() {
+        for v in header_values(serde_json::json!({"type": "integer", "minimum": 1, "maximum": 5})) {
+            let n: i64 = v
+                .parse()
+                .unwrap_or_else(|_| panic!("{v:?} is not an integer"));
+            assert!((1..=5).contains(&n), "{n} out of 1..=5");
+        }
+        for v in header_values(serde_json::json!({"type": "string", "enum": ["asc", "desc"]})) {
+            assert!(v == "asc" || v == "desc", "{v:?} is not in the enum");
+        }
+        // Free text stays visible ASCII.
+        for v in header_values(serde_json::json!({"type": "string"})) {
+            assert!(header_safe(&v), "{v:?}");
+        }
+    }
 }
