@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use contract_tests::{Property, Suite, Target};
+mod common;
+
+use contract_tests::{Suite, Target};
 
 /// Cases per property: enough to cover each example's shapes, few enough for a debug build.
 const CASES: u32 = 24;
@@ -54,37 +56,15 @@ fn every_example_passes_its_generated_tests() {
         let started = Instant::now();
         let mut cases = 0;
         for t in &tests {
-            let statuses: Vec<&str> = t.statuses.iter().map(String::as_str).collect();
-            let links: Vec<&str> = t.links.iter().map(String::as_str).collect();
-            let operation = t.operation_id.as_str();
-            let property = match t.property {
-                "positive" => Property::Positive {
-                    operation,
-                    statuses: &statuses,
-                },
-                "negative" => Property::Negative {
-                    operation,
-                    statuses: &statuses,
-                },
-                "links" => Property::Links {
-                    operation,
-                    links: &links,
-                },
-                "state_machine" => Property::StateMachine {
-                    operation,
-                    links: &links,
-                },
-                _ => Property::NoServerError { operation },
-            };
             let one = Instant::now();
-            match suite.check(&property) {
+            match common::with_property(t, |p| suite.check(p)) {
                 Ok(r) => cases += r.cases,
                 Err(f) => failures.push(format!("---- example {name}: {f}")),
             }
             eprintln!(
                 "{name} {} {}: {:.1} s",
                 t.property,
-                operation,
+                t.operation_id,
                 one.elapsed().as_secs_f64()
             );
         }

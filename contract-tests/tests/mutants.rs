@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use contract_tests::{Failure, Property, Suite, Target};
 
 /// Cases per property here: every mutant is caught within a few cases, and four mutants run
@@ -66,29 +68,7 @@ fn run(name: &str, text: &str) -> Vec<Failure> {
         .with_cases(CASES);
     let mut failures = Vec::new();
     for t in &tests {
-        let statuses: Vec<&str> = t.statuses.iter().map(String::as_str).collect();
-        let links: Vec<&str> = t.links.iter().map(String::as_str).collect();
-        let operation = t.operation_id.as_str();
-        let property = match t.property {
-            "positive" => Property::Positive {
-                operation,
-                statuses: &statuses,
-            },
-            "negative" => Property::Negative {
-                operation,
-                statuses: &statuses,
-            },
-            "links" => Property::Links {
-                operation,
-                links: &links,
-            },
-            "state_machine" => Property::StateMachine {
-                operation,
-                links: &links,
-            },
-            _ => Property::NoServerError { operation },
-        };
-        if let Err(f) = suite.check(&property) {
+        if let Err(f) = common::with_property(t, |p| suite.check(p)) {
             failures.push(f);
         }
     }
@@ -380,33 +360,12 @@ fn run_only(name: &str, text: &str, operation: &str, properties: &[&str]) -> Vec
     let mut failures = Vec::new();
     let mut ran = 0;
     for t in tests.iter().filter(|t| t.operation_id == operation) {
-        let statuses: Vec<&str> = t.statuses.iter().map(String::as_str).collect();
-        let links: Vec<&str> = t.links.iter().map(String::as_str).collect();
-        let op = t.operation_id.as_str();
-        let property = match t.property {
-            "positive" => Property::Positive {
-                operation: op,
-                statuses: &statuses,
-            },
-            "negative" => Property::Negative {
-                operation: op,
-                statuses: &statuses,
-            },
-            "links" => Property::Links {
-                operation: op,
-                links: &links,
-            },
-            "state_machine" => Property::StateMachine {
-                operation: op,
-                links: &links,
-            },
-            _ => Property::NoServerError { operation: op },
-        };
-        if !properties.contains(&property.name()) {
-            continue;
-        }
+        let checked = common::with_property(t, |p| {
+            properties.contains(&p.name()).then(|| suite.check(p))
+        });
+        let Some(result) = checked else { continue };
         ran += 1;
-        if let Err(f) = suite.check(&property) {
+        if let Err(f) = result {
             failures.push(f);
         }
     }
