@@ -1062,15 +1062,7 @@ impl Embedded {
             if kc.values.iter().any(is_empty_scalar) {
                 return Err(match index {
                     Some(idx) => empty_index_key(&idx.name, &kd.name, kd.ty),
-                    None => DynamoError::validation(format!(
-                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                        if kd.ty == ScalarType::S {
-                            "string"
-                        } else {
-                            "binary"
-                        },
-                        kd.name
-                    )),
+                    None => empty_key(&kd.name, kd.ty),
                 });
             }
             if is_hash {
@@ -1515,15 +1507,7 @@ fn validate_item_keys(t: &Table, item: &Item) -> Result<(), DynamoError> {
             )));
         }
         if is_empty_scalar(v) {
-            return Err(DynamoError::validation(format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                if kd.ty == ScalarType::S {
-                    "string"
-                } else {
-                    "binary"
-                },
-                kd.name
-            )));
+            return Err(empty_key(&kd.name, kd.ty));
         }
         if let Some(e) = key_size_error(v, i == 0) {
             return Err(e);
@@ -1571,6 +1555,19 @@ fn validate_index_keys(t: &Table, item: &Item, update: bool) -> Result<(), Dynam
         }
     }
     Ok(())
+}
+
+/// DynamoDB's refusal of an empty string or binary value for a table key attribute, as an item
+/// key and in a key condition alike.
+fn empty_key(name: &str, ty: ScalarType) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {name}",
+        if ty == ScalarType::S {
+            "string"
+        } else {
+            "binary"
+        },
+    ))
 }
 
 /// DynamoDB refuses an empty S or B value for a secondary index key attribute in a write and in
