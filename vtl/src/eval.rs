@@ -3,6 +3,7 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -24,6 +25,41 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Flow>;
 
+/// FNV-1a over variable names: a reference's root is looked up on every use, `#foreach` sets
+/// three variables per iteration, and the names are short and chosen by the template author (no
+/// flooding to defend against), so SipHash's cost buys nothing here.
+#[derive(Default)]
+pub(crate) struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Sets a variable without allocating its name when it already exists (loop variables).
+fn set_var(vars: &mut HashMap<String, Value, BuildHasherDefault<NameHasher>>, k: &str, v: Value) {
+    match vars.get_mut(k) {
+        Some(slot) => *slot = v,
+        None => {
+            vars.insert(k.to_string(), v);
+        }
+    }
+}
+
 pub(crate) struct InputData<'b> {
     pub body: &'b str,
     /// The body as `serde_json::Value`, for JSONPath queries beyond simple member/index chains.
@@ -36,7 +72,7 @@ pub(crate) struct InputData<'b> {
 pub(crate) struct Renderer<'t, 'b> {
     pub src: &'t str,
     pub macros: &'t HashMap<String, MacroDef>,
-    pub vars: HashMap<String, Value>,
+    pub vars: HashMap<String, Value, BuildHasherDefault<NameHasher>>,
     pub limits: &'t Limits,
     pub input: InputData<'b>,
     /// API Gateway's `null == ""` (true) versus Velocity 1.7's (false); tests turn it off to
@@ -125,6 +161,12 @@ pub(crate) fn java_equals(a: &Value, b: &Value, depth: usize) -> bool {
     if depth > crate::value::MAX_VALUE_DEPTH {
         return false;
     }
+    if let Value::Json(j) = a {
+        return java_equals(&j.materialize(), b, depth);
+    }
+    if let Value::Json(j) = b {
+        return java_equals(a, &j.materialize(), depth);
+    }
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -184,7 +226,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
         Renderer {
             src,
             macros,
-            vars: HashMap::new(),
+            vars: HashMap::default(),
             limits,
             input,
             null_equals_empty: dialect::NULL_EQUALS_EMPTY_STRING,
@@ -337,6 +379,11 @@ impl<'t, 'b> Renderer<'t, 'b> {
         let items: Vec<Value> = match self.eval_expr(iterable)? {
             Value::List(l) => l.borrow().items.clone(),
             Value::Map(m) => m.borrow().entries.values().cloned().collect(),
+            Value::Json(j) => match j.live() {
+                Some(Value::List(l)) => l.borrow().items.clone(),
+                Some(Value::Map(m)) => m.borrow().entries.values().cloned().collect(),
+                _ => j.members(),
+            },
             _ => return Ok(()),
         };
         let saved_var = self.vars.get(var).cloned();
@@ -371,12 +418,10 @@ impl<'t, 'b> Renderer<'t, 'b> {
             if item.is_null() {
                 self.vars.remove(var);
             } else {
-                self.vars.insert(var.to_string(), item);
+                set_var(&mut self.vars, var, item);
             }
-            self.vars
-                .insert("velocityCount".into(), int_value(i as i128 + 1));
-            self.vars
-                .insert("foreach".into(), Value::Foreach(scope.clone()));
+            set_var(&mut self.vars, "velocityCount", int_value(i as i128 + 1));
+            set_var(&mut self.vars, "foreach", Value::Foreach(scope.clone()));
             match self.render_nodes(body, out) {
                 Ok(()) => {}
                 Err(Flow::Break) => break,
@@ -461,6 +506,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 return Ok(());
             }
         }
+        let base = base.resolved();
         let key = match last {
             Part::Property(name) => Value::str(name),
             Part::Index(e) => self.eval_expr(e)?,
@@ -525,9 +571,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Part::Method(name, args) => {
                 let mut values = Vec::with_capacity(args.len());
                 for a in args {
-                    values.push(self.eval_expr(a)?);
+                    values.push(self.eval_expr(a)?.resolved());
                 }
-                self.method(&cur, name, &values)
+                self.method(&cur.resolved(), name, &values)
             }
             Part::Index(e) => {
                 let idx = self.eval_expr(e)?;
@@ -547,6 +593,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
     }
 
     fn index(&mut self, cur: &Value, idx: &Value) -> R<Value> {
+        if let Value::Json(j) = cur {
+            return self.index(&j.materialize(), idx);
+        }
         match cur {
             Value::List(l) => {
                 let Some(i) = idx.as_i64() else {
@@ -584,6 +633,21 @@ impl<'t, 'b> Renderer<'t, 'b> {
                     .unwrap_or(Value::Null));
             }
             Value::Input if name == "body" => return Ok(self.input_body()),
+            // `$foreach.hasNext` and friends, as their getters answer below, without building
+            // the getter's name on every iteration.
+            Value::Foreach(f) => match name {
+                "hasNext" => return Ok(Value::Bool(f.has_next.get())),
+                "index" => return Ok(Value::Int(f.index.get() as i32)),
+                "count" => return Ok(Value::Int(f.index.get() as i32 + 1)),
+                "first" => return Ok(Value::Bool(f.index.get() == 0)),
+                "last" => return Ok(Value::Bool(!f.has_next.get())),
+                _ => {}
+            },
+            Value::Json(j) => match j.live() {
+                Some(v) => return self.property(&v, name),
+                None if j.is_object() => return Ok(j.get(name).unwrap_or(Value::Null)),
+                None => return self.property(&j.materialize(), name),
+            },
             _ => {}
         }
         let mut cap = String::with_capacity(name.len() + 3);
@@ -620,9 +684,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 } else {
                     self.input.body
                 };
-                serde_json::from_str::<crate::value::JsonDoc>(body)
-                    .ok()
-                    .map(|d| d.0)
+                crate::json::parse(body)
             })
             .as_ref()
     }
@@ -635,11 +697,18 @@ impl<'t, 'b> Renderer<'t, 'b> {
             return Some(None);
         };
         for step in steps {
+            if let Value::Json(j) = &cur
+                && let Some(v) = j.live()
+            {
+                cur = v;
+            }
             let next = match (&cur, step) {
                 (Value::Map(m), jsonpath::Step::Name(n)) => {
                     m.borrow().entries.get(&StrKey(&n)).cloned()
                 }
                 (Value::List(l), jsonpath::Step::Index(i)) => l.borrow().items.get(i).cloned(),
+                (Value::Json(j), jsonpath::Step::Name(n)) => j.get(&n),
+                (Value::Json(j), jsonpath::Step::Index(i)) => j.index(i),
                 _ => None,
             };
             match next {
@@ -739,6 +808,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 let s = Value::string(self.stringify(cur)?);
                 self.method(&s, name, args)
             }
+            Value::Json(j) => self.method(&j.materialize(), name, args),
             Value::Str(s) => {
                 let s = s.clone();
                 Ok(match (name, args.len()) {
@@ -1258,11 +1328,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
             "base64Decode" => {
                 Value::string(util::base64_decode(&s).map_err(|e| self.method_error(e))?)
             }
-            "parseJson" => {
-                let v: serde_json::Value = serde_json::from_str(&s)
-                    .map_err(|e| self.method_error(format!("parseJson: invalid JSON: {e}")))?;
-                Value::from_json(&v, ListKind::Json)
-            }
+            "parseJson" => match crate::json::parse(&s) {
+                Some(v) => v,
+                // The tape accepts exactly what serde_json does; serde_json says why not.
+                None => {
+                    let e = serde_json::from_str::<serde::de::IgnoredAny>(&s)
+                        .err()
+                        .map_or_else(|| "invalid JSON".to_string(), |e| e.to_string());
+                    return Err(self.method_error(format!("parseJson: invalid JSON: {e}")));
+                }
+            },
             _ => Value::Null,
         })
     }

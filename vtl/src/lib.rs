@@ -18,6 +18,7 @@ pub mod dialect;
 mod error;
 mod eval;
 pub mod javaregex;
+mod json;
 pub mod jsonpath;
 mod parser;
 pub mod util;
@@ -137,10 +138,13 @@ impl Overrides {
 
     fn from_value(v: &Value) -> Overrides {
         let mut o = Overrides::default();
-        let Value::Map(m) = v else { return o };
+        // A JSON object of the body assigned to an override is read as the map it is.
+        let Value::Map(m) = v.clone().resolved() else {
+            return o;
+        };
         let Ok(m) = m.try_borrow() else { return o };
         let strmap = |v: &Value| -> IndexMap<String, String> {
-            match v {
+            match v.clone().resolved() {
                 Value::Map(m) => m
                     .try_borrow()
                     .map(|m| {

@@ -37,6 +37,9 @@ pub enum Value {
     Util,
     /// A `#define` block: rendered where it is referenced.
     Block(std::sync::Arc<Vec<crate::ast::Node>>),
+    /// A JSON object or array of the request body, still on its tape: a `Map` or JSON `List`
+    /// built only when a Java method is called on it (`crate::json`).
+    Json(crate::json::JsonRef),
 }
 
 /// Which Java class a list is, because AWS renders them differently.
@@ -325,7 +328,7 @@ thread_local! {
         RefCell::new(std::collections::HashMap::new());
 }
 
-fn intern(k: &str) -> Rc<str> {
+pub(crate) fn intern(k: &str) -> Rc<str> {
     KEY_NAMES.with(|c| {
         let mut c = c.borrow_mut();
         if let Some(r) = c.get(k) {
@@ -481,6 +484,14 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// The value as a Java object: a tape container becomes (once) its `Map`/`List`.
+    pub fn resolved(self) -> Value {
+        match self {
+            Value::Json(j) => j.materialize(),
+            v => v,
+        }
+    }
+
     pub fn is_number(&self) -> bool {
         matches!(
             self,
@@ -505,6 +516,8 @@ impl Value {
             Value::Input => "Input",
             Value::Util => "Util",
             Value::Block(_) => "Block",
+            Value::Json(j) if j.is_object() => "Map",
+            Value::Json(_) => "List",
         }
     }
 
@@ -610,6 +623,11 @@ impl Value {
             Value::Util => out.push_str("$util"),
             // Resolved by the renderer before it gets here.
             Value::Block(_) => {}
+            // A JSON list renders as JSON (as `ListKind::Json`); a map as `{k=v, ...}`.
+            Value::Json(j) if !j.is_object() && j.live().is_none() => {
+                return j.write_json(out, depth, limit);
+            }
+            Value::Json(j) => return j.materialize().write_java(out, depth, limit),
         }
         Ok(())
     }
@@ -627,6 +645,7 @@ impl Value {
         }
         match self {
             Value::Str(s) => write_json_string(out, s),
+            Value::Json(j) => j.write_json(out, depth, limit)?,
             Value::List(l) => {
                 let l = l.try_borrow().map_err(|_| TooBig)?;
                 out.push('[');
@@ -732,12 +751,13 @@ impl Value {
                 ),
                 Err(_) => serde_json::Value::Null,
             },
+            Value::Json(j) => j.materialize().to_serde(depth),
             other => serde_json::Value::String(other.to_java_string_lossy()),
         }
     }
 }
 
-fn write_json_string(out: &mut String, s: &str) {
+pub(crate) fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
