@@ -315,6 +315,9 @@ pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a
                 PathResult::One(Some(serde_json::Value::String(s))) => {
                     Some(s.encode_utf16().count())
                 }
+                // Jayway: the prefix throws PathNotFoundException before the function runs, so
+                // `$input.json` gives its no-match `""` (and `$input.path` null), not `null`.
+                PathResult::One(None) => return Ok(PathResult::One(None)),
                 PathResult::One(_) => None,
                 PathResult::Many(v) => Some(v.len()),
                 PathResult::Length(_) => None,
@@ -393,6 +396,14 @@ mod tests {
         assert!(matches!(
             query(&doc, "$.a.length()").unwrap(),
             PathResult::Length(Some(3))
+        ));
+        assert!(matches!(
+            query(&doc, "$.zz.length()").unwrap(),
+            PathResult::One(None)
+        ));
+        assert!(matches!(
+            query(&doc, "$.zz[*].length()").unwrap(),
+            PathResult::Length(Some(0))
         ));
         assert!(matches!(
             query(&doc, "$.x-y").unwrap(),
