@@ -68,7 +68,7 @@ pub const TABLE: &[Behaviour] = &[
     },
     Behaviour {
         name: "JSONPath Jayway 2.0 limitations",
-        chosen: "this engine follows later Jayway and RFC 9535: `[-1]` counts from the end, `.length()` counts, `[\"name\"]` and `\\'` in quoted names are read, an index or filter meeting the wrong type finds nothing, a member missing after a slice or union is skipped; a dot name with a blank (`$.a b`) is an error, as in Jayway",
+        chosen: "this engine follows later Jayway and RFC 9535: `[-1]` counts from the end, `.length()` counts (a definite path before it that does not exist gives no match, a scalar null), `[\"name\"]` and `\\'` in quoted names are read, an index or filter meeting the wrong type finds nothing, a member missing after a slice or union is skipped; a dot name with a blank (`$.a b`) is an error, as in Jayway",
         evidence: "the only Jayway packaged for Debian is 2.0.0 (libjsonpath-java), which throws or finds nothing in these cases (rules jayway20-* of tests/jsonpath_oracle.rs); API Gateway's Jayway version is UNK",
         aws_recorded: false,
     },
