@@ -11,7 +11,8 @@
 //! indexes out of range and `.length()`). Every mismatch must be explained by a named rule of
 //! [`RULES`], each a row of the dialect table (`vtl/src/dialect.rs`) or a Jayway 2.0 limitation
 //! fixed in later Jayway; an unexplained mismatch fails the test. It needs `JSONPATH_CLASSPATH`
-//! (scripts/test-all sets it) and is `#[ignore]`d otherwise, so a plain `cargo test` needs no Java.
+//! (scripts/test-all sets it) and is `#[ignore]`d otherwise, so a plain `cargo test` needs no Java;
+//! with `CI=true` a missing `JSONPATH_CLASSPATH` fails `ci_has_the_oracle`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -581,6 +582,14 @@ fn generator_is_deterministic_and_varied() {
         serde_json::from_str::<serde_json::Value>(&d).expect("generated documents are JSON");
     }
     assert_eq!(unescape_slash(r#""a\/b\\\/c""#), r#""a/b\\/c""#);
+}
+
+/// Under CI the oracle must run: a missing `JSONPATH_CLASSPATH` is a failure there, not a skip.
+#[test]
+fn ci_has_the_oracle() {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        classpath();
+    }
 }
 
 #[test]
