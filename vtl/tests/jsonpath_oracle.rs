@@ -305,7 +305,15 @@ fn gen_step(r: &mut Rng) -> String {
         ),
         16 => format!("[{}]", r.pick(&["0,1", "1,0", "0,2", "0,7"])),
         17 => {
-            let (ka, kb) = (r.pick(DOT_KEYS), r.pick(DOT_KEYS));
+            // Two different names: Jayway's map would merge a repeated one (rule
+            // jayway-multi-property-map compares its values with this engine's list).
+            let ka = r.pick(DOT_KEYS);
+            let kb = loop {
+                let k = r.pick(DOT_KEYS);
+                if k != ka {
+                    break k;
+                }
+            };
             let (a, b) = (quoted(r, ka), quoted(r, kb));
             format!("[{a},{b}]")
         }
@@ -441,6 +449,45 @@ fn lists_nested(c: &Case, jayway_fewer: bool) -> bool {
     short.len() < long.len() && short.iter().all(|x| rest.any(|y| y == x))
 }
 
+/// This engine found nothing or a list: `""` for a definite path, a JSON list for an indefinite one.
+fn no_match_or_list(c: &Case) -> bool {
+    match c.rust {
+        Some(r) if indefinite(c.path) => r.starts_with('['),
+        Some(r) => r == vtl::dialect::INPUT_JSON_NO_MATCH,
+        None => false,
+    }
+}
+
+/// Jayway gave a map (or a list of maps, one per node) whose values, in order, are this engine's
+/// list.
+fn map_values_are_the_list(c: &Case) -> bool {
+    let (Jayway::Ok(j), Some(r)) = (c.jayway, c.rust) else {
+        return false;
+    };
+    let (Ok(j), Ok(serde_json::Value::Array(r))) = (
+        serde_json::from_str::<serde_json::Value>(&unescape_slash(j)),
+        serde_json::from_str::<serde_json::Value>(r),
+    ) else {
+        return false;
+    };
+    let maps = match j {
+        serde_json::Value::Object(m) => vec![m],
+        serde_json::Value::Array(a) => {
+            let mut maps = Vec::new();
+            for v in a {
+                let serde_json::Value::Object(m) = v else {
+                    return false;
+                };
+                maps.push(m);
+            }
+            maps
+        }
+        _ => return false,
+    };
+    let values: Vec<serde_json::Value> = maps.into_iter().flat_map(|m| m.into_values()).collect();
+    values == r
+}
+
 /// A filter compares with `==`, `!=`, `<`, `<=`, `>` or `>=`.
 fn compares(path: &str) -> bool {
     ["==", "!=", "<", ">"].iter().any(|op| path.contains(op))
@@ -501,7 +548,7 @@ const RULES: &[Rule] = &[
         explains: |c| {
             matches!(c.jayway, Jayway::Err(m) if m.contains("can only be applied to arrays")
                 || m.contains("can not be applied to primitives"))
-                && c.rust.is_some()
+                && no_match_or_list(c)
         },
     },
     Rule {
@@ -522,10 +569,8 @@ const RULES: &[Rule] = &[
                  table: JSONPath name unions)",
         explains: |c| {
             c.path.contains("',")
-                && c.rust.is_some()
-                && (matches!(c.jayway, Jayway::Ok(j) if j.starts_with('{') || j.starts_with("[{"))
-                    && c.rust.is_some_and(|r| r.starts_with('['))
-                    || jayway_message(c).contains("Multi properties"))
+                && (map_values_are_the_list(c)
+                    || jayway_message(c).contains("Multi properties") && no_match_or_list(c))
         },
     },
     Rule {
