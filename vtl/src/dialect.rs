@@ -55,6 +55,30 @@ pub const TABLE: &[Behaviour] = &[
         aws_recorded: false,
     },
     Behaviour {
+        name: "JSONPath filters",
+        chosen: "`[?(...)]` on an array tests each element, on an object the object itself (Jayway: `$.o[?(@.x)]` gives `[o]`), on a scalar nothing; comparisons follow RFC 9535: a missing member makes `!=` true, a null member exists for `[?(@.x)]`, ordering across types never matches",
+        evidence: "Jayway 2.0 oracle (tests/jsonpath_oracle.rs): object filtering agrees; Jayway 2.0 treats a missing member as false for `!=`, a null member as absent, a boolean as equal to any string or number and orders `\"true\" <= true`, later Jayway releases rewrote these evaluators; UNK on AWS",
+        aws_recorded: false,
+    },
+    Behaviour {
+        name: "JSONPath name unions",
+        chosen: "`$['a','b']` gives the list of the values present, `[1,2]`",
+        evidence: "Jayway gives a map of the present members, `{\"a\":1,\"b\":2}` (and 2.0 refuses a name union before the end of a path): a known divergence, rule jayway-multi-property-map of tests/jsonpath_oracle.rs; following it needs owned path results in eval.rs; UNK on AWS",
+        aws_recorded: false,
+    },
+    Behaviour {
+        name: "JSONPath Jayway 2.0 limitations",
+        chosen: "this engine follows later Jayway and RFC 9535: `[-1]` counts from the end, `.length()` counts (a definite path before it that does not exist gives no match, a scalar null), `[\"name\"]` and `\\'` in quoted names are read, an index or filter meeting the wrong type finds nothing, a member missing after a slice or union is skipped; a dot name with a blank (`$.a b`) is an error, as in Jayway",
+        evidence: "the only Jayway packaged for Debian is 2.0.0 (libjsonpath-java), which throws or finds nothing in these cases (rules jayway20-* of tests/jsonpath_oracle.rs); API Gateway's Jayway version is UNK",
+        aws_recorded: false,
+    },
+    Behaviour {
+        name: "$input.json string escaping",
+        chosen: "`/` written as is; `\"`, `\\`, control characters escaped, non-ASCII kept",
+        evidence: "json-smart (Jayway's default provider) writes `/` as `\\/` (rule json-smart-escapes-slash of tests/jsonpath_oracle.rs); UNK on AWS",
+        aws_recorded: false,
+    },
+    Behaviour {
         name: "$input.json with no match / non-JSON body",
         chosen: "the two-character string `\"\"`; $input.path gives null on a non-JSON body",
         evidence: "LocalStack, console-checked per PR #12774 (apigateway-semantics.md 1.1); UNK on AWS",

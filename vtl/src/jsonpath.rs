@@ -185,6 +185,125 @@ pub fn simple_steps(path: &str) -> Option<Vec<Step>> {
     Some(steps)
 }
 
+/// The segments of an RFC 9535 path after `$` (`.a`, `..a`, `.*`, `[...]`, `..[...]`), or `None`
+/// when it does not split cleanly or a filter refers to the root (`$` inside `[?...]`).
+fn segments(rfc: &str) -> Option<Vec<&str>> {
+    let rest = rfc.strip_prefix('$')?;
+    let b = rest.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        if b[i] == b'.' {
+            i += if b.get(i + 1) == Some(&b'.') { 2 } else { 1 };
+        }
+        if b.get(i) == Some(&b'[') {
+            // To the matching `]`, outside quotes.
+            let mut depth = 0usize;
+            let mut quote: Option<u8> = None;
+            loop {
+                let c = *b.get(i)?;
+                i += 1;
+                if let Some(q) = quote {
+                    if c == b'\\' {
+                        i += 1;
+                    } else if c == q {
+                        quote = None;
+                    }
+                    continue;
+                }
+                match c {
+                    b'\'' | b'"' => quote = Some(c),
+                    b'[' => depth += 1,
+                    b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            if i == start {
+                return None;
+            }
+            while i < b.len() && b[i] != b'.' && b[i] != b'[' {
+                i += 1;
+            }
+        }
+        let seg = &rest[start..i];
+        if seg.starts_with("[?") && seg.contains('$') {
+            return None;
+        }
+        out.push(seg);
+    }
+    Some(out)
+}
+
+/// Evaluates the segments one after the other as RFC 9535 does, except that a filter `[?...]`
+/// applied to an object tests the object itself (Jayway), not its members: `$.o[?(@.x)]` gives
+/// `[o]` when `o.x` exists. On an array it tests each element, as both do; on a scalar, nothing.
+fn jayway_filters<'a>(
+    doc: &'a serde_json::Value,
+    segs: &[&str],
+) -> Result<Vec<&'a serde_json::Value>, String> {
+    let mut nodes = vec![doc];
+    for seg in segs {
+        let jp = JsonPath::parse(&format!("${seg}")).map_err(|e| e.to_string())?;
+        let mut next = Vec::new();
+        for node in nodes {
+            if seg.starts_with("[?") && node.is_object() {
+                let one = serde_json::Value::Array(vec![node.clone()]);
+                if !jp.query(&one).all().is_empty() {
+                    next.push(node);
+                }
+            } else {
+                next.extend(jp.query(node).all());
+            }
+        }
+        nodes = next;
+    }
+    Ok(nodes)
+}
+
+/// A dot-notation name holding a blank (`$.a b`), which Jayway refuses; `None` when there is none.
+fn spaced_dot_name(path: &str) -> Option<String> {
+    let chars: Vec<char> = path.chars().collect();
+    let (mut depth, mut quote, mut i) = (0usize, None::<char>, 0);
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            if c == '\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+        } else if depth > 0 && (c == '\'' || c == '"') {
+            quote = Some(c);
+        } else if c == '[' {
+            depth += 1;
+        } else if c == ']' {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && c == '.' {
+            let s = i + 1 + usize::from(chars.get(i + 1) == Some(&'.'));
+            let mut e = s;
+            while e < chars.len() && chars[e] != '.' && chars[e] != '[' {
+                e += 1;
+            }
+            let name: String = chars[s..e].iter().collect();
+            // A trailing function call (`.length()`) is not a name.
+            if name.contains(' ') && !name.contains('(') {
+                return Some(name.trim().to_string());
+            }
+            i = e;
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Evaluates a Jayway-style path.
 pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a>, String> {
     let trimmed = path.trim();
@@ -196,15 +315,34 @@ pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a
                 PathResult::One(Some(serde_json::Value::String(s))) => {
                     Some(s.encode_utf16().count())
                 }
+                // Jayway: the prefix throws PathNotFoundException before the function runs, so
+                // `$input.json` gives its no-match `""` (and `$input.path` null), not `null`.
+                PathResult::One(None) => return Ok(PathResult::One(None)),
                 PathResult::One(_) => None,
                 PathResult::Many(v) => Some(v.len()),
                 PathResult::Length(_) => None,
             }));
         }
     }
+    let rooted = if trimmed.starts_with(['$', '[', '.']) {
+        trimmed.to_string()
+    } else {
+        format!("$.{trimmed}")
+    };
+    if let Some(name) = spaced_dot_name(&rooted) {
+        // Jayway: "Space not allowed in path" (bracket notation `['a b']` is the way).
+        return Err(format!(
+            "invalid JSONPath `{path}`: space in the dot name `{name}`, use ['{name}']"
+        ));
+    }
     let rfc = to_rfc(trimmed);
     let jp = JsonPath::parse(&rfc).map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?;
-    let nodes = jp.query(doc).all();
+    let nodes = match segments(&rfc) {
+        Some(segs) if segs.iter().any(|s| s.starts_with("[?")) => {
+            jayway_filters(doc, &segs).map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?
+        }
+        _ => jp.query(doc).all(),
+    };
     if is_definite(&rfc) {
         Ok(PathResult::One(nodes.into_iter().next()))
     } else {
@@ -260,8 +398,59 @@ mod tests {
             PathResult::Length(Some(3))
         ));
         assert!(matches!(
+            query(&doc, "$.zz.length()").unwrap(),
+            PathResult::One(None)
+        ));
+        assert!(matches!(
+            query(&doc, "$.zz[*].length()").unwrap(),
+            PathResult::Length(Some(0))
+        ));
+        assert!(matches!(
             query(&doc, "$.x-y").unwrap(),
             PathResult::One(Some(_))
         ));
+    }
+
+    #[test]
+    fn filters_on_objects_test_the_object() {
+        let doc = serde_json::json!({"o": {"x": 2, "y": {"x": 5}}, "l": [{"x": 1}, {"x": 3}, 4]});
+        let many = |p: &str| match query(&doc, p).unwrap() {
+            PathResult::Many(v) => serde_json::Value::Array(v.into_iter().cloned().collect()),
+            _ => panic!("{p} is indefinite"),
+        };
+        assert_eq!(
+            many("$.o[?(@.x > 1)]"),
+            serde_json::json!([{"x": 2, "y": {"x": 5}}])
+        );
+        assert_eq!(many("$.o[?(@.x > 2)]"), serde_json::json!([]));
+        assert_eq!(many("$.o.y[?(@.x)].x"), serde_json::json!([5]));
+        assert_eq!(many("$.l[?(@.x > 1)]"), serde_json::json!([{"x": 3}]));
+        assert_eq!(
+            many("$.l[*][?(@.x)]"),
+            serde_json::json!([{"x": 1}, {"x": 3}])
+        );
+        assert_eq!(many("$.o.x[?(@)]"), serde_json::json!([]));
+        assert_eq!(
+            many("$['o'][?(@.x == 2)]['y']"),
+            serde_json::json!([{"x": 5}])
+        );
+        assert_eq!(
+            segments("$.a..b[0]['c.d'][?(@.x == ']')]..*.e"),
+            Some(vec![
+                ".a",
+                "..b",
+                "[0]",
+                "['c.d']",
+                "[?(@.x == ']')]",
+                "..*",
+                ".e"
+            ])
+        );
+        assert_eq!(segments("$.a[?(@.x == $.y)]"), None);
+        assert!(query(&doc, "$.o.a b").is_err());
+        assert!(query(&doc, "$..a b").is_err());
+        assert!(query(&doc, "a b").is_err());
+        assert!(query(&doc, "$['a b']").is_ok());
+        assert!(query(&doc, "$.l[?(@.x == 'a b')]").is_ok());
     }
 }
