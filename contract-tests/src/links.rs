@@ -169,31 +169,32 @@ fn link_value(v: &Value, x: &Exchange<'_>) -> Result<Option<Value>, Error> {
 
 /// A link followed from an exchange: the target operation and its case (parameter values the
 /// link gives; the body from the link's `requestBody`, if it has one).
-pub(crate) struct Followed {
-    pub(crate) op: Operation,
+pub(crate) struct Followed<'a> {
+    /// Borrowed from the document: a link is followed on every case.
+    pub(crate) op: &'a Operation,
     pub(crate) case: Case,
 }
 
-impl Followed {
+impl Followed<'_> {
     pub(crate) fn request(&self) -> HttpRequest {
-        build(&self.op, &self.case)
+        build(self.op, &self.case)
     }
 
     /// The request with `body` instead of the link's.
     pub(crate) fn request_with(&self, body: Option<Value>) -> HttpRequest {
-        build(&self.op, &(self.case.0.clone(), body))
+        build(self.op, &(self.case.0.clone(), body))
     }
 }
 
 /// Follow `link` (named `name`) from an exchange. A parameter is looked up as OpenAPI allows,
 /// by name or as `location.name` (`path.id`); a required or path parameter the link cannot give
 /// is an error saying which.
-pub(crate) fn follow(
-    api: &Api,
+pub(crate) fn follow<'a>(
+    api: &'a Api,
     name: &str,
     link: &Link,
     x: &Exchange<'_>,
-) -> Result<Followed, Error> {
+) -> Result<Followed<'a>, Error> {
     let at = format!("link {name}");
     let id = link.operation_id.as_deref().ok_or_else(|| {
         Error::new(
@@ -240,7 +241,7 @@ pub(crate) fn follow(
         None => None,
     };
     Ok(Followed {
-        op: target.clone(),
+        op: target,
         case: (values, body),
     })
 }

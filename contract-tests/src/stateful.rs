@@ -354,12 +354,12 @@ impl Plan {
         Value::Object(out)
     }
 
-    fn follow_from(
+    fn follow_from<'s>(
         &self,
-        session: &Session<'_>,
+        session: &Session<'s>,
         n: &Named,
         s: &Stored,
-    ) -> Result<links::Followed, Outcome> {
+    ) -> Result<links::Followed<'s>, Outcome> {
         follow(&session.suite.api, &n.name, &n.link, &self.exchange(s))
             .map_err(|e| Outcome::Fail(e.to_string()))
     }
@@ -432,7 +432,7 @@ impl Plan {
     fn read(&self, session: &mut Session<'_>, s: &Stored, present: bool) -> Result<(), Outcome> {
         let f = self.follow_from(session, &self.read, s)?;
         let resp = session.send(f.request())?;
-        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        check_response(session.suite, f.op, &resp).map_err(Outcome::Fail)?;
         let what = format!("{} (link {})", f.op.label(), self.read.name);
         if !present {
             if resp.status != 404 {
@@ -449,7 +449,7 @@ impl Plan {
                 resp.status
             )));
         }
-        self.expect_stored(&what, &f.op, &resp, s)
+        self.expect_stored(&what, f.op, &resp, s)
     }
 
     /// Update through the update link with `patch`; the new state (None: still absent).
@@ -466,7 +466,7 @@ impl Plan {
         let f = self.follow_from(session, u, s)?;
         let body = f.case.1.clone().unwrap_or_else(|| patch.clone());
         let resp = session.send(f.request_with(Some(body.clone())))?;
-        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        check_response(session.suite, f.op, &resp).map_err(Outcome::Fail)?;
         let what = format!("{} (link {})", f.op.label(), u.name);
         if !present && resp.status == 404 {
             return Ok(None);
@@ -490,7 +490,7 @@ impl Plan {
             body: base,
             ..s.clone()
         };
-        let named: Map<String, Value> = match (&body, response_schema(&f.op, resp.status)) {
+        let named: Map<String, Value> = match (&body, response_schema(f.op, resp.status)) {
             (Value::Object(b), Some((schema, _))) => {
                 let props = schema.get("properties").and_then(Value::as_object);
                 b.iter()
@@ -502,7 +502,7 @@ impl Plan {
             _ => Map::new(),
         };
         next.body = merge(&next.body, &Value::Object(named.clone()));
-        if let Some((schema, _)) = response_schema(&f.op, resp.status) {
+        if let Some((schema, _)) = response_schema(f.op, resp.status) {
             let got = resp
                 .json()
                 .ok_or_else(|| Outcome::Fail(format!("{what}: the body is not JSON")))?;
@@ -517,7 +517,7 @@ impl Plan {
                 // does not name (an ADD, a REMOVE) is read there.
                 next.body = got;
             } else {
-                self.expect_stored(&what, &f.op, &resp, &next)?;
+                self.expect_stored(&what, f.op, &resp, &next)?;
             }
         }
         Ok(Some(next))
@@ -527,7 +527,7 @@ impl Plan {
         let Some(d) = &self.delete else { return Ok(()) };
         let f = self.follow_from(session, d, s)?;
         let resp = session.send(f.request())?;
-        check_response(session.suite, &f.op, &resp).map_err(Outcome::Fail)?;
+        check_response(session.suite, f.op, &resp).map_err(Outcome::Fail)?;
         let what = format!("{} (link {})", f.op.label(), d.name);
         if !present {
             // An idempotent delete may answer 2xx; one that documents 404 must give it.
@@ -545,7 +545,7 @@ impl Plan {
                 resp.status
             )));
         }
-        self.expect_stored(&what, &f.op, &resp, s)
+        self.expect_stored(&what, f.op, &resp, s)
     }
 
     /// The first request of the list that `s` belongs to (the link's scope), without a page
