@@ -21,15 +21,17 @@ use super::Finding;
 use super::doc::{Doc, Kind, Tpl};
 use super::regex_safety::{self, Safe};
 
-/// The members of `$util` on API Gateway (developer guide, mapping template reference).
-const UTIL_METHODS: &[&str] = &[
-    "escapeJavaScript",
-    "parseJson",
-    "urlEncode",
-    "urlDecode",
-    "base64Encode",
-    "base64Decode",
-];
+/// The members of `$util` on API Gateway (developer guide, mapping template reference), from the
+/// renderer's method registry, in its (the guide's) order.
+fn util_methods() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for (name, _) in vtl::methods::methods(vtl::methods::Class::Util) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
 
 /// AppSync's `$util` helpers (and namespaces) that API Gateway lacks (docs/evidence/apigateway-semantics.md §1.2).
 const APPSYNC_HELPERS: &[&str] = &[
@@ -71,8 +73,27 @@ const APPSYNC_HELPERS: &[&str] = &[
     "escapeJavaScriptString",
 ];
 
-/// The members of `$input`.
-const INPUT_MEMBERS: &[&str] = &["body", "json", "params", "path"];
+/// The members of `$input` as templates name them, sorted: its methods from the renderer's
+/// registry, a getter under its property name (`getBody()` is `$input.body`).
+fn input_members() -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (name, arity) in vtl::methods::methods(vtl::methods::Class::Input) {
+        let name = match name.strip_prefix("get") {
+            Some(p) if arity == 0 && !p.is_empty() => {
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_lowercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+            _ => name.to_string(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+}
 
 /// Velocity's own loop variables.
 const VELOCITY_ROOTS: &[&str] = &["foreach", "velocityCount", "velocityHasNext"];
@@ -1221,9 +1242,15 @@ impl Walker<'_> {
                         },
                         "body" => Val::raw("`$input.body`"),
                         other => {
-                            let hint = suggestion(other, INPUT_MEMBERS)
-                                .map(|s| format!("; did you mean `$input.{s}`?"))
-                                .unwrap_or_default();
+                            let hint = suggestion(
+                                other,
+                                &input_members()
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>(),
+                            )
+                            .map(|s| format!("; did you mean `$input.{s}`?"))
+                            .unwrap_or_default();
                             self.report(
                                 "unknown-method",
                                 r.pos,
@@ -1280,7 +1307,7 @@ impl Walker<'_> {
                                 "appsync-helper",
                                 r.pos,
                                 width,
-                                format!("`$util.{other}` is an AppSync helper; API Gateway's $util has only {} and renders this empty", UTIL_METHODS.join(", ")),
+                                format!("`$util.{other}` is an AppSync helper; API Gateway's $util has only {} and renders this empty", util_methods().join(", ")),
                             );
                             Val::clean()
                         }
@@ -1289,7 +1316,7 @@ impl Walker<'_> {
                                 "unknown-method",
                                 r.pos,
                                 width,
-                                format!("`$util.{other}` does not exist on API Gateway (its $util has {})", UTIL_METHODS.join(", ")),
+                                format!("`$util.{other}` does not exist on API Gateway (its $util has {})", util_methods().join(", ")),
                             );
                             Val::clean()
                         }
@@ -1631,5 +1658,26 @@ fn expr_reads_input(e: &Expr) -> bool {
         Expr::Range(a, b) | Expr::Binary(_, a, b, _) => expr_reads_input(a) || expr_reads_input(b),
         Expr::Not(x) | Expr::Paren(x) => expr_reads_input(x),
         Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_lists_come_from_the_registry() {
+        assert_eq!(
+            util_methods(),
+            [
+                "escapeJavaScript",
+                "parseJson",
+                "urlEncode",
+                "urlDecode",
+                "base64Encode",
+                "base64Decode"
+            ]
+        );
+        assert_eq!(input_members(), ["body", "json", "params", "path"]);
     }
 }

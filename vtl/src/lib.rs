@@ -23,6 +23,10 @@ mod parser;
 pub mod util;
 mod value;
 
+/// Java's methods of the values a template sees, by receiver class, name and arity (read-only,
+/// for static analysis: [`methods::exists`]).
+pub use eval::methods;
+
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
