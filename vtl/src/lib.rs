@@ -34,7 +34,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-pub use error::{ParseError, RenderError, RenderErrorKind};
+pub use error::{ParseError, ParseErrorKind, RenderError, RenderErrorKind};
 
 use ast::{MacroDef, Node};
 use eval::{Flow, InputData, Renderer};
@@ -237,6 +237,7 @@ impl Template {
             return Err(ParseError::at(
                 src,
                 0,
+                ParseErrorKind::TooLarge,
                 format!(
                     "template is {} bytes; API Gateway accepts at most {MAX_TEMPLATE_BYTES}",
                     src.len()
