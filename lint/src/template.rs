@@ -15,7 +15,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use vtl::ast::{BinOp, Expr, Node, Part, Reference};
+use vtl::ast::{
+    BinOp, Expr, Node, Part, Reference, Visitor, walk_node, walk_nodes, walk_reference,
+};
 
 use super::Finding;
 use super::doc::{Doc, Kind, Tpl};
@@ -311,34 +313,30 @@ fn offset_of(src: &str, line: usize, column: usize) -> usize {
     src.len()
 }
 
+/// Every variable `nodes` define (`#set`, `#foreach`, `#define`), in any nested block (not inside
+/// expressions: an interpolated string's `#set` is not counted).
 fn collect_defined(nodes: &[Node], out: &mut HashSet<String>) {
-    for n in nodes {
-        match n {
-            Node::Set { target, .. } => {
-                out.insert(target.root.clone());
-            }
-            Node::If {
-                branches,
-                otherwise,
-            } => {
-                for (_, b) in branches {
-                    collect_defined(b, out);
+    struct Defined<'o>(&'o mut HashSet<String>);
+    impl Visitor<'_> for Defined<'_> {
+        fn visit_node(&mut self, n: &Node) {
+            match n {
+                Node::Set { target, .. } => {
+                    self.0.insert(target.root.clone());
                 }
-                if let Some(b) = otherwise {
-                    collect_defined(b, out);
+                Node::Foreach { var, .. } => {
+                    self.0.insert(var.clone());
                 }
+                Node::Define { name, .. } => {
+                    self.0.insert(name.clone());
+                }
+                _ => {}
             }
-            Node::Foreach { var, body, .. } => {
-                out.insert(var.clone());
-                collect_defined(body, out);
-            }
-            Node::Define { name, body } => {
-                out.insert(name.clone());
-                collect_defined(body, out);
-            }
-            _ => {}
+            walk_node(self, n);
         }
+        fn visit_expr(&mut self, _: &Expr) {}
+        fn visit_reference(&mut self, _: &Reference) {}
     }
+    walk_nodes(&mut Defined(out), nodes);
 }
 
 /// Every variable a body defines: `Some(b)` when its only definitions are top-level
@@ -1606,59 +1604,34 @@ fn node_level(node: &Value) -> Option<Safe> {
 /// `$input.body`, in any spelling: `$!input`, `${input}`, inside strings and arguments).
 pub(super) fn reads_input(src: &str) -> bool {
     match vtl::Template::parse(src) {
-        Ok(t) => t.nodes().iter().any(node_reads_input),
+        Ok(t) => nodes_read_input(t.nodes()),
         // Unparsable: template-parse reports it; do not add a guess.
         Err(_) => true,
     }
 }
 
-fn node_reads_input(n: &Node) -> bool {
-    match n {
-        Node::Ref(r) => ref_reads_input(r),
-        Node::Set { target, value, .. } => ref_reads_input(target) || expr_reads_input(value),
-        Node::If {
-            branches,
-            otherwise,
-        } => {
-            branches
-                .iter()
-                .any(|(c, b)| expr_reads_input(c) || b.iter().any(node_reads_input))
-                || otherwise
-                    .as_ref()
-                    .is_some_and(|b| b.iter().any(node_reads_input))
+/// Whether evaluating `nodes` reads the body: a `$input.path`/`json`/`body` anywhere, except in
+/// an escaped `\$ref` (printed, not evaluated).
+fn nodes_read_input(nodes: &[Node]) -> bool {
+    #[derive(Default)]
+    struct ReadsInput(bool);
+    impl Visitor<'_> for ReadsInput {
+        fn visit_node(&mut self, n: &Node) {
+            if !self.0 && !matches!(n, Node::EscapedRef { .. }) {
+                walk_node(self, n);
+            }
         }
-        Node::Foreach { iterable, body, .. } => {
-            expr_reads_input(iterable) || body.iter().any(node_reads_input)
+        fn visit_reference(&mut self, r: &Reference) {
+            self.0 |= r.root == "input"
+                && matches!(r.parts.first(), Some(Part::Method(m, _) | Part::Property(m)) if matches!(m.as_str(), "path" | "json" | "body"));
+            if !self.0 {
+                walk_reference(self, r);
+            }
         }
-        Node::Define { body, .. } => body.iter().any(node_reads_input),
-        Node::MacroCall { args, .. } => args.iter().any(expr_reads_input),
-        Node::Text(_) | Node::EscapedRef { .. } | Node::Break | Node::Stop => false,
     }
-}
-
-fn ref_reads_input(r: &Reference) -> bool {
-    let direct = r.root == "input"
-        && matches!(r.parts.first(), Some(Part::Method(m, _) | Part::Property(m)) if matches!(m.as_str(), "path" | "json" | "body"));
-    direct
-        || r.parts.iter().any(|p| match p {
-            Part::Method(_, args) => args.iter().any(expr_reads_input),
-            Part::Index(e) => expr_reads_input(e),
-            Part::Property(_) => false,
-        })
-}
-
-fn expr_reads_input(e: &Expr) -> bool {
-    match e {
-        Expr::Ref(r) => ref_reads_input(r),
-        Expr::Interpolated(nodes) => nodes.iter().any(node_reads_input),
-        Expr::List(items) => items.iter().any(expr_reads_input),
-        Expr::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| expr_reads_input(k) || expr_reads_input(v)),
-        Expr::Range(a, b) | Expr::Binary(_, a, b, _) => expr_reads_input(a) || expr_reads_input(b),
-        Expr::Not(x) | Expr::Paren(x) => expr_reads_input(x),
-        Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => false,
-    }
+    let mut v = ReadsInput::default();
+    walk_nodes(&mut v, nodes);
+    v.0
 }
 
 #[cfg(test)]

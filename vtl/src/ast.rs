@@ -102,3 +102,132 @@ pub struct MacroDef {
     pub params: Vec<String>,
     pub body: Arc<Vec<Node>>,
 }
+
+/// A read-only walk over the tree, in source order (as `syn::visit`): each `visit_*` method
+/// defaults to the matching `walk_*` function, which visits the children; override a method to
+/// act on a kind of element, and call the `walk_*` function from it to go on into the children
+/// (or not, to skip them).
+///
+/// The walk visits every child, including the reference of an escaped `\$ref` (printed, never
+/// evaluated) and the nodes of interpolated strings, `#define` bodies and macro arguments.
+///
+/// ```
+/// use vtl::ast::{Reference, Visitor, walk_reference};
+///
+/// struct Roots(Vec<String>);
+/// impl<'ast> Visitor<'ast> for Roots {
+///     fn visit_reference(&mut self, r: &'ast Reference) {
+///         self.0.push(r.root.clone());
+///         walk_reference(self, r);
+///     }
+/// }
+/// let t = vtl::Template::parse("#foreach($x in $input.path('$.a'))$x.get($y)#end").unwrap();
+/// let mut roots = Roots(Vec::new());
+/// vtl::ast::walk_nodes(&mut roots, t.nodes());
+/// assert_eq!(roots.0, ["input", "x", "y"]);
+/// ```
+pub trait Visitor<'ast> {
+    fn visit_node(&mut self, node: &'ast Node) {
+        walk_node(self, node);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        walk_expr(self, expr);
+    }
+
+    fn visit_reference(&mut self, reference: &'ast Reference) {
+        walk_reference(self, reference);
+    }
+
+    fn visit_part(&mut self, part: &'ast Part) {
+        walk_part(self, part);
+    }
+}
+
+/// Visits each node of a sequence (a template, a block's body).
+pub fn walk_nodes<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, nodes: &'ast [Node]) {
+    for n in nodes {
+        v.visit_node(n);
+    }
+}
+
+/// Visits a node's references, expressions and nested bodies, in source order.
+pub fn walk_node<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, node: &'ast Node) {
+    match node {
+        Node::Text(..) | Node::Break | Node::Stop => {}
+        Node::Ref(r) => v.visit_reference(r),
+        Node::EscapedRef { reference, .. } => v.visit_reference(reference),
+        Node::Set { target, value, .. } => {
+            v.visit_reference(target);
+            v.visit_expr(value);
+        }
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => {
+            for (cond, body) in branches {
+                v.visit_expr(cond);
+                walk_nodes(v, body);
+            }
+            if let Some(body) = otherwise {
+                walk_nodes(v, body);
+            }
+        }
+        Node::Foreach { iterable, body, .. } => {
+            v.visit_expr(iterable);
+            walk_nodes(v, body);
+        }
+        Node::Define { body, .. } => walk_nodes(v, body),
+        Node::MacroCall { args, .. } => {
+            for a in args {
+                v.visit_expr(a);
+            }
+        }
+    }
+}
+
+/// Visits an expression's operands, elements, reference or interpolated nodes.
+pub fn walk_expr<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, expr: &'ast Expr) {
+    match expr {
+        Expr::Ref(r, ..) => v.visit_reference(r),
+        Expr::Interpolated(nodes, ..) => walk_nodes(v, nodes),
+        Expr::List(items, ..) => {
+            for e in items {
+                v.visit_expr(e);
+            }
+        }
+        Expr::Map(entries, ..) => {
+            for (k, e) in entries {
+                v.visit_expr(k);
+                v.visit_expr(e);
+            }
+        }
+        Expr::Range(a, b, ..) | Expr::Binary(_, a, b, ..) => {
+            v.visit_expr(a);
+            v.visit_expr(b);
+        }
+        Expr::Not(x, ..) | Expr::Paren(x, ..) => v.visit_expr(x),
+        Expr::Str(..) | Expr::Int(..) | Expr::Float(..) | Expr::Bool(..) => {}
+    }
+}
+
+/// Visits a reference's parts (properties, method calls, indexes), left to right.
+pub fn walk_reference<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, reference: &'ast Reference) {
+    for p in &reference.parts {
+        v.visit_part(p);
+    }
+}
+
+/// Visits a method call's arguments or an index's expression.
+pub fn walk_part<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, part: &'ast Part) {
+    match part {
+        Part::Property(..) => {}
+        Part::Method(_, args, ..) => {
+            for a in args {
+                v.visit_expr(a);
+            }
+        }
+        Part::Index(e, ..) => v.visit_expr(e),
+    }
+}
