@@ -438,7 +438,7 @@ fn literal_text(e: &Expr) -> Option<String> {
             let mut s = String::new();
             for n in nodes {
                 match n {
-                    Node::Text(t) => s.push_str(t),
+                    Node::Text(t, _) => s.push_str(t),
                     _ => return None,
                 }
             }
@@ -838,12 +838,12 @@ impl Walker<'_> {
 
     fn node(&mut self, n: &Node) {
         match n {
-            Node::Text(s) => self.text(s),
+            Node::Text(s, _) => self.text(s),
             Node::Ref(r) => {
                 let v = self.reference(r);
                 self.output(r, &v);
             }
-            Node::EscapedRef { .. } | Node::Break | Node::Stop => {}
+            Node::EscapedRef { .. } | Node::Break { .. } | Node::Stop { .. } => {}
             Node::Set { target, value, .. } => {
                 let v = self.expr(value);
                 if target.parts.is_empty() {
@@ -885,6 +885,7 @@ impl Walker<'_> {
             Node::If {
                 branches,
                 otherwise,
+                ..
             } => {
                 let start = self.in_string;
                 let mut end = None;

@@ -1,37 +1,77 @@
-//! Abstract syntax tree of a parsed template. Every node that can fail at render time carries the
-//! byte offset of its source so errors can report line:column.
+//! Abstract syntax tree of a parsed template. Every node and every reference carries the byte
+//! range of its source ([`Span`]; `pos` fields, where kept, are its start) so errors and tools can
+//! report line:column.
 
+use std::ops::Range;
 use std::sync::Arc;
+
+/// A byte range of the template source, `start..end` (absolute: a node of an interpolated
+/// string has the range in the whole template). A directive's range runs from its `#` through
+/// its `#end` (or closing `)`) and the one newline a directive swallows after it; a text node's
+/// covers the source between its neighbours (comments and escapes included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Node {
-    Text(String),
+    Text(String, Span),
+    /// A reference printed where it stands; its span is the reference's.
     Ref(Reference),
     /// `\$ref` escapes (Velocity 1.7): `backslashes` is the run length before the `$`.
     EscapedRef {
         backslashes: usize,
         reference: Reference,
+        span: Span,
     },
     Set {
         target: Reference,
         value: Expr,
         pos: usize,
+        span: Span,
     },
     If {
         branches: Vec<(Expr, Vec<Node>)>,
         otherwise: Option<Vec<Node>>,
+        span: Span,
     },
     Foreach {
         var: String,
         iterable: Expr,
         body: Vec<Node>,
         pos: usize,
+        span: Span,
     },
-    Break,
-    Stop,
+    Break {
+        span: Span,
+    },
+    Stop {
+        span: Span,
+    },
     Define {
         name: String,
         body: Arc<Vec<Node>>,
+        span: Span,
     },
     /// `#name(args)`: resolved when rendering (Velocity 1.7 allows calls before the definition);
     /// an undefined macro prints `literal`.
@@ -40,7 +80,31 @@ pub enum Node {
         args: Vec<Expr>,
         pos: usize,
         literal: String,
+        span: Span,
     },
+}
+
+impl Node {
+    /// The source range of the node.
+    pub fn span(&self) -> Span {
+        match self {
+            Node::Text(_, span)
+            | Node::EscapedRef { span, .. }
+            | Node::Set { span, .. }
+            | Node::If { span, .. }
+            | Node::Foreach { span, .. }
+            | Node::Break { span }
+            | Node::Stop { span }
+            | Node::Define { span, .. }
+            | Node::MacroCall { span, .. } => *span,
+            Node::Ref(r) => r.span,
+        }
+    }
+
+    /// The byte offset where the node starts.
+    pub fn pos(&self) -> usize {
+        self.span().start
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +117,10 @@ pub struct Reference {
     pub silent: bool,
     /// The source text, printed for escaped references.
     pub literal: String,
+    /// Where the reference starts (`span.start`).
     pub pos: usize,
+    /// From the `$` through the reference's last part (its `}` when braced).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +221,7 @@ pub fn walk_nodes<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, nodes: &'ast [Node
 /// Visits a node's references, expressions and nested bodies, in source order.
 pub fn walk_node<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, node: &'ast Node) {
     match node {
-        Node::Text(..) | Node::Break | Node::Stop => {}
+        Node::Text(..) | Node::Break { .. } | Node::Stop { .. } => {}
         Node::Ref(r) => v.visit_reference(r),
         Node::EscapedRef { reference, .. } => v.visit_reference(reference),
         Node::Set { target, value, .. } => {
@@ -229,5 +296,64 @@ pub fn walk_part<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, part: &'ast Part) {
             }
         }
         Part::Index(e, ..) => v.visit_expr(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(src: &str) -> Vec<&str> {
+        let t = crate::Template::parse(src).unwrap();
+        t.nodes().iter().map(|n| &src[n.span().range()]).collect()
+    }
+
+    #[test]
+    fn nodes_carry_their_source_range() {
+        let src = "ab$x.y #set($a = 1)\nc#if($a)t#else$!{b}#end\\$e#foreach($i in [1])#break#end";
+        assert_eq!(
+            spans(src),
+            [
+                "ab",
+                "$x.y",
+                "#set($a = 1)\n",
+                "c",
+                "#if($a)t#else$!{b}#end",
+                "\\$e",
+                "#foreach($i in [1])#break#end"
+            ]
+        );
+        let t = crate::Template::parse(src).unwrap();
+        let Node::If {
+            branches,
+            otherwise,
+            ..
+        } = &t.nodes()[4]
+        else {
+            panic!("not an #if");
+        };
+        assert_eq!(&src[branches[0].1[0].span().range()], "t");
+        assert_eq!(&src[otherwise.as_ref().unwrap()[0].span().range()], "$!{b}");
+        let Node::Set { target, .. } = &t.nodes()[2] else {
+            panic!("not a #set");
+        };
+        assert_eq!(&src[target.span.range()], "$a");
+        // The blank before `#set` is dropped (Velocity 1.7), and with it any text node.
+        assert_eq!(t.nodes()[1].span().end, 6);
+    }
+
+    #[test]
+    fn interpolated_nodes_have_ranges_in_the_whole_template() {
+        let src = r#"#set($s = "x$y")"#;
+        let t = crate::Template::parse(src).unwrap();
+        let Node::Set {
+            value: Expr::Interpolated(nodes),
+            ..
+        } = &t.nodes()[0]
+        else {
+            panic!("not an interpolated #set");
+        };
+        let got: Vec<&str> = nodes.iter().map(|n| &src[n.span().range()]).collect();
+        assert_eq!(got, ["x", "$y"]);
     }
 }

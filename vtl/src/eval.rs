@@ -229,7 +229,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
 
     fn render_node(&mut self, node: &Node, out: &mut String) -> R<()> {
         match node {
-            Node::Text(t) => self.push(out, t, 0),
+            Node::Text(t, _) => self.push(out, t, 0),
             Node::Ref(r) => {
                 let v = self.eval_ref(r)?;
                 self.write_value(&v, out, r.pos)
@@ -237,6 +237,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Node::EscapedRef {
                 backslashes,
                 reference,
+                ..
             } => {
                 let v = self.eval_ref(reference)?;
                 let n = *backslashes;
@@ -254,7 +255,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
                     self.push(out, &reference.literal, reference.pos)
                 }
             }
-            Node::Set { target, value, pos } => {
+            Node::Set {
+                target, value, pos, ..
+            } => {
                 let v = self.eval_expr(value)?;
                 if v.is_null() && !dialect::SET_NULL_ASSIGNS {
                     return Ok(());
@@ -264,6 +267,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Node::If {
                 branches,
                 otherwise,
+                ..
             } => {
                 for (cond, body) in branches {
                     if self.eval_cond(cond)? {
@@ -280,10 +284,11 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 iterable,
                 body,
                 pos,
+                ..
             } => self.foreach(var, iterable, body, *pos, out),
-            Node::Break => Err(Flow::Break),
-            Node::Stop => Err(Flow::Stop),
-            Node::Define { name, body } => {
+            Node::Break { .. } => Err(Flow::Break),
+            Node::Stop { .. } => Err(Flow::Stop),
+            Node::Define { name, body, .. } => {
                 self.vars.insert(name.clone(), Value::Block(body.clone()));
                 Ok(())
             }
@@ -292,6 +297,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 args,
                 pos,
                 literal,
+                ..
             } => {
                 if self.macros.contains_key(name) {
                     self.call_macro(name, args, *pos, out)

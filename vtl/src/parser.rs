@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
+use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference, Span};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Deepest nesting of blocks and expressions accepted; beyond it the parser would risk the stack.
@@ -73,6 +73,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The absolute span from the local offset `start` to the current position.
+    fn span_from(&self, start: usize) -> Span {
+        Span::new(start + self.base, self.pos + self.base)
+    }
+
     fn err(&self, pos: usize, kind: ParseErrorKind, msg: impl Into<String>) -> ParseError {
         ParseError::at(self.src, pos, kind, msg)
     }
@@ -131,22 +136,24 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_block_inner(&mut self, block: Block) -> Result<(Vec<Node>, Term, usize), ParseError> {
+        let block_start = self.pos + self.base;
         let mut nodes: Vec<Node> = Vec::new();
         let mut pending = String::new();
         fn flush(nodes: &mut Vec<Node>, pending: &mut String) {
             if pending.is_empty() {
                 return;
             }
-            if let Some(Node::Text(t)) = nodes.last_mut() {
+            if let Some(Node::Text(t, _)) = nodes.last_mut() {
                 t.push_str(pending);
             } else {
-                nodes.push(Node::Text(std::mem::take(pending)));
+                nodes.push(Node::Text(std::mem::take(pending), Span::default()));
             }
             pending.clear();
         }
         loop {
             let Some(c) = self.peek() else {
                 flush(&mut nodes, &mut pending);
+                text_spans(&mut nodes, block_start, self.pos + self.base);
                 return Ok((nodes, Term::Eof, self.pos));
             };
             match c {
@@ -164,9 +171,11 @@ impl<'a> Parser<'a> {
                             let property_last =
                                 matches!(reference.parts.last(), Some(Part::Property(_)))
                                     && !reference.literal.ends_with('}');
+                            let span = self.span_from(start);
                             nodes.push(Node::EscapedRef {
                                 backslashes: n,
                                 reference,
+                                span,
                             });
                             // Same lexer quirk as for unescaped references (`##` is text).
                             if property_last && self.starts_with("##") {
@@ -247,6 +256,7 @@ impl<'a> Parser<'a> {
                 b'#' => {
                     if let Some((term, at)) = self.hash(block, &mut nodes, &mut pending, flush)? {
                         flush(&mut nodes, &mut pending);
+                        text_spans(&mut nodes, block_start, at + self.base);
                         return Ok((nodes, term, at));
                     }
                 }
@@ -440,7 +450,13 @@ impl<'a> Parser<'a> {
                 let value = self.parse_expr()?;
                 self.expect(b')', ParseErrorKind::BadDirective, "`)` closing #set")?;
                 self.eat_trailing_newline();
-                nodes.push(Node::Set { target, value, pos });
+                let span = self.span_from(start);
+                nodes.push(Node::Set {
+                    target,
+                    value,
+                    pos,
+                    span,
+                });
             }
             "if" => {
                 flush(nodes, pending);
@@ -457,6 +473,7 @@ impl<'a> Parser<'a> {
                             nodes.push(Node::If {
                                 branches,
                                 otherwise: None,
+                                span: self.span_from(start),
                             });
                             break;
                         }
@@ -483,6 +500,7 @@ impl<'a> Parser<'a> {
                             nodes.push(Node::If {
                                 branches,
                                 otherwise: Some(body),
+                                span: self.span_from(start),
                             });
                             break;
                         }
@@ -571,17 +589,22 @@ impl<'a> Parser<'a> {
                     iterable,
                     body,
                     pos,
+                    span: self.span_from(start),
                 });
             }
             "break" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                nodes.push(Node::Break);
+                nodes.push(Node::Break {
+                    span: self.span_from(start),
+                });
             }
             "stop" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                nodes.push(Node::Stop);
+                nodes.push(Node::Stop {
+                    span: self.span_from(start),
+                });
             }
             "define" => {
                 flush(nodes, pending);
@@ -602,6 +625,7 @@ impl<'a> Parser<'a> {
                 nodes.push(Node::Define {
                     name,
                     body: Arc::new(body),
+                    span: self.span_from(start),
                 });
             }
             "macro" => {
@@ -717,6 +741,7 @@ impl<'a> Parser<'a> {
                     args,
                     pos,
                     literal,
+                    span: self.span_from(start),
                 });
                 return Ok(None);
             }
@@ -924,6 +949,7 @@ impl<'a> Parser<'a> {
             silent,
             literal: self.src[start..self.pos].to_string(),
             pos: start + self.base,
+            span: self.span_from(start),
         }))
     }
 
@@ -1289,6 +1315,26 @@ impl<'a> Parser<'a> {
             }
         } else {
             Ok(Expr::Str(content))
+        }
+    }
+}
+
+/// Gives each text node of a block the source between its neighbours (or the block's ends):
+/// text is gathered from several pieces (escapes, comments dropped), so its range is where it
+/// lies rather than what it spells.
+fn text_spans(nodes: &mut [Node], block_start: usize, block_end: usize) {
+    for i in 0..nodes.len() {
+        if !matches!(nodes[i], Node::Text(..)) {
+            continue;
+        }
+        let start = if i == 0 {
+            block_start
+        } else {
+            nodes[i - 1].span().end
+        };
+        let end = nodes.get(i + 1).map_or(block_end, |n| n.span().start);
+        if let Node::Text(_, span) = &mut nodes[i] {
+            *span = Span::new(start, end.max(start));
         }
     }
 }
