@@ -351,7 +351,7 @@ fn top_level_flag_sets(body: &[Node]) -> HashMap<String, Option<bool>> {
         match n {
             Node::Set { target, value, .. } if target.parts.is_empty() => {
                 let v = match value {
-                    Expr::Bool(b) => Some(*b),
+                    Expr::Bool(b, _) => Some(*b),
                     _ => None,
                 };
                 let e = literal.entry(target.root.clone()).or_insert(v);
@@ -376,8 +376,8 @@ fn top_level_flag_sets(body: &[Node]) -> HashMap<String, Option<bool>> {
 /// An expression whose value is a boolean (a flag's source).
 fn is_condition(e: &Expr) -> bool {
     match e {
-        Expr::Paren(x) => is_condition(x),
-        Expr::Not(_) => true,
+        Expr::Paren(x, _) => is_condition(x),
+        Expr::Not(_, _) => true,
         Expr::Binary(op, ..) => matches!(
             op,
             BinOp::And
@@ -415,15 +415,15 @@ fn key_of(root: &str, parts: &[Part]) -> Option<String> {
                     }
                     first = false;
                     match a {
-                        Expr::Str(s) => k.push_str(&format!("{s:?}")),
-                        Expr::Int(i) => k.push_str(&i.to_string()),
+                        Expr::Str(s, _) => k.push_str(&format!("{s:?}")),
+                        Expr::Int(i, _) => k.push_str(&i.to_string()),
                         _ => return None,
                     }
                 }
                 k.push(')');
             }
-            Part::Index(Expr::Str(s)) => k.push_str(&format!(".get({s:?})")),
-            Part::Index(Expr::Int(i)) => k.push_str(&format!("[{i}]")),
+            Part::Index(Expr::Str(s, _)) => k.push_str(&format!(".get({s:?})")),
+            Part::Index(Expr::Int(i, _)) => k.push_str(&format!("[{i}]")),
             Part::Index(_) => return None,
         }
     }
@@ -433,8 +433,8 @@ fn key_of(root: &str, parts: &[Part]) -> Option<String> {
 /// A string literal, or a double-quoted string with no reference in it.
 fn literal_text(e: &Expr) -> Option<String> {
     match e {
-        Expr::Str(s) => Some(s.clone()),
-        Expr::Interpolated(nodes) => {
+        Expr::Str(s, _) => Some(s.clone()),
+        Expr::Interpolated(nodes, _) => {
             let mut s = String::new();
             for n in nodes {
                 match n {
@@ -452,8 +452,8 @@ fn literal_text(e: &Expr) -> Option<String> {
 fn referenced(e: &Expr) -> Option<&Reference> {
     match e {
         Expr::Ref(r) => Some(r),
-        Expr::Paren(x) => referenced(x),
-        Expr::Interpolated(nodes) => match nodes.as_slice() {
+        Expr::Paren(x, _) => referenced(x),
+        Expr::Interpolated(nodes, _) => match nodes.as_slice() {
             [Node::Ref(r)] => Some(r),
             _ => None,
         },
@@ -737,23 +737,23 @@ impl Walker<'_> {
     /// What a condition says about values.
     fn facts(&self, e: &Expr) -> Facts {
         match e {
-            Expr::Paren(x) => self.facts(x),
-            Expr::Not(x) => self.facts(x).swap(),
-            Expr::Binary(BinOp::And, a, b, _) => {
+            Expr::Paren(x, _) => self.facts(x),
+            Expr::Not(x, _) => self.facts(x).swap(),
+            Expr::Binary(BinOp::And, a, b, _, _) => {
                 let (a, b) = (self.facts(a), self.facts(b));
                 Facts {
                     when_true: union(a.when_true, b.when_true),
                     when_false: intersection(a.when_false, &b.when_false),
                 }
             }
-            Expr::Binary(BinOp::Or, a, b, _) => {
+            Expr::Binary(BinOp::Or, a, b, _, _) => {
                 let (a, b) = (self.facts(a), self.facts(b));
                 Facts {
                     when_true: intersection(a.when_true, &b.when_true),
                     when_false: union(a.when_false, b.when_false),
                 }
             }
-            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _, _) => {
                 let f = self
                     .equality(a, b)
                     .or_else(|| self.equality(b, a))
@@ -796,12 +796,12 @@ impl Walker<'_> {
     /// `$x == 'literal'` (`$x` holds the literal when true), `$flag == true`.
     fn equality(&self, a: &Expr, b: &Expr) -> Option<Facts> {
         let r = referenced(a)?;
-        if let Expr::Bool(v) = b {
+        if let Expr::Bool(v, _) = b {
             let f = self.facts(&Expr::Ref(Box::new(r.clone())));
             return Some(if *v { f } else { f.swap() });
         }
         let level = match b {
-            Expr::Int(_) => Some(Safe::Anywhere),
+            Expr::Int(_, _) => Some(Safe::Anywhere),
             other => regex_safety::literal(&literal_text(other)?),
         }?;
         Some(Facts {
@@ -851,11 +851,11 @@ impl Walker<'_> {
                     self.forget(&name);
                     // A flag: a literal, or a condition whose truth it keeps.
                     let flag = match value {
-                        Expr::Bool(b) => Some(Flag {
+                        Expr::Bool(b, _) => Some(Flag {
                             if_truthy: b.then(Vec::new),
                             if_falsy: (!b).then(Vec::new),
                         }),
-                        Expr::Str(s) if s.is_empty() => Some(Flag {
+                        Expr::Str(s, _) if s.is_empty() => Some(Flag {
                             if_truthy: None,
                             if_falsy: Some(Vec::new()),
                         }),
@@ -1056,8 +1056,8 @@ impl Walker<'_> {
             return;
         }
         let status = match value {
-            Expr::Int(n) => n.to_string(),
-            Expr::Str(s) => s.trim().to_string(),
+            Expr::Int(n, _) => n.to_string(),
+            Expr::Str(s, _) => s.trim().to_string(),
             _ => return,
         };
         let Some(op) = self.doc.operations.get(self.tpl.op_index) else {
@@ -1091,8 +1091,10 @@ impl Walker<'_> {
     fn expr(&mut self, e: &Expr) -> Val {
         match e {
             Expr::Ref(r) => self.reference(r),
-            Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => Val::clean(),
-            Expr::Interpolated(nodes) => {
+            Expr::Str(_, _) | Expr::Int(_, _) | Expr::Float(_, _) | Expr::Bool(_, _) => {
+                Val::clean()
+            }
+            Expr::Interpolated(nodes, _) => {
                 // Not output: evaluate for the checks and the taint, keeping the output context.
                 let saved = self.in_string;
                 let mut taint = Taint::Clean;
@@ -1114,7 +1116,7 @@ impl Walker<'_> {
                     param,
                 }
             }
-            Expr::List(items) => {
+            Expr::List(items, _) => {
                 let mut t = Taint::Clean;
                 for i in items {
                     t = t.join(self.expr(i).taint);
@@ -1125,7 +1127,7 @@ impl Walker<'_> {
                     param: false,
                 }
             }
-            Expr::Map(entries) => {
+            Expr::Map(entries, _) => {
                 let mut t = Taint::Clean;
                 for (k, v) in entries {
                     t = t.join(self.expr(k).taint).join(self.expr(v).taint);
@@ -1136,12 +1138,12 @@ impl Walker<'_> {
                     param: false,
                 }
             }
-            Expr::Range(a, b) => {
+            Expr::Range(a, b, _) => {
                 self.expr(a);
                 self.expr(b);
                 Val::clean()
             }
-            Expr::Binary(op, a, b, _) => {
+            Expr::Binary(op, a, b, _, _) => {
                 let x = self.expr(a);
                 let y = self.expr(b);
                 if *op == BinOp::Add {
@@ -1154,11 +1156,11 @@ impl Walker<'_> {
                     Val::clean()
                 }
             }
-            Expr::Not(x) => {
+            Expr::Not(x, _) => {
                 self.expr(x);
                 Val::clean()
             }
-            Expr::Paren(x) => self.expr(x),
+            Expr::Paren(x, _) => self.expr(x),
         }
     }
 
@@ -1271,8 +1273,7 @@ impl Walker<'_> {
                         Part::Index(_) => "[]",
                     };
                     let first = args.into_iter().next().unwrap_or_else(Val::clean);
-                    let literal_arg =
-                        matches!(p, Part::Method(_, a) if matches!(a.first(), Some(Expr::Str(_))));
+                    let literal_arg = matches!(p, Part::Method(_, a) if matches!(a.first(), Some(Expr::Str(_, _))));
                     match name {
                         "escapeJavaScript" => Val {
                             taint: if literal_arg {

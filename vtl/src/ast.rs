@@ -130,21 +130,50 @@ pub enum Part {
     Index(Expr),
 }
 
+/// An expression; the last field of each variant is its source range (a reference's is the
+/// [`Reference`]'s `span`).
 #[derive(Debug, Clone)]
 pub enum Expr {
     Ref(Box<Reference>),
-    Str(String),
+    Str(String, Span),
     /// A double-quoted string containing `$` or `#`: rendered as a template each time.
-    Interpolated(Vec<Node>),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    List(Vec<Expr>),
-    Map(Vec<(Expr, Expr)>),
-    Range(Box<Expr>, Box<Expr>),
-    Binary(BinOp, Box<Expr>, Box<Expr>, usize),
-    Not(Box<Expr>),
-    Paren(Box<Expr>),
+    Interpolated(Vec<Node>, Span),
+    Int(i64, Span),
+    Float(f64, Span),
+    Bool(bool, Span),
+    List(Vec<Expr>, Span),
+    Map(Vec<(Expr, Expr)>, Span),
+    Range(Box<Expr>, Box<Expr>, Span),
+    /// `usize` is the operator's offset (where a failing operation is reported); the span runs
+    /// from the left operand through the right one.
+    Binary(BinOp, Box<Expr>, Box<Expr>, usize, Span),
+    Not(Box<Expr>, Span),
+    Paren(Box<Expr>, Span),
+}
+
+impl Expr {
+    /// The source range of the expression.
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Ref(r) => r.span,
+            Expr::Str(_, s)
+            | Expr::Interpolated(_, s)
+            | Expr::Int(_, s)
+            | Expr::Float(_, s)
+            | Expr::Bool(_, s)
+            | Expr::List(_, s)
+            | Expr::Map(_, s)
+            | Expr::Range(_, _, s)
+            | Expr::Binary(_, _, _, _, s)
+            | Expr::Not(_, s)
+            | Expr::Paren(_, s) => *s,
+        }
+    }
+
+    /// The byte offset where the expression starts.
+    pub fn pos(&self) -> usize {
+        self.span().start
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,7 +376,7 @@ mod tests {
         let src = r#"#set($s = "x$y")"#;
         let t = crate::Template::parse(src).unwrap();
         let Node::Set {
-            value: Expr::Interpolated(nodes),
+            value: Expr::Interpolated(nodes, _),
             ..
         } = &t.nodes()[0]
         else {
@@ -355,5 +384,41 @@ mod tests {
         };
         let got: Vec<&str> = nodes.iter().map(|n| &src[n.span().range()]).collect();
         assert_eq!(got, ["x", "$y"]);
+    }
+
+    #[test]
+    fn expressions_carry_their_source_range() {
+        struct All<'s>(&'s str, Vec<&'s str>);
+        impl<'ast> Visitor<'ast> for All<'_> {
+            fn visit_expr(&mut self, e: &'ast Expr) {
+                self.1.push(&self.0[e.span().range()]);
+                walk_expr(self, e);
+            }
+        }
+        let src = "#if(!($a.b(1, 'x') == [1..$n]) && {\"k\": 2.5} || not true)#end";
+        let t = crate::Template::parse(src).unwrap();
+        let mut v = All(src, Vec::new());
+        walk_nodes(&mut v, t.nodes());
+        assert_eq!(
+            v.1,
+            [
+                "!($a.b(1, 'x') == [1..$n]) && {\"k\": 2.5} || not true",
+                "!($a.b(1, 'x') == [1..$n]) && {\"k\": 2.5}",
+                "!($a.b(1, 'x') == [1..$n])",
+                "($a.b(1, 'x') == [1..$n])",
+                "$a.b(1, 'x') == [1..$n]",
+                "$a.b(1, 'x')",
+                "1",
+                "'x'",
+                "[1..$n]",
+                "1",
+                "$n",
+                "{\"k\": 2.5}",
+                "\"k\"",
+                "2.5",
+                "not true",
+                "true",
+            ]
+        );
     }
 }

@@ -813,15 +813,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Value::Bool(b) => b,
                 _ => true,
             }),
-            Expr::Bool(b) => Ok(*b),
-            Expr::Paren(inner) => self.eval_cond(inner),
-            Expr::Not(inner) => Ok(!self.eval_cond(inner)?),
-            Expr::Binary(BinOp::And, l, r, _) => Ok(self.eval_cond(l)? && self.eval_cond(r)?),
-            Expr::Binary(BinOp::Or, l, r, _) => Ok(self.eval_cond(l)? || self.eval_cond(r)?),
+            Expr::Bool(b, _) => Ok(*b),
+            Expr::Paren(inner, _) => self.eval_cond(inner),
+            Expr::Not(inner, _) => Ok(!self.eval_cond(inner)?),
+            Expr::Binary(BinOp::And, l, r, _, _) => Ok(self.eval_cond(l)? && self.eval_cond(r)?),
+            Expr::Binary(BinOp::Or, l, r, _, _) => Ok(self.eval_cond(l)? || self.eval_cond(r)?),
             Expr::Binary(
                 op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge),
                 l,
                 r,
+                _,
                 _,
             ) => self.compare(*op, l, r),
             _ => {
@@ -896,8 +897,8 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(v)
             }
-            Expr::Str(s) => Ok(Value::str(s)),
-            Expr::Interpolated(nodes) => {
+            Expr::Str(s, _) => Ok(Value::str(s)),
+            Expr::Interpolated(nodes, _) => {
                 let mut s = String::new();
                 match self.render_nodes(nodes, &mut s) {
                     Ok(()) | Err(Flow::Break) => {}
@@ -905,17 +906,17 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(Value::string(s))
             }
-            Expr::Int(i) => Ok(int_value(i128::from(*i))),
-            Expr::Float(f) => Ok(Value::Double(*f)),
-            Expr::Bool(b) => Ok(Value::Bool(*b)),
-            Expr::List(items) => {
+            Expr::Int(i, _) => Ok(int_value(i128::from(*i))),
+            Expr::Float(f, _) => Ok(Value::Double(*f)),
+            Expr::Bool(b, _) => Ok(Value::Bool(*b)),
+            Expr::List(items, _) => {
                 let mut v = Vec::with_capacity(items.len());
                 for i in items {
                     v.push(self.eval_expr(i)?);
                 }
                 Ok(Value::new_list(v, ListKind::ArrayList))
             }
-            Expr::Map(entries) => {
+            Expr::Map(entries, _) => {
                 let mut m = crate::value::Entries::with_capacity(entries.len());
                 for (k, v) in entries {
                     let k = self.eval_expr(k)?;
@@ -924,7 +925,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(Value::Map(Rc::new(RefCell::new(JMap { entries: m }))))
             }
-            Expr::Range(a, b) => {
+            Expr::Range(a, b, _) => {
                 let x = self.eval_expr(a)?;
                 let y = self.eval_expr(b)?;
                 let (Some(x), Some(y)) = (range_bound(&x), range_bound(&y)) else {
@@ -947,9 +948,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 };
                 Ok(Value::new_list(items, ListKind::ArrayList))
             }
-            Expr::Not(inner) => Ok(Value::Bool(!self.eval_cond(inner)?)),
-            Expr::Paren(inner) => self.eval_expr(inner),
-            Expr::Binary(op, l, r, pos) => match op {
+            Expr::Not(inner, _) => Ok(Value::Bool(!self.eval_cond(inner)?)),
+            Expr::Paren(inner, _) => self.eval_expr(inner),
+            Expr::Binary(op, l, r, pos, _) => match op {
                 BinOp::And
                 | BinOp::Or
                 | BinOp::Eq
@@ -1036,8 +1037,8 @@ fn range_bound(v: &Value) -> Option<i64> {
 fn expr_pos(e: &Expr) -> usize {
     match e {
         Expr::Ref(r) => r.pos,
-        Expr::Binary(_, _, _, p) => *p,
-        Expr::Range(a, _) => expr_pos(a),
+        Expr::Binary(_, _, _, p, _) => *p,
+        Expr::Range(a, _, _) => expr_pos(a),
         _ => 0,
     }
 }

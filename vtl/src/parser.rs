@@ -572,7 +572,7 @@ impl<'a> Parser<'a> {
                         if !lenient || !self.skip_balanced_parens() {
                             return Err(e);
                         }
-                        (String::new(), Expr::Bool(false))
+                        (String::new(), Expr::Bool(false, self.span_from(args_start)))
                     }
                 };
                 self.eat_trailing_newline();
@@ -1059,7 +1059,9 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let right = self.parse_binary(prec + 1);
             self.leave();
-            left = Expr::Binary(op, Box::new(left), Box::new(right?), at);
+            let right = right?;
+            let span = Span::new(left.span().start, right.span().end);
+            left = Expr::Binary(op, Box::new(left), Box::new(right), at, span);
         }
     }
 
@@ -1083,19 +1085,20 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
+        let start = self.pos;
         if self.peek() == Some(b'!') && self.peek_at(self.pos + 1) != Some(b'=') {
             self.pos += 1;
             self.enter()?;
             let e = self.parse_unary();
             self.leave();
-            return Ok(Expr::Not(Box::new(e?)));
+            return Ok(Expr::Not(Box::new(e?), self.span_from(start)));
         }
         if self.word_op("not") {
             self.pos += 3;
             self.enter()?;
             let e = self.parse_unary();
             self.leave();
-            return Ok(Expr::Not(Box::new(e?)));
+            return Ok(Expr::Not(Box::new(e?), self.span_from(start)));
         }
         self.parse_primary()
     }
@@ -1123,19 +1126,19 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let e = self.parse_expr()?;
                 self.expect(b')', ParseErrorKind::BadExpression, "`)`")?;
-                Ok(Expr::Paren(Box::new(e)))
+                Ok(Expr::Paren(Box::new(e), self.span_from(start)))
             }
             b'[' => {
                 self.pos += 1;
                 self.skip_ws();
                 if self.peek() == Some(b']') {
                     self.pos += 1;
-                    return Ok(Expr::List(Vec::new()));
+                    return Ok(Expr::List(Vec::new(), self.span_from(start)));
                 }
                 let first = self.parse_param()?;
                 self.skip_ws();
                 if self.starts_with("..") {
-                    if !matches!(first, Expr::Int(_) | Expr::Ref(_)) {
+                    if !matches!(first, Expr::Int(..) | Expr::Ref(_)) {
                         return Err(self.err(
                             start,
                             ParseErrorKind::BadExpression,
@@ -1144,7 +1147,7 @@ impl<'a> Parser<'a> {
                     }
                     self.pos += 2;
                     let last = self.parse_param()?;
-                    if !matches!(last, Expr::Int(_) | Expr::Ref(_)) {
+                    if !matches!(last, Expr::Int(..) | Expr::Ref(_)) {
                         return Err(self.err(
                             start,
                             ParseErrorKind::BadExpression,
@@ -1152,7 +1155,11 @@ impl<'a> Parser<'a> {
                         ));
                     }
                     self.expect(b']', ParseErrorKind::BadExpression, "`]` closing the range")?;
-                    return Ok(Expr::Range(Box::new(first), Box::new(last)));
+                    return Ok(Expr::Range(
+                        Box::new(first),
+                        Box::new(last),
+                        self.span_from(start),
+                    ));
                 }
                 let mut items = vec![first];
                 loop {
@@ -1164,7 +1171,7 @@ impl<'a> Parser<'a> {
                         }
                         Some(b']') => {
                             self.pos += 1;
-                            return Ok(Expr::List(items));
+                            return Ok(Expr::List(items, self.span_from(start)));
                         }
                         _ => {
                             return Err(self.err(
@@ -1182,7 +1189,7 @@ impl<'a> Parser<'a> {
                 let mut entries = Vec::new();
                 if self.peek() == Some(b'}') {
                     self.pos += 1;
-                    return Ok(Expr::Map(entries));
+                    return Ok(Expr::Map(entries, self.span_from(start)));
                 }
                 loop {
                     let k = self.parse_param()?;
@@ -1194,7 +1201,7 @@ impl<'a> Parser<'a> {
                         Some(b',') => self.pos += 1,
                         Some(b'}') => {
                             self.pos += 1;
-                            return Ok(Expr::Map(entries));
+                            return Ok(Expr::Map(entries, self.span_from(start)));
                         }
                         _ => {
                             return Err(self.err(
@@ -1208,11 +1215,11 @@ impl<'a> Parser<'a> {
             }
             _ if self.word_op("true") => {
                 self.pos += 4;
-                Ok(Expr::Bool(true))
+                Ok(Expr::Bool(true, self.span_from(start)))
             }
             _ if self.word_op("false") => {
                 self.pos += 5;
-                Ok(Expr::Bool(false))
+                Ok(Expr::Bool(false, self.span_from(start)))
             }
             _ => Err(self.err(
                 start,
@@ -1256,17 +1263,18 @@ impl<'a> Parser<'a> {
             }
         }
         let text = &self.src[start..self.pos];
+        let span = self.span_from(start);
         if float {
             text.parse::<f64>()
-                .map(Expr::Float)
+                .map(|f| Expr::Float(f, span))
                 .map_err(|_| self.err(start, ParseErrorKind::BadLiteral, "bad number"))
         } else {
             match text.parse::<i64>() {
-                Ok(i) => Ok(Expr::Int(i)),
+                Ok(i) => Ok(Expr::Int(i, span)),
                 // Beyond Long, Velocity 1.7 would make a BigInteger; a Double keeps the magnitude.
                 Err(_) => text
                     .parse::<f64>()
-                    .map(Expr::Float)
+                    .map(|f| Expr::Float(f, span))
                     .map_err(|_| self.err(start, ParseErrorKind::BadLiteral, "bad number")),
             }
         }
@@ -1306,7 +1314,7 @@ impl<'a> Parser<'a> {
             let r = sub.parse_template();
             self.macros = std::mem::take(&mut sub.macros);
             match r {
-                Ok(nodes) => Ok(Expr::Interpolated(nodes)),
+                Ok(nodes) => Ok(Expr::Interpolated(nodes, self.span_from(start))),
                 Err(e) => Err(self.err(
                     start,
                     e.kind(),
@@ -1314,7 +1322,7 @@ impl<'a> Parser<'a> {
                 )),
             }
         } else {
-            Ok(Expr::Str(content))
+            Ok(Expr::Str(content, self.span_from(start)))
         }
     }
 }
