@@ -15,21 +15,25 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use vtl::ast::{BinOp, Expr, Node, Part, Reference};
+use vtl::ast::{
+    BinOp, Expr, Node, Part, Reference, Visitor, walk_node, walk_nodes, walk_reference,
+};
 
 use super::Finding;
 use super::doc::{Doc, Kind, Tpl};
 use super::regex_safety::{self, Safe};
 
-/// The members of `$util` on API Gateway (developer guide, mapping template reference).
-const UTIL_METHODS: &[&str] = &[
-    "escapeJavaScript",
-    "parseJson",
-    "urlEncode",
-    "urlDecode",
-    "base64Encode",
-    "base64Decode",
-];
+/// The members of `$util` on API Gateway (developer guide, mapping template reference), from the
+/// renderer's method registry, in its (the guide's) order.
+fn util_methods() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for (name, _) in vtl::methods::methods(vtl::methods::Class::Util) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
 
 /// AppSync's `$util` helpers (and namespaces) that API Gateway lacks (docs/evidence/apigateway-semantics.md §1.2).
 const APPSYNC_HELPERS: &[&str] = &[
@@ -71,8 +75,27 @@ const APPSYNC_HELPERS: &[&str] = &[
     "escapeJavaScriptString",
 ];
 
-/// The members of `$input`.
-const INPUT_MEMBERS: &[&str] = &["body", "json", "params", "path"];
+/// The members of `$input` as templates name them, sorted: its methods from the renderer's
+/// registry, a getter under its property name (`getBody()` is `$input.body`).
+fn input_members() -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (name, arity) in vtl::methods::methods(vtl::methods::Class::Input) {
+        let name = match name.strip_prefix("get") {
+            Some(p) if arity == 0 && !p.is_empty() => {
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_lowercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+            _ => name.to_string(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+}
 
 /// Velocity's own loop variables.
 const VELOCITY_ROOTS: &[&str] = &["foreach", "velocityCount", "velocityHasNext"];
@@ -290,34 +313,30 @@ fn offset_of(src: &str, line: usize, column: usize) -> usize {
     src.len()
 }
 
+/// Every variable `nodes` define (`#set`, `#foreach`, `#define`), in any nested block (not inside
+/// expressions: an interpolated string's `#set` is not counted).
 fn collect_defined(nodes: &[Node], out: &mut HashSet<String>) {
-    for n in nodes {
-        match n {
-            Node::Set { target, .. } => {
-                out.insert(target.root.clone());
-            }
-            Node::If {
-                branches,
-                otherwise,
-            } => {
-                for (_, b) in branches {
-                    collect_defined(b, out);
+    struct Defined<'o>(&'o mut HashSet<String>);
+    impl Visitor<'_> for Defined<'_> {
+        fn visit_node(&mut self, n: &Node) {
+            match n {
+                Node::Set { target, .. } => {
+                    self.0.insert(target.root.clone());
                 }
-                if let Some(b) = otherwise {
-                    collect_defined(b, out);
+                Node::Foreach { var, .. } => {
+                    self.0.insert(var.clone());
                 }
+                Node::Define { name, .. } => {
+                    self.0.insert(name.clone());
+                }
+                _ => {}
             }
-            Node::Foreach { var, body, .. } => {
-                out.insert(var.clone());
-                collect_defined(body, out);
-            }
-            Node::Define { name, body } => {
-                out.insert(name.clone());
-                collect_defined(body, out);
-            }
-            _ => {}
+            walk_node(self, n);
         }
+        fn visit_expr(&mut self, _: &Expr) {}
+        fn visit_reference(&mut self, _: &Reference) {}
     }
+    walk_nodes(&mut Defined(out), nodes);
 }
 
 /// Every variable a body defines: `Some(b)` when its only definitions are top-level
@@ -332,7 +351,7 @@ fn top_level_flag_sets(body: &[Node]) -> HashMap<String, Option<bool>> {
         match n {
             Node::Set { target, value, .. } if target.parts.is_empty() => {
                 let v = match value {
-                    Expr::Bool(b) => Some(*b),
+                    Expr::Bool(b, _) => Some(*b),
                     _ => None,
                 };
                 let e = literal.entry(target.root.clone()).or_insert(v);
@@ -357,8 +376,8 @@ fn top_level_flag_sets(body: &[Node]) -> HashMap<String, Option<bool>> {
 /// An expression whose value is a boolean (a flag's source).
 fn is_condition(e: &Expr) -> bool {
     match e {
-        Expr::Paren(x) => is_condition(x),
-        Expr::Not(_) => true,
+        Expr::Paren(x, _) => is_condition(x),
+        Expr::Not(_, _) => true,
         Expr::Binary(op, ..) => matches!(
             op,
             BinOp::And
@@ -396,15 +415,15 @@ fn key_of(root: &str, parts: &[Part]) -> Option<String> {
                     }
                     first = false;
                     match a {
-                        Expr::Str(s) => k.push_str(&format!("{s:?}")),
-                        Expr::Int(i) => k.push_str(&i.to_string()),
+                        Expr::Str(s, _) => k.push_str(&format!("{s:?}")),
+                        Expr::Int(i, _) => k.push_str(&i.to_string()),
                         _ => return None,
                     }
                 }
                 k.push(')');
             }
-            Part::Index(Expr::Str(s)) => k.push_str(&format!(".get({s:?})")),
-            Part::Index(Expr::Int(i)) => k.push_str(&format!("[{i}]")),
+            Part::Index(Expr::Str(s, _)) => k.push_str(&format!(".get({s:?})")),
+            Part::Index(Expr::Int(i, _)) => k.push_str(&format!("[{i}]")),
             Part::Index(_) => return None,
         }
     }
@@ -414,12 +433,12 @@ fn key_of(root: &str, parts: &[Part]) -> Option<String> {
 /// A string literal, or a double-quoted string with no reference in it.
 fn literal_text(e: &Expr) -> Option<String> {
     match e {
-        Expr::Str(s) => Some(s.clone()),
-        Expr::Interpolated(nodes) => {
+        Expr::Str(s, _) => Some(s.clone()),
+        Expr::Interpolated(nodes, _) => {
             let mut s = String::new();
             for n in nodes {
                 match n {
-                    Node::Text(t) => s.push_str(t),
+                    Node::Text(t, _) => s.push_str(t),
                     _ => return None,
                 }
             }
@@ -433,8 +452,8 @@ fn literal_text(e: &Expr) -> Option<String> {
 fn referenced(e: &Expr) -> Option<&Reference> {
     match e {
         Expr::Ref(r) => Some(r),
-        Expr::Paren(x) => referenced(x),
-        Expr::Interpolated(nodes) => match nodes.as_slice() {
+        Expr::Paren(x, _) => referenced(x),
+        Expr::Interpolated(nodes, _) => match nodes.as_slice() {
             [Node::Ref(r)] => Some(r),
             _ => None,
         },
@@ -718,23 +737,23 @@ impl Walker<'_> {
     /// What a condition says about values.
     fn facts(&self, e: &Expr) -> Facts {
         match e {
-            Expr::Paren(x) => self.facts(x),
-            Expr::Not(x) => self.facts(x).swap(),
-            Expr::Binary(BinOp::And, a, b, _) => {
+            Expr::Paren(x, _) => self.facts(x),
+            Expr::Not(x, _) => self.facts(x).swap(),
+            Expr::Binary(BinOp::And, a, b, _, _) => {
                 let (a, b) = (self.facts(a), self.facts(b));
                 Facts {
                     when_true: union(a.when_true, b.when_true),
                     when_false: intersection(a.when_false, &b.when_false),
                 }
             }
-            Expr::Binary(BinOp::Or, a, b, _) => {
+            Expr::Binary(BinOp::Or, a, b, _, _) => {
                 let (a, b) = (self.facts(a), self.facts(b));
                 Facts {
                     when_true: intersection(a.when_true, &b.when_true),
                     when_false: union(a.when_false, b.when_false),
                 }
             }
-            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _, _) => {
                 let f = self
                     .equality(a, b)
                     .or_else(|| self.equality(b, a))
@@ -777,12 +796,12 @@ impl Walker<'_> {
     /// `$x == 'literal'` (`$x` holds the literal when true), `$flag == true`.
     fn equality(&self, a: &Expr, b: &Expr) -> Option<Facts> {
         let r = referenced(a)?;
-        if let Expr::Bool(v) = b {
+        if let Expr::Bool(v, _) = b {
             let f = self.facts(&Expr::Ref(Box::new(r.clone())));
             return Some(if *v { f } else { f.swap() });
         }
         let level = match b {
-            Expr::Int(_) => Some(Safe::Anywhere),
+            Expr::Int(_, _) => Some(Safe::Anywhere),
             other => regex_safety::literal(&literal_text(other)?),
         }?;
         Some(Facts {
@@ -819,12 +838,12 @@ impl Walker<'_> {
 
     fn node(&mut self, n: &Node) {
         match n {
-            Node::Text(s) => self.text(s),
+            Node::Text(s, _) => self.text(s),
             Node::Ref(r) => {
                 let v = self.reference(r);
                 self.output(r, &v);
             }
-            Node::EscapedRef { .. } | Node::Break | Node::Stop => {}
+            Node::EscapedRef { .. } | Node::Break { .. } | Node::Stop { .. } => {}
             Node::Set { target, value, .. } => {
                 let v = self.expr(value);
                 if target.parts.is_empty() {
@@ -832,11 +851,11 @@ impl Walker<'_> {
                     self.forget(&name);
                     // A flag: a literal, or a condition whose truth it keeps.
                     let flag = match value {
-                        Expr::Bool(b) => Some(Flag {
+                        Expr::Bool(b, _) => Some(Flag {
                             if_truthy: b.then(Vec::new),
                             if_falsy: (!b).then(Vec::new),
                         }),
-                        Expr::Str(s) if s.is_empty() => Some(Flag {
+                        Expr::Str(s, _) if s.is_empty() => Some(Flag {
                             if_truthy: None,
                             if_falsy: Some(Vec::new()),
                         }),
@@ -866,6 +885,7 @@ impl Walker<'_> {
             Node::If {
                 branches,
                 otherwise,
+                ..
             } => {
                 let start = self.in_string;
                 let mut end = None;
@@ -1036,8 +1056,8 @@ impl Walker<'_> {
             return;
         }
         let status = match value {
-            Expr::Int(n) => n.to_string(),
-            Expr::Str(s) => s.trim().to_string(),
+            Expr::Int(n, _) => n.to_string(),
+            Expr::Str(s, _) => s.trim().to_string(),
             _ => return,
         };
         let Some(op) = self.doc.operations.get(self.tpl.op_index) else {
@@ -1071,8 +1091,10 @@ impl Walker<'_> {
     fn expr(&mut self, e: &Expr) -> Val {
         match e {
             Expr::Ref(r) => self.reference(r),
-            Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => Val::clean(),
-            Expr::Interpolated(nodes) => {
+            Expr::Str(_, _) | Expr::Int(_, _) | Expr::Float(_, _) | Expr::Bool(_, _) => {
+                Val::clean()
+            }
+            Expr::Interpolated(nodes, _) => {
                 // Not output: evaluate for the checks and the taint, keeping the output context.
                 let saved = self.in_string;
                 let mut taint = Taint::Clean;
@@ -1094,7 +1116,7 @@ impl Walker<'_> {
                     param,
                 }
             }
-            Expr::List(items) => {
+            Expr::List(items, _) => {
                 let mut t = Taint::Clean;
                 for i in items {
                     t = t.join(self.expr(i).taint);
@@ -1105,7 +1127,7 @@ impl Walker<'_> {
                     param: false,
                 }
             }
-            Expr::Map(entries) => {
+            Expr::Map(entries, _) => {
                 let mut t = Taint::Clean;
                 for (k, v) in entries {
                     t = t.join(self.expr(k).taint).join(self.expr(v).taint);
@@ -1116,12 +1138,12 @@ impl Walker<'_> {
                     param: false,
                 }
             }
-            Expr::Range(a, b) => {
+            Expr::Range(a, b, _) => {
                 self.expr(a);
                 self.expr(b);
                 Val::clean()
             }
-            Expr::Binary(op, a, b, _) => {
+            Expr::Binary(op, a, b, _, _) => {
                 let x = self.expr(a);
                 let y = self.expr(b);
                 if *op == BinOp::Add {
@@ -1134,11 +1156,11 @@ impl Walker<'_> {
                     Val::clean()
                 }
             }
-            Expr::Not(x) => {
+            Expr::Not(x, _) => {
                 self.expr(x);
                 Val::clean()
             }
-            Expr::Paren(x) => self.expr(x),
+            Expr::Paren(x, _) => self.expr(x),
         }
     }
 
@@ -1221,9 +1243,15 @@ impl Walker<'_> {
                         },
                         "body" => Val::raw("`$input.body`"),
                         other => {
-                            let hint = suggestion(other, INPUT_MEMBERS)
-                                .map(|s| format!("; did you mean `$input.{s}`?"))
-                                .unwrap_or_default();
+                            let hint = suggestion(
+                                other,
+                                &input_members()
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>(),
+                            )
+                            .map(|s| format!("; did you mean `$input.{s}`?"))
+                            .unwrap_or_default();
                             self.report(
                                 "unknown-method",
                                 r.pos,
@@ -1245,8 +1273,7 @@ impl Walker<'_> {
                         Part::Index(_) => "[]",
                     };
                     let first = args.into_iter().next().unwrap_or_else(Val::clean);
-                    let literal_arg =
-                        matches!(p, Part::Method(_, a) if matches!(a.first(), Some(Expr::Str(_))));
+                    let literal_arg = matches!(p, Part::Method(_, a) if matches!(a.first(), Some(Expr::Str(_, _))));
                     match name {
                         "escapeJavaScript" => Val {
                             taint: if literal_arg {
@@ -1280,7 +1307,7 @@ impl Walker<'_> {
                                 "appsync-helper",
                                 r.pos,
                                 width,
-                                format!("`$util.{other}` is an AppSync helper; API Gateway's $util has only {} and renders this empty", UTIL_METHODS.join(", ")),
+                                format!("`$util.{other}` is an AppSync helper; API Gateway's $util has only {} and renders this empty", util_methods().join(", ")),
                             );
                             Val::clean()
                         }
@@ -1289,7 +1316,7 @@ impl Walker<'_> {
                                 "unknown-method",
                                 r.pos,
                                 width,
-                                format!("`$util.{other}` does not exist on API Gateway (its $util has {})", UTIL_METHODS.join(", ")),
+                                format!("`$util.{other}` does not exist on API Gateway (its $util has {})", util_methods().join(", ")),
                             );
                             Val::clean()
                         }
@@ -1579,57 +1606,53 @@ fn node_level(node: &Value) -> Option<Safe> {
 /// `$input.body`, in any spelling: `$!input`, `${input}`, inside strings and arguments).
 pub(super) fn reads_input(src: &str) -> bool {
     match vtl::Template::parse(src) {
-        Ok(t) => t.nodes().iter().any(node_reads_input),
+        Ok(t) => nodes_read_input(t.nodes()),
         // Unparsable: template-parse reports it; do not add a guess.
         Err(_) => true,
     }
 }
 
-fn node_reads_input(n: &Node) -> bool {
-    match n {
-        Node::Ref(r) => ref_reads_input(r),
-        Node::Set { target, value, .. } => ref_reads_input(target) || expr_reads_input(value),
-        Node::If {
-            branches,
-            otherwise,
-        } => {
-            branches
-                .iter()
-                .any(|(c, b)| expr_reads_input(c) || b.iter().any(node_reads_input))
-                || otherwise
-                    .as_ref()
-                    .is_some_and(|b| b.iter().any(node_reads_input))
+/// Whether evaluating `nodes` reads the body: a `$input.path`/`json`/`body` anywhere, except in
+/// an escaped `\$ref` (printed, not evaluated).
+fn nodes_read_input(nodes: &[Node]) -> bool {
+    #[derive(Default)]
+    struct ReadsInput(bool);
+    impl Visitor<'_> for ReadsInput {
+        fn visit_node(&mut self, n: &Node) {
+            if !self.0 && !matches!(n, Node::EscapedRef { .. }) {
+                walk_node(self, n);
+            }
         }
-        Node::Foreach { iterable, body, .. } => {
-            expr_reads_input(iterable) || body.iter().any(node_reads_input)
+        fn visit_reference(&mut self, r: &Reference) {
+            self.0 |= r.root == "input"
+                && matches!(r.parts.first(), Some(Part::Method(m, _) | Part::Property(m)) if matches!(m.as_str(), "path" | "json" | "body"));
+            if !self.0 {
+                walk_reference(self, r);
+            }
         }
-        Node::Define { body, .. } => body.iter().any(node_reads_input),
-        Node::MacroCall { args, .. } => args.iter().any(expr_reads_input),
-        Node::Text(_) | Node::EscapedRef { .. } | Node::Break | Node::Stop => false,
     }
+    let mut v = ReadsInput::default();
+    walk_nodes(&mut v, nodes);
+    v.0
 }
 
-fn ref_reads_input(r: &Reference) -> bool {
-    let direct = r.root == "input"
-        && matches!(r.parts.first(), Some(Part::Method(m, _) | Part::Property(m)) if matches!(m.as_str(), "path" | "json" | "body"));
-    direct
-        || r.parts.iter().any(|p| match p {
-            Part::Method(_, args) => args.iter().any(expr_reads_input),
-            Part::Index(e) => expr_reads_input(e),
-            Part::Property(_) => false,
-        })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn expr_reads_input(e: &Expr) -> bool {
-    match e {
-        Expr::Ref(r) => ref_reads_input(r),
-        Expr::Interpolated(nodes) => nodes.iter().any(node_reads_input),
-        Expr::List(items) => items.iter().any(expr_reads_input),
-        Expr::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| expr_reads_input(k) || expr_reads_input(v)),
-        Expr::Range(a, b) | Expr::Binary(_, a, b, _) => expr_reads_input(a) || expr_reads_input(b),
-        Expr::Not(x) | Expr::Paren(x) => expr_reads_input(x),
-        Expr::Str(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) => false,
+    #[test]
+    fn member_lists_come_from_the_registry() {
+        assert_eq!(
+            util_methods(),
+            [
+                "escapeJavaScript",
+                "parseJson",
+                "urlEncode",
+                "urlDecode",
+                "base64Encode",
+                "base64Decode"
+            ]
+        );
+        assert_eq!(input_members(), ["body", "json", "params", "path"]);
     }
 }

@@ -20,25 +20,68 @@ pub(crate) fn locate(src: &str, pos: usize) -> (usize, usize, String) {
     (line, column, snippet)
 }
 
+/// What kind of mistake a [`ParseError`] reports (its message says exactly what).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The template is larger than API Gateway accepts ([`crate::MAX_TEMPLATE_BYTES`]).
+    TooLarge,
+    /// Blocks nested, or operators chained, beyond the parser's bounds.
+    TooDeep,
+    /// The template ends inside a `$` or `#` token (`100$`, `$!`, `${n`), which Velocity 1.7's
+    /// lexer rejects.
+    UnexpectedEnd,
+    /// A `#if`, `#foreach`, `#define` or `#macro` without its `#end`, or a `#[[` without `]]#`.
+    UnclosedDirective,
+    /// An `#end` that closes nothing.
+    UnmatchedEnd,
+    /// An `#else` or `#elseif` outside an `#if`, or after its `#else`.
+    UnmatchedElse,
+    /// A directive API Gateway does not support (`#include`, `#parse`, `#evaluate`, ...).
+    UnsupportedDirective,
+    /// A malformed `#set`, `#if`, `#elseif`, `#foreach`, `#define` or `#macro` header.
+    BadDirective,
+    /// A call of a macro with arguments that do not parse.
+    BadMacroCall,
+    /// A malformed reference: `${`, an index or a method call's arguments left open.
+    BadReference,
+    /// A malformed expression: a missing operand, an unclosed list or map literal, a bad range.
+    BadExpression,
+    /// A malformed number or an unterminated string literal.
+    BadLiteral,
+}
+
 /// A template that API Gateway would reject ("Unable to transform request").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("parse error at {line}:{column}: {message} (near `{snippet}`)")]
 pub struct ParseError {
     pub(crate) line: usize,
     pub(crate) column: usize,
+    pub(crate) kind: ParseErrorKind,
     pub(crate) message: String,
     pub(crate) snippet: String,
 }
 
 impl ParseError {
-    pub(crate) fn at(src: &str, pos: usize, message: impl Into<String>) -> ParseError {
+    pub(crate) fn at(
+        src: &str,
+        pos: usize,
+        kind: ParseErrorKind,
+        message: impl Into<String>,
+    ) -> ParseError {
         let (line, column, snippet) = locate(src, pos);
         ParseError {
             line,
             column,
+            kind,
             message: message.into(),
             snippet,
         }
+    }
+
+    /// What kind of mistake this is; [`ParseError::message`] says exactly what.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
     }
 
     pub fn line(&self) -> usize {
@@ -116,5 +159,35 @@ impl RenderError {
 
     pub fn snippet(&self) -> &str {
         &self.snippet
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParseErrorKind as K;
+
+    fn kind(src: &str) -> K {
+        match crate::Template::parse(src) {
+            Ok(_) => panic!("{src:?} parses"),
+            Err(e) => e.kind(),
+        }
+    }
+
+    #[test]
+    fn parse_errors_have_kinds() {
+        assert_eq!(kind("#if(true)x"), K::UnclosedDirective);
+        assert_eq!(kind("#foreach($x in [1])x"), K::UnclosedDirective);
+        assert_eq!(kind("x#end"), K::UnmatchedEnd);
+        assert_eq!(kind("#else"), K::UnmatchedElse);
+        assert_eq!(kind("#include('x')"), K::UnsupportedDirective);
+        assert_eq!(kind("#set(x = 1)"), K::BadDirective);
+        assert_eq!(kind("#set($x = )"), K::BadExpression);
+        assert_eq!(kind("${x"), K::BadReference);
+        assert_eq!(kind("#set($x = 'abc)"), K::BadLiteral);
+        assert_eq!(kind("100$"), K::UnexpectedEnd);
+        assert_eq!(kind(&"x".repeat(crate::MAX_TEMPLATE_BYTES + 1)), K::TooLarge);
+        assert_eq!(kind(&"#if(true)".repeat(500)), K::TooDeep);
+        // An interpolated string's error keeps the kind of what is wrong inside it.
+        assert_eq!(kind("#set($x = \"#if(true)\")"), K::UnclosedDirective);
     }
 }

@@ -25,6 +25,8 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Flow>;
 
+pub mod methods;
+
 /// FNV-1a over variable names: a reference's root is looked up on every use, `#foreach` sets
 /// three variables per iteration, and the names are short and chosen by the template author (no
 /// flooding to defend against), so SipHash's cost buys nothing here.
@@ -128,32 +130,6 @@ fn as_f64(v: &Value) -> Option<f64> {
         Value::Double(d) => Some(*d),
         other => as_i128(other).map(|i| i as f64),
     }
-}
-
-fn utf16(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
-}
-
-fn from_utf16(u: &[u16]) -> Value {
-    Value::string(String::from_utf16_lossy(u))
-}
-
-fn find_sub(hay: &[u16], needle: &[u16], from: usize) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(from.min(hay.len()));
-    }
-    if from >= hay.len() {
-        return None;
-    }
-    (from..=hay.len().saturating_sub(needle.len())).find(|&i| hay[i..].starts_with(needle))
-}
-
-fn rfind_sub(hay: &[u16], needle: &[u16], from: usize) -> Option<usize> {
-    if needle.len() > hay.len() {
-        return None;
-    }
-    let start = from.min(hay.len() - needle.len());
-    (0..=start).rev().find(|&i| hay[i..].starts_with(needle))
 }
 
 /// Java `equals` (strict: Integer 1 is not Long 1), bounded in depth.
@@ -295,7 +271,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
 
     fn render_node(&mut self, node: &Node, out: &mut String) -> R<()> {
         match node {
-            Node::Text(t) => self.push(out, t, 0),
+            Node::Text(t, _) => self.push(out, t, 0),
             Node::Ref(r) => {
                 let v = self.eval_ref(r)?;
                 self.write_value(&v, out, r.pos)
@@ -303,6 +279,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Node::EscapedRef {
                 backslashes,
                 reference,
+                ..
             } => {
                 let v = self.eval_ref(reference)?;
                 let n = *backslashes;
@@ -320,7 +297,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
                     self.push(out, &reference.literal, reference.pos)
                 }
             }
-            Node::Set { target, value, pos } => {
+            Node::Set {
+                target, value, pos, ..
+            } => {
                 let v = self.eval_expr(value)?;
                 if v.is_null() && !dialect::SET_NULL_ASSIGNS {
                     return Ok(());
@@ -330,6 +309,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Node::If {
                 branches,
                 otherwise,
+                ..
             } => {
                 for (cond, body) in branches {
                     if self.eval_cond(cond)? {
@@ -346,10 +326,11 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 iterable,
                 body,
                 pos,
+                ..
             } => self.foreach(var, iterable, body, *pos, out),
-            Node::Break => Err(Flow::Break),
-            Node::Stop => Err(Flow::Stop),
-            Node::Define { name, body } => {
+            Node::Break { .. } => Err(Flow::Break),
+            Node::Stop { .. } => Err(Flow::Stop),
+            Node::Define { name, body, .. } => {
                 self.vars.insert(name.clone(), Value::Block(body.clone()));
                 Ok(())
             }
@@ -358,6 +339,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 args,
                 pos,
                 literal,
+                ..
             } => {
                 if self.macros.contains_key(name) {
                     self.call_macro(name, args, *pos, out)
@@ -760,465 +742,22 @@ impl<'t, 'b> Renderer<'t, 'b> {
         }
     }
 
+    /// `cur.name(args)`: the registry's method for the receiver's class (`methods`), else null;
+    /// a `#define` block without one is rendered and the call retried on the `String`.
     fn method(&mut self, cur: &Value, name: &str, args: &[Value]) -> R<Value> {
-        let limit = self.limits.max_output_bytes;
-        let a0 = args.first();
-        let a1 = args.get(1);
-        let s0 = match a0 {
-            Some(Value::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let s1 = match a1 {
-            Some(Value::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let i0 = a0.and_then(|v| match v {
-            Value::Int(i) => Some(i64::from(*i)),
-            _ => None,
-        });
-        let i1 = a1.and_then(|v| match v {
-            Value::Int(i) => Some(i64::from(*i)),
-            _ => None,
-        });
-        // Methods every object has.
-        match (name, args.len()) {
-            ("toString", 0) => {
-                return match cur {
-                    Value::Block(_) => Ok(Value::string(self.stringify(cur)?)),
-                    _ => Ok(Value::string(self.stringify(cur)?)),
-                };
-            }
-            ("equals", 1) => {
-                let other = a0.cloned().unwrap_or(Value::Null);
-                return Ok(Value::Bool(java_equals(cur, &other, 0)));
-            }
-            ("hashCode", 0) => {
-                if let Value::Str(s) = cur {
-                    let mut h: i32 = 0;
-                    for u in s.encode_utf16() {
-                        h = h.wrapping_mul(31).wrapping_add(i32::from(u));
-                    }
-                    return Ok(Value::Int(h));
-                }
-            }
-            _ => {}
+        // A tape container answers Java methods as the object it becomes.
+        if let Value::Json(j) = cur {
+            return self.method(&j.materialize(), name, args);
+        }
+        if let Some(call) = methods::lookup(cur, name, args.len()) {
+            return call(self, cur, args);
         }
         match cur {
             Value::Block(_) => {
                 let s = Value::string(self.stringify(cur)?);
                 self.method(&s, name, args)
             }
-            Value::Json(j) => self.method(&j.materialize(), name, args),
-            Value::Str(s) => {
-                let s = s.clone();
-                Ok(match (name, args.len()) {
-                    ("length", 0) => Value::Int(s.encode_utf16().count() as i32),
-                    ("isEmpty", 0) => Value::Bool(s.is_empty()),
-                    ("trim", 0) => Value::str(s.trim_matches(|c: char| (c as u32) <= 0x20)),
-                    ("toLowerCase", 0) => Value::string(s.to_lowercase()),
-                    ("toUpperCase", 0) => Value::string(s.to_uppercase()),
-                    ("contains", 1) => match &s0 {
-                        Some(x) => Value::Bool(s.contains(&**x)),
-                        None => Value::Null,
-                    },
-                    ("startsWith", 1) => match &s0 {
-                        Some(x) => Value::Bool(s.starts_with(&**x)),
-                        None => Value::Null,
-                    },
-                    ("startsWith", 2) => match (&s0, i1) {
-                        (Some(x), Some(off)) => {
-                            let h = utf16(&s);
-                            let n = utf16(x);
-                            Value::Bool(
-                                off >= 0
-                                    && (off as usize) <= h.len()
-                                    && h[off as usize..].starts_with(&n),
-                            )
-                        }
-                        _ => Value::Null,
-                    },
-                    ("endsWith", 1) => match &s0 {
-                        Some(x) => Value::Bool(s.ends_with(&**x)),
-                        None => Value::Null,
-                    },
-                    ("equalsIgnoreCase", 1) => match &s0 {
-                        Some(x) => Value::Bool(
-                            s.chars().count() == x.chars().count()
-                                && s.chars().zip(x.chars()).all(|(a, b)| {
-                                    a == b
-                                        || a.to_uppercase().eq(b.to_uppercase())
-                                        || a.to_lowercase().eq(b.to_lowercase())
-                                }),
-                        ),
-                        None => Value::Bool(false),
-                    },
-                    ("concat", 1) => match &s0 {
-                        Some(x) => {
-                            if s.len() + x.len() > limit {
-                                return Err(self.too_big(0));
-                            }
-                            Value::string(format!("{s}{x}"))
-                        }
-                        None if a0.is_some_and(Value::is_null) => {
-                            return Err(self.method_error("NullPointerException"));
-                        }
-                        None => Value::Null,
-                    },
-                    ("indexOf" | "lastIndexOf", 1 | 2) => {
-                        let h = utf16(&s);
-                        let needle = match (a0, &s0) {
-                            (_, Some(x)) => utf16(x),
-                            (Some(Value::Int(c)), None) => match char::from_u32(*c as u32) {
-                                Some(c) => utf16(&c.to_string()),
-                                None => return Ok(Value::Int(-1)),
-                            },
-                            _ => return Ok(Value::Null),
-                        };
-                        let from = if args.len() == 2 {
-                            match i1 {
-                                Some(f) => Some(f),
-                                None => return Ok(Value::Null),
-                            }
-                        } else {
-                            None
-                        };
-                        let r = if name == "indexOf" {
-                            let f = from.unwrap_or(0).max(0) as usize;
-                            find_sub(&h, &needle, f)
-                        } else {
-                            match from {
-                                Some(f) if f < 0 => None,
-                                Some(f) => rfind_sub(&h, &needle, f as usize),
-                                None => rfind_sub(&h, &needle, h.len()),
-                            }
-                        };
-                        Value::Int(r.map(|i| i as i32).unwrap_or(-1))
-                    }
-                    ("charAt", 1) => match i0 {
-                        Some(i) => {
-                            let h = utf16(&s);
-                            if i < 0 || i as usize >= h.len() {
-                                return Err(self.method_error(format!(
-                                    "StringIndexOutOfBoundsException: index {i}, length {}",
-                                    h.len()
-                                )));
-                            }
-                            from_utf16(&h[i as usize..i as usize + 1])
-                        }
-                        None => Value::Null,
-                    },
-                    ("substring", 1 | 2) => {
-                        let h = utf16(&s);
-                        let b = match i0 {
-                            Some(b) => b,
-                            None => return Ok(Value::Null),
-                        };
-                        let e = if args.len() == 2 {
-                            match i1 {
-                                Some(e) => e,
-                                None => return Ok(Value::Null),
-                            }
-                        } else {
-                            h.len() as i64
-                        };
-                        if b < 0 || e > h.len() as i64 || b > e {
-                            return Err(self.method_error(format!(
-                                "StringIndexOutOfBoundsException: begin {b}, end {e}, length {}",
-                                h.len()
-                            )));
-                        }
-                        from_utf16(&h[b as usize..e as usize])
-                    }
-                    ("replace", 2) => match (&s0, &s1) {
-                        (Some(a), Some(b)) => {
-                            if a.is_empty() {
-                                // Java inserts the replacement between every character.
-                                let mut o = String::new();
-                                o.push_str(b);
-                                for c in s.chars() {
-                                    o.push(c);
-                                    o.push_str(b);
-                                    if o.len() > limit {
-                                        return Err(self.too_big(0));
-                                    }
-                                }
-                                Value::string(o)
-                            } else {
-                                let est = s.len() / a.len().max(1) * b.len();
-                                if est > limit {
-                                    return Err(self.too_big(0));
-                                }
-                                Value::string(s.replace(&**a, b))
-                            }
-                        }
-                        _ => Value::Null,
-                    },
-                    ("replaceAll" | "replaceFirst", 2) => match (&s0, &s1) {
-                        (Some(p), Some(r)) => {
-                            let re = self.regex(p)?;
-                            let out = re
-                                .replace(&s, r, name == "replaceAll", limit)
-                                .map_err(|e| self.method_error(e))?;
-                            Value::string(out)
-                        }
-                        _ => Value::Null,
-                    },
-                    ("matches", 1) => match &s0 {
-                        Some(p) => {
-                            let re = self.regex(p)?;
-                            Value::Bool(re.matches(&s).map_err(|e| self.method_error(e))?)
-                        }
-                        None => Value::Null,
-                    },
-                    ("split", 1) => match &s0 {
-                        Some(p) => {
-                            let re = self.regex(p)?;
-                            let parts = re.split(&s).map_err(|e| self.method_error(e))?;
-                            Value::new_list(
-                                parts.into_iter().map(Value::string).collect(),
-                                ListKind::Array,
-                            )
-                        }
-                        None => Value::Null,
-                    },
-                    ("compareTo", 1) => match &s0 {
-                        Some(x) => {
-                            let a = utf16(&s);
-                            let b = utf16(x);
-                            let r = a
-                                .iter()
-                                .zip(b.iter())
-                                .find(|(x, y)| x != y)
-                                .map(|(x, y)| i32::from(*x) - i32::from(*y))
-                                .unwrap_or(a.len() as i32 - b.len() as i32);
-                            Value::Int(r)
-                        }
-                        None => Value::Null,
-                    },
-                    _ => Value::Null,
-                })
-            }
-            Value::List(l) => {
-                let l = l.clone();
-                Ok(match (name, args.len()) {
-                    ("size", 0) => Value::Int(l.borrow().items.len() as i32),
-                    ("isEmpty", 0) => Value::Bool(l.borrow().items.is_empty()),
-                    ("get", 1) => match i0 {
-                        Some(i) => {
-                            let l = l.borrow();
-                            if i < 0 || i as usize >= l.items.len() {
-                                return Err(self.method_error(format!(
-                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
-                                    l.items.len()
-                                )));
-                            }
-                            l.items[i as usize].clone()
-                        }
-                        None => Value::Null,
-                    },
-                    ("contains", 1) => {
-                        let x = a0.cloned().unwrap_or(Value::Null);
-                        Value::Bool(l.borrow().items.iter().any(|v| java_equals(v, &x, 0)))
-                    }
-                    ("indexOf" | "lastIndexOf", 1) => {
-                        let x = a0.cloned().unwrap_or(Value::Null);
-                        let l = l.borrow();
-                        let pos = if name == "indexOf" {
-                            l.items.iter().position(|v| java_equals(v, &x, 0))
-                        } else {
-                            l.items.iter().rposition(|v| java_equals(v, &x, 0))
-                        };
-                        Value::Int(pos.map(|p| p as i32).unwrap_or(-1))
-                    }
-                    ("add", 1) => {
-                        let mut l = l.borrow_mut();
-                        if l.items.len() >= self.limits.max_collection_size {
-                            return Err(self.too_big(0));
-                        }
-                        l.items.push(a0.cloned().unwrap_or(Value::Null));
-                        Value::Bool(true)
-                    }
-                    ("add", 2) => match i0 {
-                        Some(i) => {
-                            let mut l = l.borrow_mut();
-                            if i < 0 || i as usize > l.items.len() {
-                                return Err(self.method_error(format!(
-                                    "IndexOutOfBoundsException: Index: {i}, Size: {}",
-                                    l.items.len()
-                                )));
-                            }
-                            if l.items.len() >= self.limits.max_collection_size {
-                                return Err(self.too_big(0));
-                            }
-                            l.items
-                                .insert(i as usize, a1.cloned().unwrap_or(Value::Null));
-                            // void: renders as nothing.
-                            Value::Null
-                        }
-                        None => Value::Null,
-                    },
-                    ("set", 2) => match i0 {
-                        Some(i) => {
-                            let mut l = l.borrow_mut();
-                            if i < 0 || i as usize >= l.items.len() {
-                                return Err(self.method_error(format!(
-                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
-                                    l.items.len()
-                                )));
-                            }
-                            std::mem::replace(
-                                &mut l.items[i as usize],
-                                a1.cloned().unwrap_or(Value::Null),
-                            )
-                        }
-                        None => Value::Null,
-                    },
-                    ("remove", 1) => match i0 {
-                        Some(i) => {
-                            let mut l = l.borrow_mut();
-                            if i < 0 || i as usize >= l.items.len() {
-                                return Err(self.method_error(format!(
-                                    "IndexOutOfBoundsException: Index {i} out of bounds for length {}",
-                                    l.items.len()
-                                )));
-                            }
-                            l.items.remove(i as usize)
-                        }
-                        None => {
-                            let x = a0.cloned().unwrap_or(Value::Null);
-                            let mut l = l.borrow_mut();
-                            match l.items.iter().position(|v| java_equals(v, &x, 0)) {
-                                Some(p) => {
-                                    l.items.remove(p);
-                                    Value::Bool(true)
-                                }
-                                None => Value::Bool(false),
-                            }
-                        }
-                    },
-                    ("clear", 0) => {
-                        l.borrow_mut().items.clear();
-                        Value::Null
-                    }
-                    _ => Value::Null,
-                })
-            }
-            Value::Map(m) => {
-                let m = m.clone();
-                Ok(match (name, args.len()) {
-                    ("get", 1) => m
-                        .borrow()
-                        .entries
-                        .get(&Key::from_value(a0.unwrap_or(&Value::Null)))
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    ("put", 2) => {
-                        let mut mm = m.borrow_mut();
-                        let k = Key::from_value(a0.unwrap_or(&Value::Null));
-                        if !mm.entries.contains_key(&k)
-                            && mm.entries.len() >= self.limits.max_collection_size
-                        {
-                            return Err(self.too_big(0));
-                        }
-                        mm.entries
-                            .insert(k, a1.cloned().unwrap_or(Value::Null))
-                            .unwrap_or(Value::Null)
-                    }
-                    ("containsKey", 1) => Value::Bool(
-                        m.borrow()
-                            .entries
-                            .contains_key(&Key::from_value(a0.unwrap_or(&Value::Null))),
-                    ),
-                    ("containsValue", 1) => {
-                        let x = a0.cloned().unwrap_or(Value::Null);
-                        Value::Bool(m.borrow().entries.values().any(|v| java_equals(v, &x, 0)))
-                    }
-                    ("keySet", 0) => Value::new_list(
-                        m.borrow().entries.keys().map(Key::to_value).collect(),
-                        ListKind::ArrayList,
-                    ),
-                    ("values", 0) => Value::new_list(
-                        m.borrow().entries.values().cloned().collect(),
-                        ListKind::ArrayList,
-                    ),
-                    ("entrySet", 0) => Value::new_list(
-                        m.borrow()
-                            .entries
-                            .iter()
-                            .map(|(k, v)| Value::Entry(Rc::new((k.clone(), v.clone()))))
-                            .collect(),
-                        ListKind::ArrayList,
-                    ),
-                    ("size", 0) => Value::Int(m.borrow().entries.len() as i32),
-                    ("isEmpty", 0) => Value::Bool(m.borrow().entries.is_empty()),
-                    ("remove", 1) => m
-                        .borrow_mut()
-                        .entries
-                        .shift_remove(&Key::from_value(a0.unwrap_or(&Value::Null)))
-                        .unwrap_or(Value::Null),
-                    ("clear", 0) => {
-                        m.borrow_mut().entries.clear();
-                        Value::Null
-                    }
-                    ("putAll", 1) => {
-                        if let Some(Value::Map(other)) = a0 {
-                            let add: Vec<(Key, Value)> = other
-                                .borrow()
-                                .entries
-                                .iter()
-                                .map(|(k, v)| (k.clone(), v.clone()))
-                                .collect();
-                            let mut mm = m.borrow_mut();
-                            for (k, v) in add {
-                                mm.entries.insert(k, v);
-                            }
-                        }
-                        Value::Null
-                    }
-                    _ => Value::Null,
-                })
-            }
-            Value::Entry(e) => Ok(match (name, args.len()) {
-                ("getKey", 0) => e.0.to_value(),
-                ("getValue", 0) => e.1.clone(),
-                _ => Value::Null,
-            }),
-            Value::Foreach(f) => Ok(match (name, args.len()) {
-                ("hasNext" | "getHasNext" | "isHasNext", 0) => Value::Bool(f.has_next.get()),
-                ("getIndex", 0) => Value::Int(f.index.get() as i32),
-                ("getCount", 0) => Value::Int(f.index.get() as i32 + 1),
-                ("isFirst" | "getFirst", 0) => Value::Bool(f.index.get() == 0),
-                ("isLast" | "getLast", 0) => Value::Bool(!f.has_next.get()),
-                ("getParent", 0) => f.parent.clone().map(Value::Foreach).unwrap_or(Value::Null),
-                _ => Value::Null,
-            }),
-            Value::Int(_) | Value::Long(_) | Value::BigInt(_) | Value::Double(_) => {
-                Ok(match (name, args.len()) {
-                    ("intValue", 0) => match cur {
-                        Value::Double(d) => Value::Int(*d as i32),
-                        v => Value::Int(as_i128(v).unwrap_or(0) as i32),
-                    },
-                    ("longValue", 0) => match cur {
-                        Value::Double(d) => Value::Long(*d as i64),
-                        v => Value::Long(as_i128(v).unwrap_or(0) as i64),
-                    },
-                    ("doubleValue", 0) => Value::Double(as_f64(cur).unwrap_or(0.0)),
-                    ("compareTo", 1) if a0.is_some_and(|a| a.class() == cur.class()) => {
-                        match compare_numbers(cur, a0.unwrap_or(&Value::Null)) {
-                            Some(o) => Value::Int(o as i32),
-                            None => Value::Null,
-                        }
-                    }
-                    _ => Value::Null,
-                })
-            }
-            Value::Bool(b) => Ok(match (name, args.len()) {
-                ("booleanValue", 0) => Value::Bool(*b),
-                _ => Value::Null,
-            }),
-            Value::Input => self.input_method(name, args),
-            Value::Util => self.util_method(name, args),
-            Value::Null => Ok(Value::Null),
+            _ => Ok(Value::Null),
         }
     }
 
@@ -1352,15 +891,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Value::Bool(b) => b,
                 _ => true,
             }),
-            Expr::Bool(b) => Ok(*b),
-            Expr::Paren(inner) => self.eval_cond(inner),
-            Expr::Not(inner) => Ok(!self.eval_cond(inner)?),
-            Expr::Binary(BinOp::And, l, r, _) => Ok(self.eval_cond(l)? && self.eval_cond(r)?),
-            Expr::Binary(BinOp::Or, l, r, _) => Ok(self.eval_cond(l)? || self.eval_cond(r)?),
+            Expr::Bool(b, _) => Ok(*b),
+            Expr::Paren(inner, _) => self.eval_cond(inner),
+            Expr::Not(inner, _) => Ok(!self.eval_cond(inner)?),
+            Expr::Binary(BinOp::And, l, r, _, _) => Ok(self.eval_cond(l)? && self.eval_cond(r)?),
+            Expr::Binary(BinOp::Or, l, r, _, _) => Ok(self.eval_cond(l)? || self.eval_cond(r)?),
             Expr::Binary(
                 op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge),
                 l,
                 r,
+                _,
                 _,
             ) => self.compare(*op, l, r),
             _ => {
@@ -1435,8 +975,8 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(v)
             }
-            Expr::Str(s) => Ok(Value::str(s)),
-            Expr::Interpolated(nodes) => {
+            Expr::Str(s, _) => Ok(Value::str(s)),
+            Expr::Interpolated(nodes, _) => {
                 let mut s = String::new();
                 match self.render_nodes(nodes, &mut s) {
                     Ok(()) | Err(Flow::Break) => {}
@@ -1444,17 +984,17 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(Value::string(s))
             }
-            Expr::Int(i) => Ok(int_value(i128::from(*i))),
-            Expr::Float(f) => Ok(Value::Double(*f)),
-            Expr::Bool(b) => Ok(Value::Bool(*b)),
-            Expr::List(items) => {
+            Expr::Int(i, _) => Ok(int_value(i128::from(*i))),
+            Expr::Float(f, _) => Ok(Value::Double(*f)),
+            Expr::Bool(b, _) => Ok(Value::Bool(*b)),
+            Expr::List(items, _) => {
                 let mut v = Vec::with_capacity(items.len());
                 for i in items {
                     v.push(self.eval_expr(i)?);
                 }
                 Ok(Value::new_list(v, ListKind::ArrayList))
             }
-            Expr::Map(entries) => {
+            Expr::Map(entries, _) => {
                 let mut m = crate::value::Entries::with_capacity(entries.len());
                 for (k, v) in entries {
                     let k = self.eval_expr(k)?;
@@ -1463,7 +1003,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 }
                 Ok(Value::Map(Rc::new(RefCell::new(JMap { entries: m }))))
             }
-            Expr::Range(a, b) => {
+            Expr::Range(a, b, _) => {
                 let x = self.eval_expr(a)?;
                 let y = self.eval_expr(b)?;
                 let (Some(x), Some(y)) = (range_bound(&x), range_bound(&y)) else {
@@ -1486,9 +1026,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 };
                 Ok(Value::new_list(items, ListKind::ArrayList))
             }
-            Expr::Not(inner) => Ok(Value::Bool(!self.eval_cond(inner)?)),
-            Expr::Paren(inner) => self.eval_expr(inner),
-            Expr::Binary(op, l, r, pos) => match op {
+            Expr::Not(inner, _) => Ok(Value::Bool(!self.eval_cond(inner)?)),
+            Expr::Paren(inner, _) => self.eval_expr(inner),
+            Expr::Binary(op, l, r, pos, _) => match op {
                 BinOp::And
                 | BinOp::Or
                 | BinOp::Eq
@@ -1575,8 +1115,8 @@ fn range_bound(v: &Value) -> Option<i64> {
 fn expr_pos(e: &Expr) -> usize {
     match e {
         Expr::Ref(r) => r.pos,
-        Expr::Binary(_, _, _, p) => *p,
-        Expr::Range(a, _) => expr_pos(a),
+        Expr::Binary(_, _, _, p, _) => *p,
+        Expr::Range(a, _, _) => expr_pos(a),
         _ => 0,
     }
 }

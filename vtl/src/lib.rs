@@ -24,6 +24,10 @@ mod parser;
 pub mod util;
 mod value;
 
+/// Java's methods of the values a template sees, by receiver class, name and arity (read-only,
+/// for static analysis: [`methods::exists`]).
+pub use eval::methods;
+
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -31,7 +35,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-pub use error::{ParseError, RenderError, RenderErrorKind};
+pub use error::{ParseError, ParseErrorKind, RenderError, RenderErrorKind};
 
 use ast::{MacroDef, Node};
 use eval::{Flow, InputData, Renderer};
@@ -237,6 +241,7 @@ impl Template {
             return Err(ParseError::at(
                 src,
                 0,
+                ParseErrorKind::TooLarge,
                 format!(
                     "template is {} bytes; API Gateway accepts at most {MAX_TEMPLATE_BYTES}",
                     src.len()

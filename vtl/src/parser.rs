@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
-use crate::error::ParseError;
+use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference, Span};
+use crate::error::{ParseError, ParseErrorKind};
 
 /// Deepest nesting of blocks and expressions accepted; beyond it the parser would risk the stack.
 pub const MAX_NESTING: usize = 100;
@@ -73,8 +73,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn err(&self, pos: usize, msg: impl Into<String>) -> ParseError {
-        ParseError::at(self.src, pos, msg)
+    /// The absolute span from the local offset `start` to the current position.
+    fn span_from(&self, start: usize) -> Span {
+        Span::new(start + self.base, self.pos + self.base)
+    }
+
+    fn err(&self, pos: usize, kind: ParseErrorKind, msg: impl Into<String>) -> ParseError {
+        ParseError::at(self.src, pos, kind, msg)
     }
 
     fn peek(&self) -> Option<u8> {
@@ -95,18 +100,25 @@ impl<'a> Parser<'a> {
             Term::Eof => Ok(nodes),
             Term::End => Err(self.err(
                 at,
+                ParseErrorKind::UnmatchedEnd,
                 "#end without a matching #if, #foreach, #macro or #define",
             )),
-            Term::Else | Term::ElseIf(_) => {
-                Err(self.err(at, "#else/#elseif without a matching #if"))
-            }
+            Term::Else | Term::ElseIf(_) => Err(self.err(
+                at,
+                ParseErrorKind::UnmatchedElse,
+                "#else/#elseif without a matching #if",
+            )),
         }
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(self.err(self.pos, format!("nesting deeper than {MAX_NESTING}")));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::TooDeep,
+                format!("nesting deeper than {MAX_NESTING}"),
+            ));
         }
         Ok(())
     }
@@ -124,22 +136,24 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_block_inner(&mut self, block: Block) -> Result<(Vec<Node>, Term, usize), ParseError> {
+        let block_start = self.pos + self.base;
         let mut nodes: Vec<Node> = Vec::new();
         let mut pending = String::new();
         fn flush(nodes: &mut Vec<Node>, pending: &mut String) {
             if pending.is_empty() {
                 return;
             }
-            if let Some(Node::Text(t)) = nodes.last_mut() {
+            if let Some(Node::Text(t, _)) = nodes.last_mut() {
                 t.push_str(pending);
             } else {
-                nodes.push(Node::Text(std::mem::take(pending)));
+                nodes.push(Node::Text(std::mem::take(pending), Span::default()));
             }
             pending.clear();
         }
         loop {
             let Some(c) = self.peek() else {
                 flush(&mut nodes, &mut pending);
+                text_spans(&mut nodes, block_start, self.pos + self.base);
                 return Ok((nodes, Term::Eof, self.pos));
             };
             match c {
@@ -157,9 +171,11 @@ impl<'a> Parser<'a> {
                             let property_last =
                                 matches!(reference.parts.last(), Some(Part::Property(_)))
                                     && !reference.literal.ends_with('}');
+                            let span = self.span_from(start);
                             nodes.push(Node::EscapedRef {
                                 backslashes: n,
                                 reference,
+                                span,
                             });
                             // Same lexer quirk as for unescaped references (`##` is text).
                             if property_last && self.starts_with("##") {
@@ -214,9 +230,11 @@ impl<'a> Parser<'a> {
                                     q += 1;
                                 }
                                 if self.peek_at(q) != Some(b'}') {
-                                    return Err(
-                                        self.err(self.pos, "unexpected `{` after a reference")
-                                    );
+                                    return Err(self.err(
+                                        self.pos,
+                                        ParseErrorKind::BadReference,
+                                        "unexpected `{` after a reference",
+                                    ));
                                 }
                                 pending.push('{');
                                 self.pos = q + 1;
@@ -238,6 +256,7 @@ impl<'a> Parser<'a> {
                 b'#' => {
                     if let Some((term, at)) = self.hash(block, &mut nodes, &mut pending, flush)? {
                         flush(&mut nodes, &mut pending);
+                        text_spans(&mut nodes, block_start, at + self.base);
                         return Ok((nodes, term, at));
                     }
                 }
@@ -269,7 +288,11 @@ impl<'a> Parser<'a> {
             _ => false,
         };
         if at_end {
-            return Err(self.err(self.pos, "unexpected end of template"));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::UnexpectedEnd,
+                "unexpected end of template",
+            ));
         }
         Ok(())
     }
@@ -323,13 +346,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, c: u8, what: &str) -> Result<(), ParseError> {
+    fn expect(&mut self, c: u8, kind: ParseErrorKind, what: &str) -> Result<(), ParseError> {
         self.skip_ws();
         if self.peek() == Some(c) {
             self.pos += 1;
             Ok(())
         } else {
-            Err(self.err(self.pos, format!("expected {what}")))
+            Err(self.err(self.pos, kind, format!("expected {what}")))
         }
     }
 
@@ -371,7 +394,13 @@ impl<'a> Parser<'a> {
                         flush(nodes, pending);
                         self.pos = start + 3 + i + 3;
                     }
-                    None => return Err(self.err(start, "unterminated #[[ block")),
+                    None => {
+                        return Err(self.err(
+                            start,
+                            ParseErrorKind::UnclosedDirective,
+                            "unterminated #[[ block",
+                        ));
+                    }
                 }
                 return Ok(None);
             }
@@ -401,19 +430,33 @@ impl<'a> Parser<'a> {
                 }
                 flush(nodes, pending);
                 self.pos = name_end;
-                self.expect(b'(', "`(` after #set")?;
+                self.expect(b'(', ParseErrorKind::BadDirective, "`(` after #set")?;
                 self.skip_ws();
                 if self.peek() != Some(b'$') {
-                    return Err(self.err(self.pos, "#set needs a reference on the left-hand side"));
+                    return Err(self.err(
+                        self.pos,
+                        ParseErrorKind::BadDirective,
+                        "#set needs a reference on the left-hand side",
+                    ));
                 }
                 let Some(target) = self.try_reference()? else {
-                    return Err(self.err(self.pos, "#set needs a reference on the left-hand side"));
+                    return Err(self.err(
+                        self.pos,
+                        ParseErrorKind::BadDirective,
+                        "#set needs a reference on the left-hand side",
+                    ));
                 };
-                self.expect(b'=', "`=` in #set")?;
+                self.expect(b'=', ParseErrorKind::BadDirective, "`=` in #set")?;
                 let value = self.parse_expr()?;
-                self.expect(b')', "`)` closing #set")?;
+                self.expect(b')', ParseErrorKind::BadDirective, "`)` closing #set")?;
                 self.eat_trailing_newline();
-                nodes.push(Node::Set { target, value, pos });
+                let span = self.span_from(start);
+                nodes.push(Node::Set {
+                    target,
+                    value,
+                    pos,
+                    span,
+                });
             }
             "if" => {
                 flush(nodes, pending);
@@ -430,6 +473,7 @@ impl<'a> Parser<'a> {
                             nodes.push(Node::If {
                                 branches,
                                 otherwise: None,
+                                span: self.span_from(start),
                             });
                             break;
                         }
@@ -438,25 +482,46 @@ impl<'a> Parser<'a> {
                             let (body, term, at) = self.parse_block(Block::Other)?;
                             match term {
                                 Term::End => {}
-                                Term::Eof => return Err(self.err(start, "#if without #end")),
-                                _ => return Err(self.err(at, "unexpected #else")),
+                                Term::Eof => {
+                                    return Err(self.err(
+                                        start,
+                                        ParseErrorKind::UnclosedDirective,
+                                        "#if without #end",
+                                    ));
+                                }
+                                _ => {
+                                    return Err(self.err(
+                                        at,
+                                        ParseErrorKind::UnmatchedElse,
+                                        "unexpected #else",
+                                    ));
+                                }
                             }
                             nodes.push(Node::If {
                                 branches,
                                 otherwise: Some(body),
+                                span: self.span_from(start),
                             });
                             break;
                         }
                         Term::Eof => {
                             let _ = at;
-                            return Err(self.err(start, "#if without #end"));
+                            return Err(self.err(
+                                start,
+                                ParseErrorKind::UnclosedDirective,
+                                "#if without #end",
+                            ));
                         }
                     }
                 }
             }
             "elseif" => {
                 if block != Block::If {
-                    return Err(self.err(start, "#elseif without a matching #if"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnmatchedElse,
+                        "#elseif without a matching #if",
+                    ));
                 }
                 self.pos = name_end;
                 let cond = self.paren_expr("#elseif")?;
@@ -465,7 +530,11 @@ impl<'a> Parser<'a> {
             }
             "else" => {
                 if block != Block::If {
-                    return Err(self.err(start, "#else without a matching #if"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnmatchedElse,
+                        "#else without a matching #if",
+                    ));
                 }
                 self.pos = name_end;
                 self.eat_trailing_newline();
@@ -473,7 +542,11 @@ impl<'a> Parser<'a> {
             }
             "end" => {
                 if block == Block::Top {
-                    return Err(self.err(start, "#end without a matching block"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnmatchedEnd,
+                        "#end without a matching block",
+                    ));
                 }
                 self.pos = name_end;
                 self.eat_trailing_newline();
@@ -482,7 +555,7 @@ impl<'a> Parser<'a> {
             "foreach" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                self.expect(b'(', "`(` after #foreach")?;
+                self.expect(b'(', ParseErrorKind::BadDirective, "`(` after #foreach")?;
                 let args_start = self.pos;
                 let header = self.foreach_header();
                 let (var, iterable) = match header {
@@ -499,59 +572,73 @@ impl<'a> Parser<'a> {
                         if !lenient || !self.skip_balanced_parens() {
                             return Err(e);
                         }
-                        (String::new(), Expr::Bool(false))
+                        (String::new(), Expr::Bool(false, self.span_from(args_start)))
                     }
                 };
                 self.eat_trailing_newline();
                 let (body, term, _) = self.parse_block(Block::Other)?;
                 if !matches!(term, Term::End) {
-                    return Err(self.err(start, "#foreach without #end"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnclosedDirective,
+                        "#foreach without #end",
+                    ));
                 }
                 nodes.push(Node::Foreach {
                     var,
                     iterable,
                     body,
                     pos,
+                    span: self.span_from(start),
                 });
             }
             "break" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                nodes.push(Node::Break);
+                nodes.push(Node::Break {
+                    span: self.span_from(start),
+                });
             }
             "stop" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                nodes.push(Node::Stop);
+                nodes.push(Node::Stop {
+                    span: self.span_from(start),
+                });
             }
             "define" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                self.expect(b'(', "`(` after #define")?;
+                self.expect(b'(', ParseErrorKind::BadDirective, "`(` after #define")?;
                 self.skip_ws();
                 let name = self.simple_var("#define")?;
-                self.expect(b')', "`)` closing #define")?;
+                self.expect(b')', ParseErrorKind::BadDirective, "`)` closing #define")?;
                 self.eat_trailing_newline();
                 let (body, term, _) = self.parse_block(Block::Other)?;
                 if !matches!(term, Term::End) {
-                    return Err(self.err(start, "#define without #end"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnclosedDirective,
+                        "#define without #end",
+                    ));
                 }
                 nodes.push(Node::Define {
                     name,
                     body: Arc::new(body),
+                    span: self.span_from(start),
                 });
             }
             "macro" => {
                 flush(nodes, pending);
                 self.pos = name_end;
-                self.expect(b'(', "`(` after #macro")?;
+                self.expect(b'(', ParseErrorKind::BadDirective, "`(` after #macro")?;
                 self.skip_ws();
                 let s = self.pos;
                 while self.peek().is_some_and(is_ident_char) {
                     self.pos += 1;
                 }
                 if s == self.pos || !is_ident_start(self.b[s]) {
-                    return Err(self.err(s, "#macro needs a name"));
+                    return Err(self.err(s, ParseErrorKind::BadDirective, "#macro needs a name"));
                 }
                 let mname = self.src[s..self.pos].to_string();
                 let mut params = Vec::new();
@@ -565,9 +652,11 @@ impl<'a> Parser<'a> {
                         Some(b',') => self.pos += 1,
                         Some(b'$') => params.push(self.simple_var("#macro")?),
                         _ => {
-                            return Err(
-                                self.err(self.pos, "expected a `$parameter` or `)` in #macro")
-                            );
+                            return Err(self.err(
+                                self.pos,
+                                ParseErrorKind::BadDirective,
+                                "expected a `$parameter` or `)` in #macro",
+                            ));
                         }
                     }
                 }
@@ -582,7 +671,11 @@ impl<'a> Parser<'a> {
                 );
                 let (body, term, _) = self.parse_block(Block::Other)?;
                 if !matches!(term, Term::End) {
-                    return Err(self.err(start, "#macro without #end"));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::UnclosedDirective,
+                        "#macro without #end",
+                    ));
                 }
                 self.macros.insert(
                     mname,
@@ -594,7 +687,11 @@ impl<'a> Parser<'a> {
             }
             "include" | "parse" | "evaluate" => {
                 // API Gateway rejects these (docs/evidence/apigateway-semantics.md §2.3).
-                return Err(self.err(start, format!("#{name} is not supported by API Gateway")));
+                return Err(self.err(
+                    start,
+                    ParseErrorKind::UnsupportedDirective,
+                    format!("#{name} is not supported by API Gateway"),
+                ));
             }
             _ => {
                 // A call of a macro, possibly defined later; Velocity 1.7 resolves it at render time
@@ -629,7 +726,11 @@ impl<'a> Parser<'a> {
                 if !parsed {
                     // Velocity 1.7 commits to a macro call at `#name(`.
                     self.depth = save_depth;
-                    return Err(self.err(start, format!("bad arguments in call of macro #{name}")));
+                    return Err(self.err(
+                        start,
+                        ParseErrorKind::BadMacroCall,
+                        format!("bad arguments in call of macro #{name}"),
+                    ));
                 }
                 flush(nodes, pending);
                 self.eat_trailing_newline();
@@ -640,6 +741,7 @@ impl<'a> Parser<'a> {
                     args,
                     pos,
                     literal,
+                    span: self.span_from(start),
                 });
                 return Ok(None);
             }
@@ -658,10 +760,14 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         if w == self.pos || !is_ident_start(self.b[w]) {
-            return Err(self.err(self.pos, "expected `in` in #foreach"));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::BadDirective,
+                "expected `in` in #foreach",
+            ));
         }
         let iterable = self.parse_expr()?;
-        self.expect(b')', "`)` closing #foreach")?;
+        self.expect(b')', ParseErrorKind::BadDirective, "`)` closing #foreach")?;
         Ok((var, iterable))
     }
 
@@ -693,16 +799,28 @@ impl<'a> Parser<'a> {
     }
 
     fn paren_expr(&mut self, what: &str) -> Result<Expr, ParseError> {
-        self.expect(b'(', &format!("`(` after {what}"))?;
+        self.expect(
+            b'(',
+            ParseErrorKind::BadDirective,
+            &format!("`(` after {what}"),
+        )?;
         let e = self.parse_expr()?;
-        self.expect(b')', &format!("`)` closing {what}"))?;
+        self.expect(
+            b')',
+            ParseErrorKind::BadDirective,
+            &format!("`)` closing {what}"),
+        )?;
         Ok(e)
     }
 
     /// `$name` (no property chain), as in `#foreach($x in ...)`, `#define($x)`, macro parameters.
     fn simple_var(&mut self, what: &str) -> Result<String, ParseError> {
         if self.peek() != Some(b'$') {
-            return Err(self.err(self.pos, format!("expected a `$variable` in {what}")));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::BadDirective,
+                format!("expected a `$variable` in {what}"),
+            ));
         }
         let mut p = self.pos + 1;
         if self.peek_at(p) == Some(b'!') {
@@ -714,7 +832,11 @@ impl<'a> Parser<'a> {
         }
         let s = p;
         if !self.peek_at(p).is_some_and(is_ident_start) {
-            return Err(self.err(self.pos, format!("expected a `$variable` in {what}")));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::BadDirective,
+                format!("expected a `$variable` in {what}"),
+            ));
         }
         while self.peek_at(p).is_some_and(is_ident_char) {
             p += 1;
@@ -722,7 +844,7 @@ impl<'a> Parser<'a> {
         let name = self.src[s..p].to_string();
         if braced {
             if self.peek_at(p) != Some(b'}') {
-                return Err(self.err(p, "expected `}`"));
+                return Err(self.err(p, ParseErrorKind::BadDirective, "expected `}`"));
             }
             p += 1;
         }
@@ -745,7 +867,11 @@ impl<'a> Parser<'a> {
         }
         if !self.peek_at(p).is_some_and(is_ident_start) {
             if braced && self.peek_at(p) == Some(b'$') {
-                return Err(self.err(start, "unexpected `$` after `${`"));
+                return Err(self.err(
+                    start,
+                    ParseErrorKind::BadReference,
+                    "unexpected `$` after `${`",
+                ));
             }
             return Ok(None);
         }
@@ -794,7 +920,11 @@ impl<'a> Parser<'a> {
                     let e = self.parse_param()?;
                     self.skip_ws();
                     if self.peek() != Some(b']') {
-                        return Err(self.err(self.pos, "expected `]` closing the index"));
+                        return Err(self.err(
+                            self.pos,
+                            ParseErrorKind::BadReference,
+                            "expected `]` closing the index",
+                        ));
                     }
                     self.pos += 1;
                     parts.push(Part::Index(e));
@@ -806,7 +936,11 @@ impl<'a> Parser<'a> {
             if self.peek() == Some(b'}') {
                 self.pos += 1;
             } else {
-                return Err(self.err(start, "expected `}` closing the reference"));
+                return Err(self.err(
+                    start,
+                    ParseErrorKind::BadReference,
+                    "expected `}` closing the reference",
+                ));
             }
         }
         Ok(Some(Reference {
@@ -815,6 +949,7 @@ impl<'a> Parser<'a> {
             silent,
             literal: self.src[start..self.pos].to_string(),
             pos: start + self.base,
+            span: self.span_from(start),
         }))
     }
 
@@ -835,7 +970,13 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(args);
                 }
-                _ => return Err(self.err(open, "unterminated method call arguments")),
+                _ => {
+                    return Err(self.err(
+                        open,
+                        ParseErrorKind::BadReference,
+                        "unterminated method call arguments",
+                    ));
+                }
             }
         }
     }
@@ -909,6 +1050,7 @@ impl<'a> Parser<'a> {
             if chain > MAX_OPERATOR_CHAIN {
                 return Err(self.err(
                     self.pos,
+                    ParseErrorKind::TooDeep,
                     format!("more than {MAX_OPERATOR_CHAIN} operators in one expression"),
                 ));
             }
@@ -917,7 +1059,9 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let right = self.parse_binary(prec + 1);
             self.leave();
-            left = Expr::Binary(op, Box::new(left), Box::new(right?), at);
+            let right = right?;
+            let span = Span::new(left.span().start, right.span().end);
+            left = Expr::Binary(op, Box::new(left), Box::new(right), at, span);
         }
     }
 
@@ -927,7 +1071,11 @@ impl<'a> Parser<'a> {
     fn parse_param(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
         if self.peek() == Some(b'(') {
-            return Err(self.err(self.pos, "expected a literal or a reference"));
+            return Err(self.err(
+                self.pos,
+                ParseErrorKind::BadExpression,
+                "expected a literal or a reference",
+            ));
         }
         self.enter()?;
         let r = self.parse_primary();
@@ -937,19 +1085,20 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
+        let start = self.pos;
         if self.peek() == Some(b'!') && self.peek_at(self.pos + 1) != Some(b'=') {
             self.pos += 1;
             self.enter()?;
             let e = self.parse_unary();
             self.leave();
-            return Ok(Expr::Not(Box::new(e?)));
+            return Ok(Expr::Not(Box::new(e?), self.span_from(start)));
         }
         if self.word_op("not") {
             self.pos += 3;
             self.enter()?;
             let e = self.parse_unary();
             self.leave();
-            return Ok(Expr::Not(Box::new(e?)));
+            return Ok(Expr::Not(Box::new(e?), self.span_from(start)));
         }
         self.parse_primary()
     }
@@ -958,12 +1107,16 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let start = self.pos;
         let Some(c) = self.peek() else {
-            return Err(self.err(start, "expected an expression"));
+            return Err(self.err(
+                start,
+                ParseErrorKind::BadExpression,
+                "expected an expression",
+            ));
         };
         match c {
             b'$' => match self.try_reference()? {
                 Some(r) => Ok(Expr::Ref(Box::new(r))),
-                None => Err(self.err(start, "expected a reference")),
+                None => Err(self.err(start, ParseErrorKind::BadExpression, "expected a reference")),
             },
             b'"' => self.string_literal(b'"'),
             b'\'' => self.string_literal(b'\''),
@@ -972,33 +1125,41 @@ impl<'a> Parser<'a> {
             b'(' => {
                 self.pos += 1;
                 let e = self.parse_expr()?;
-                self.expect(b')', "`)`")?;
-                Ok(Expr::Paren(Box::new(e)))
+                self.expect(b')', ParseErrorKind::BadExpression, "`)`")?;
+                Ok(Expr::Paren(Box::new(e), self.span_from(start)))
             }
             b'[' => {
                 self.pos += 1;
                 self.skip_ws();
                 if self.peek() == Some(b']') {
                     self.pos += 1;
-                    return Ok(Expr::List(Vec::new()));
+                    return Ok(Expr::List(Vec::new(), self.span_from(start)));
                 }
                 let first = self.parse_param()?;
                 self.skip_ws();
                 if self.starts_with("..") {
-                    if !matches!(first, Expr::Int(_) | Expr::Ref(_)) {
-                        return Err(
-                            self.err(start, "a range bound must be an integer or a reference")
-                        );
+                    if !matches!(first, Expr::Int(..) | Expr::Ref(_)) {
+                        return Err(self.err(
+                            start,
+                            ParseErrorKind::BadExpression,
+                            "a range bound must be an integer or a reference",
+                        ));
                     }
                     self.pos += 2;
                     let last = self.parse_param()?;
-                    if !matches!(last, Expr::Int(_) | Expr::Ref(_)) {
-                        return Err(
-                            self.err(start, "a range bound must be an integer or a reference")
-                        );
+                    if !matches!(last, Expr::Int(..) | Expr::Ref(_)) {
+                        return Err(self.err(
+                            start,
+                            ParseErrorKind::BadExpression,
+                            "a range bound must be an integer or a reference",
+                        ));
                     }
-                    self.expect(b']', "`]` closing the range")?;
-                    return Ok(Expr::Range(Box::new(first), Box::new(last)));
+                    self.expect(b']', ParseErrorKind::BadExpression, "`]` closing the range")?;
+                    return Ok(Expr::Range(
+                        Box::new(first),
+                        Box::new(last),
+                        self.span_from(start),
+                    ));
                 }
                 let mut items = vec![first];
                 loop {
@@ -1010,9 +1171,15 @@ impl<'a> Parser<'a> {
                         }
                         Some(b']') => {
                             self.pos += 1;
-                            return Ok(Expr::List(items));
+                            return Ok(Expr::List(items, self.span_from(start)));
                         }
-                        _ => return Err(self.err(start, "unterminated list literal")),
+                        _ => {
+                            return Err(self.err(
+                                start,
+                                ParseErrorKind::BadExpression,
+                                "unterminated list literal",
+                            ));
+                        }
                     }
                 }
             }
@@ -1022,11 +1189,11 @@ impl<'a> Parser<'a> {
                 let mut entries = Vec::new();
                 if self.peek() == Some(b'}') {
                     self.pos += 1;
-                    return Ok(Expr::Map(entries));
+                    return Ok(Expr::Map(entries, self.span_from(start)));
                 }
                 loop {
                     let k = self.parse_param()?;
-                    self.expect(b':', "`:` in map literal")?;
+                    self.expect(b':', ParseErrorKind::BadExpression, "`:` in map literal")?;
                     let v = self.parse_param()?;
                     entries.push((k, v));
                     self.skip_ws();
@@ -1034,21 +1201,31 @@ impl<'a> Parser<'a> {
                         Some(b',') => self.pos += 1,
                         Some(b'}') => {
                             self.pos += 1;
-                            return Ok(Expr::Map(entries));
+                            return Ok(Expr::Map(entries, self.span_from(start)));
                         }
-                        _ => return Err(self.err(start, "unterminated map literal")),
+                        _ => {
+                            return Err(self.err(
+                                start,
+                                ParseErrorKind::BadExpression,
+                                "unterminated map literal",
+                            ));
+                        }
                     }
                 }
             }
             _ if self.word_op("true") => {
                 self.pos += 4;
-                Ok(Expr::Bool(true))
+                Ok(Expr::Bool(true, self.span_from(start)))
             }
             _ if self.word_op("false") => {
                 self.pos += 5;
-                Ok(Expr::Bool(false))
+                Ok(Expr::Bool(false, self.span_from(start)))
             }
-            _ => Err(self.err(start, "expected an expression")),
+            _ => Err(self.err(
+                start,
+                ParseErrorKind::BadExpression,
+                "expected an expression",
+            )),
         }
     }
 
@@ -1086,18 +1263,19 @@ impl<'a> Parser<'a> {
             }
         }
         let text = &self.src[start..self.pos];
+        let span = self.span_from(start);
         if float {
             text.parse::<f64>()
-                .map(Expr::Float)
-                .map_err(|_| self.err(start, "bad number"))
+                .map(|f| Expr::Float(f, span))
+                .map_err(|_| self.err(start, ParseErrorKind::BadLiteral, "bad number"))
         } else {
             match text.parse::<i64>() {
-                Ok(i) => Ok(Expr::Int(i)),
+                Ok(i) => Ok(Expr::Int(i, span)),
                 // Beyond Long, Velocity 1.7 would make a BigInteger; a Double keeps the magnitude.
                 Err(_) => text
                     .parse::<f64>()
-                    .map(Expr::Float)
-                    .map_err(|_| self.err(start, "bad number")),
+                    .map(|f| Expr::Float(f, span))
+                    .map_err(|_| self.err(start, ParseErrorKind::BadLiteral, "bad number")),
             }
         }
     }
@@ -1115,7 +1293,11 @@ impl<'a> Parser<'a> {
             }
             content.push_str(&self.src[s..self.pos]);
             if self.peek().is_none() {
-                return Err(self.err(start, "unterminated string literal"));
+                return Err(self.err(
+                    start,
+                    ParseErrorKind::BadLiteral,
+                    "unterminated string literal",
+                ));
             }
             self.pos += 1;
             if self.peek() == Some(q) {
@@ -1132,11 +1314,35 @@ impl<'a> Parser<'a> {
             let r = sub.parse_template();
             self.macros = std::mem::take(&mut sub.macros);
             match r {
-                Ok(nodes) => Ok(Expr::Interpolated(nodes)),
-                Err(e) => Err(self.err(start, format!("in string literal: {}", e.message()))),
+                Ok(nodes) => Ok(Expr::Interpolated(nodes, self.span_from(start))),
+                Err(e) => Err(self.err(
+                    start,
+                    e.kind(),
+                    format!("in string literal: {}", e.message()),
+                )),
             }
         } else {
-            Ok(Expr::Str(content))
+            Ok(Expr::Str(content, self.span_from(start)))
+        }
+    }
+}
+
+/// Gives each text node of a block the source between its neighbours (or the block's ends):
+/// text is gathered from several pieces (escapes, comments dropped), so its range is where it
+/// lies rather than what it spells.
+fn text_spans(nodes: &mut [Node], block_start: usize, block_end: usize) {
+    for i in 0..nodes.len() {
+        if !matches!(nodes[i], Node::Text(..)) {
+            continue;
+        }
+        let start = if i == 0 {
+            block_start
+        } else {
+            nodes[i - 1].span().end
+        };
+        let end = nodes.get(i + 1).map_or(block_end, |n| n.span().start);
+        if let Node::Text(_, span) = &mut nodes[i] {
+            *span = Span::new(start, end.max(start));
         }
     }
 }
