@@ -1,6 +1,6 @@
-//! Abstract syntax tree of a parsed template. Every node and every reference carries the byte
-//! range of its source ([`Span`]; `pos` fields, where kept, are its start) so errors and tools can
-//! report line:column.
+//! Abstract syntax tree of a parsed template. Every node, expression and reference carries the
+//! byte range of its source ([`Span`](crate::ast::Span); `pos` fields, where kept, are its start)
+//! so errors and tools can report line:column.
 
 use std::ops::Range;
 use std::sync::Arc;
