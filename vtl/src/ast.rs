@@ -1,6 +1,6 @@
-//! Abstract syntax tree of a parsed template. Every node and every reference carries the byte
-//! range of its source ([`Span`]; `pos` fields, where kept, are its start) so errors and tools can
-//! report line:column.
+//! Abstract syntax tree of a parsed template. Every node, expression and reference carries the
+//! byte range of its source ([`Span`](crate::ast::Span); `pos` fields, where kept, are its start)
+//! so errors and tools can report line:column.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -8,7 +8,9 @@ use std::sync::Arc;
 /// A byte range of the template source, `start..end` (absolute: a node of an interpolated
 /// string has the range in the whole template). A directive's range runs from its `#` through
 /// its `#end` (or closing `)`) and the one newline a directive swallows after it; a text node's
-/// covers the source between its neighbours (comments and escapes included).
+/// covers the source between its neighbours (comments and escapes included). Inside a string
+/// literal, each doubled quote (`""` for `"`) before a node shifts its range one byte early, as it
+/// does its `pos` (the string's content is parsed without them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     pub start: usize,
