@@ -65,6 +65,10 @@ fn is_integral(n: &serde_json::Number) -> bool {
     n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
 }
 
+/// The members of an AttributeValue, built once (every attribute of every request is checked
+/// against them).
+static ATTR_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(attr_fields);
+
 fn attr_fields() -> Vec<Field> {
     vec![
         f("S", Ty::Str, vec![]),
@@ -273,7 +277,7 @@ fn check_type(v: &Value, ty: &Ty) -> Result<Option<Value>, DynamoError> {
             })),
         },
         Ty::Attr(value_struct) => match v {
-            Value::Object(_) => Ok(Some(check_types(v, &attr_fields())?)),
+            Value::Object(_) => Ok(Some(check_types(v, &ATTR_FIELDS)?)),
             Value::Array(_) => Err(ser(
                 "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue",
             )),
