@@ -123,6 +123,16 @@ struct Index {
     range: Option<KeyDef>,
     /// `None` for `ALL`, else the projected non-key attributes (empty for `KEYS_ONLY`).
     projection: Option<Vec<String>>,
+    /// What the index holds, by index key (see `Table::index_key`), kept up to date on every
+    /// write so that a Query or Scan page of an index is a range lookup too.
+    entries: BTreeMap<String, IndexEntry>,
+}
+
+/// One item in an index: its projection, and where the whole item is in the table.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    table_key: String,
+    stored: Stored,
 }
 
 impl Index {
@@ -136,6 +146,53 @@ impl Index {
 }
 
 impl Table {
+    /// Store `item` under `key` (replacing what was there), in the table and its indexes.
+    fn put(&mut self, key: String, item: Item) {
+        self.unindex(&key);
+        if !self.indexes.is_empty() {
+            let range_key = self.range.as_ref().map(|r| r.name.as_str());
+            let mut adds = Vec::new();
+            for (i, idx) in self.indexes.iter().enumerate() {
+                if let Some(k) = self.index_key(idx, &item) {
+                    let stored = Stored::new(self.index_projection(idx, &item), range_key);
+                    adds.push((i, k, stored));
+                }
+            }
+            for (i, k, stored) in adds {
+                let entry = IndexEntry {
+                    table_key: key.clone(),
+                    stored,
+                };
+                self.indexes[i].entries.insert(k, entry);
+            }
+        }
+        self.items.insert(key, item);
+    }
+
+    /// Remove the item under `key` from the table and its indexes.
+    fn delete(&mut self, key: &str) -> Option<Item> {
+        self.unindex(key);
+        self.items.remove(key)
+    }
+
+    fn unindex(&mut self, key: &str) {
+        if self.indexes.is_empty() {
+            return;
+        }
+        let Some(old) = self.items.get(key) else {
+            return;
+        };
+        let keys: Vec<(usize, String)> = self
+            .indexes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, idx)| self.index_key(idx, old).map(|k| (i, k)))
+            .collect();
+        for (i, k) in keys {
+            self.indexes[i].entries.remove(&k);
+        }
+    }
+
     fn key_names(&self) -> Vec<String> {
         let mut v = vec![self.hash.name.clone()];
         if let Some(r) = &self.range {
@@ -625,6 +682,7 @@ impl Embedded {
                         "ALL" => None,
                         _ => Some(non_key.unwrap_or_default()),
                     },
+                    entries: BTreeMap::new(),
                 });
             }
         }
@@ -840,7 +898,7 @@ impl Embedded {
         }
         let units = write_units(existing).max(write_units(Some(&item)));
         add_consumed(&mut out, data, &name, units, None);
-        t.items.insert(key, item);
+        t.put(key, item);
         Ok(Value::Object(out))
     }
 
@@ -895,7 +953,7 @@ impl Embedded {
         validate_key(t, &key)?;
         let skey = t.storage_key(&key);
         check_condition(&exprs, t.items.get(&skey))?;
-        let old = t.items.remove(&skey);
+        let old = t.delete(&skey);
         let mut out = Map::new();
         add_consumed(&mut out, data, &name, write_units(old.as_ref()), None);
         if let Some(old) = old
@@ -990,7 +1048,7 @@ impl Embedded {
         }
         let units = write_units(old.as_ref()).max(write_units(Some(&item)));
         add_consumed(&mut out, data, &name, units, None);
-        t.items.insert(skey, item);
+        t.put(skey, item);
         Ok(Value::Object(out))
     }
 
@@ -1088,7 +1146,7 @@ impl Embedded {
         // An empty range (start past the segment's end) reads nothing.
         let iter: Box<dyn Iterator<Item = &Stored>> = match (&start, &seg_end) {
             (Some(s), Some(hi)) if s >= hi => Box::new(std::iter::empty()),
-            _ => Box::new(view.range::<String, _>((lower, upper)).map(|(_, v)| v)),
+            _ => Box::new(view.range((lower, upper)).map(|(_, v)| v)),
         };
         Ok(page(t, iter, data, &exprs, &start_names))
     }
@@ -1268,7 +1326,7 @@ impl Embedded {
             Some(s) => s < &prefix,
             None => false,
         };
-        let in_range = view.range::<String, _>((lower, upper));
+        let in_range = view.range((lower, upper));
         let matches = move |(_, st): &(&String, &Stored)| match (range_cond, &range_name) {
             (Some(rc), Some(rn)) => st.item.get(rn).is_some_and(|v| rc.matches(v)),
             _ => true,
@@ -1359,10 +1417,10 @@ impl Embedded {
                 let key = t.storage_key(&item);
                 if is_put {
                     units += write_units(t.items.get(&key)).max(write_units(Some(&item)));
-                    t.items.insert(key, item);
+                    t.put(key, item);
                 } else {
                     units += write_units(t.items.get(&key));
-                    t.items.remove(&key);
+                    t.delete(&key);
                 }
             }
             capacity.push((table, units));
@@ -1834,28 +1892,50 @@ fn validate_table_start_key(t: &Table, esk: &Item) -> Result<(), DynamoError> {
 }
 
 /// The ordered items a Query or Scan reads: the table's own, or an index's (projected items in
-/// index-key order).
-fn read_view<'t>(
-    t: &'t Table,
-    index: Option<&Index>,
-    full: bool,
-) -> std::borrow::Cow<'t, BTreeMap<String, Stored>> {
-    let Some(idx) = index else {
-        return std::borrow::Cow::Borrowed(&t.items.map);
-    };
-    let range_key = t.range.as_ref().map(|r| r.name.as_str());
-    let mut view = BTreeMap::new();
-    for st in t.items.map.values() {
-        if let Some(k) = t.index_key(idx, &st.item) {
-            let v = if full {
-                st.clone()
-            } else {
-                Stored::new(t.index_projection(idx, &st.item), range_key)
-            };
-            view.insert(k, v);
+/// index-key order; whole items for `full`).
+enum View<'t> {
+    Table(&'t BTreeMap<String, Stored>),
+    Index {
+        entries: &'t BTreeMap<String, IndexEntry>,
+        /// The table's items, when whole items are read.
+        full: Option<&'t BTreeMap<String, Stored>>,
+    },
+}
+
+type ViewIter<'t> = Box<dyn DoubleEndedIterator<Item = (&'t String, &'t Stored)> + 't>;
+
+impl<'t> View<'t> {
+    fn range(&self, bounds: (Bound<&String>, Bound<&String>)) -> ViewIter<'t> {
+        match *self {
+            View::Table(m) => Box::new(m.range::<String, _>(bounds)),
+            View::Index {
+                entries,
+                full: None,
+            } => Box::new(
+                entries
+                    .range::<String, _>(bounds)
+                    .map(|(k, e)| (k, &e.stored)),
+            ),
+            View::Index {
+                entries,
+                full: Some(items),
+            } => Box::new(
+                entries
+                    .range::<String, _>(bounds)
+                    .filter_map(move |(k, e)| items.get(&e.table_key).map(|s| (k, s))),
+            ),
         }
     }
-    std::borrow::Cow::Owned(view)
+}
+
+fn read_view<'t>(t: &'t Table, index: Option<&'t Index>, full: bool) -> View<'t> {
+    match index {
+        None => View::Table(&t.items.map),
+        Some(idx) => View::Index {
+            entries: &idx.entries,
+            full: full.then_some(&t.items.map),
+        },
+    }
 }
 
 fn consistent(data: &Value) -> bool {
