@@ -47,10 +47,7 @@ impl DynamoResponse {
             ),
             ("x-amzn-RequestId".to_string(), util::request_id()),
             ("x-amz-crc32".to_string(), util::crc32(&body).to_string()),
-            (
-                "Date".to_string(),
-                util::http_date(std::time::SystemTime::now()),
-            ),
+            ("Date".to_string(), util::http_date_now()),
         ];
         DynamoResponse {
             status,

@@ -65,6 +65,10 @@ fn is_integral(n: &serde_json::Number) -> bool {
     n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
 }
 
+/// The members of an AttributeValue, built once (every attribute of every request is checked
+/// against them).
+static ATTR_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(attr_fields);
+
 fn attr_fields() -> Vec<Field> {
     vec![
         f("S", Ty::Str, vec![]),
@@ -273,7 +277,7 @@ fn check_type(v: &Value, ty: &Ty) -> Result<Option<Value>, DynamoError> {
             })),
         },
         Ty::Attr(value_struct) => match v {
-            Value::Object(_) => Ok(Some(check_types(v, &attr_fields())?)),
+            Value::Object(_) => Ok(Some(check_types(v, &ATTR_FIELDS)?)),
             Value::Array(_) => Err(ser(
                 "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue",
             )),
@@ -370,8 +374,22 @@ pub fn check_constraints(data: &Value, fields: &[Field]) -> Result<(), DynamoErr
     )))
 }
 
+/// Whether a field and everything inside it are free of constraints (an AttributeValue, an
+/// item's attributes): `check_field` has nothing to check there, and builds no member paths.
+fn is_inert(field: &Field) -> bool {
+    field.cons.is_empty()
+        && match &field.ty {
+            Ty::List(m) | Ty::Map(m, _) => is_inert(m),
+            Ty::Struct(fields, _, _) => fields.iter().all(is_inert),
+            _ => true,
+        }
+}
+
 #[allow(clippy::collapsible_match)]
 fn check_field(v: Option<&Value>, field: &Field, parent: &str, errors: &mut Vec<String>) {
+    if is_inert(field) {
+        return;
+    }
     let v = v.filter(|x| !x.is_null());
     let path_prefix = if parent.is_empty() {
         String::new()
@@ -460,12 +478,12 @@ fn check_field(v: Option<&Value>, field: &Field, parent: &str, errors: &mut Vec<
     let Some(v) = v else { return };
     let here = format!("{path_prefix}{}", lower_first(field.name));
     match (&field.ty, v) {
-        (Ty::List(member), Value::Array(a)) => {
+        (Ty::List(member), Value::Array(a)) if !is_inert(member) => {
             for (i, x) in a.iter().enumerate() {
                 check_field(Some(x), member, &format!("{here}.{}", i + 1), errors);
             }
         }
-        (Ty::Map(member, _), Value::Object(o)) => {
+        (Ty::Map(member, _), Value::Object(o)) if !is_inert(member) => {
             for (k, x) in o {
                 check_field(Some(x), member, &format!("{here}.{k}"), errors);
             }

@@ -45,12 +45,21 @@ pub async fn handle_request(
 }
 
 fn to_http(r: DynamoResponse) -> http::Response<Full<Bytes>> {
-    let mut b = http::Response::builder().status(r.status);
+    let mut headers = http::HeaderMap::with_capacity(r.headers.len());
     for (k, v) in &r.headers {
-        b = b.header(k.as_str(), v.as_str());
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::try_from(k.as_str()),
+            http::HeaderValue::try_from(v.as_str()),
+        ) {
+            headers.append(k, v);
+        }
     }
-    b.body(Full::new(Bytes::from(r.body.clone())))
-        .unwrap_or_else(|_| http::Response::new(Full::new(Bytes::from(r.body))))
+    // The body moves into the response (no copy of a 1 MB Scan page).
+    let mut resp = http::Response::new(Full::new(Bytes::from(r.body)));
+    *resp.status_mut() =
+        http::StatusCode::from_u16(r.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.headers_mut() = headers;
+    resp
 }
 
 /// Serve `dynamo` on `listener` until `shutdown` completes; then stop accepting, let in-flight
@@ -77,6 +86,8 @@ where
                 }
             },
         };
+        // Replies go out as soon as they are written: no Nagle delay on a keep-alive connection.
+        let _ = stream.set_nodelay(true);
         let dynamo = dynamo.clone();
         let mut stop_rx = stop_rx.clone();
         tasks.spawn(async move {

@@ -15,7 +15,7 @@ use crate::schema::{Con, Field, Ty, check_constraints, check_types, f};
 use crate::util::md5;
 use crate::value::{
     AttributeValue, Item, ScalarType, decode_b64, item_size, item_to_json, page_size,
-    parse_attribute_value, parse_item,
+    parse_attribute_value, parse_item, write_item_json,
 };
 use crate::{Dynamo, DynamoResponse};
 
@@ -34,13 +34,83 @@ struct KeyDef {
     ty: ScalarType,
 }
 
+/// One stored item with what every read of it needs, computed once when it is written: its reply
+/// JSON (the bytes `item_to_json` serialises to), its size (capacity units, `TableSizeBytes`) and
+/// what it counts towards the 1 MB page of a Query or Scan.
+#[derive(Debug, Clone)]
+struct Stored {
+    item: Item,
+    json: Box<[u8]>,
+    size: usize,
+    page: usize,
+}
+
+impl Stored {
+    fn new(item: Item, range_key: Option<&str>) -> Stored {
+        let mut json = Vec::with_capacity(64);
+        write_item_json(&mut json, &item);
+        Stored {
+            size: item_size(&item),
+            page: page_size(&item, range_key),
+            json: json.into_boxed_slice(),
+            item,
+        }
+    }
+}
+
+/// A table's items keyed by storage key (see `storage_key`), so that a page that starts at an
+/// `ExclusiveStartKey` is a range lookup.
+#[derive(Debug, Clone, Default)]
+struct Items {
+    map: BTreeMap<String, Stored>,
+    /// The table's sort key name: `page_size` counts it apart.
+    range_key: Option<String>,
+    /// Sum of the items' sizes (`TableSizeBytes`).
+    total_size: usize,
+}
+
+impl Items {
+    fn new(range_key: Option<String>) -> Items {
+        Items {
+            range_key,
+            ..Items::default()
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Item> {
+        self.map.get(key).map(|s| &s.item)
+    }
+
+    fn get_stored(&self, key: &str) -> Option<&Stored> {
+        self.map.get(key)
+    }
+
+    fn insert(&mut self, key: String, item: Item) {
+        let stored = Stored::new(item, self.range_key.as_deref());
+        self.total_size += stored.size;
+        if let Some(old) = self.map.insert(key, stored) {
+            self.total_size -= old.size;
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Item> {
+        let old = self.map.remove(key)?;
+        self.total_size -= old.size;
+        Some(old.item)
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Table {
     description: Map<String, Value>,
     hash: KeyDef,
     range: Option<KeyDef>,
     /// Items in the order a DynamoDB-compatible server scans them (see `storage_key`).
-    items: BTreeMap<String, Item>,
+    items: Items,
     /// Local and global secondary indexes.
     indexes: Vec<Index>,
 }
@@ -53,6 +123,16 @@ struct Index {
     range: Option<KeyDef>,
     /// `None` for `ALL`, else the projected non-key attributes (empty for `KEYS_ONLY`).
     projection: Option<Vec<String>>,
+    /// What the index holds, by index key (see `Table::index_key`), kept up to date on every
+    /// write so that a Query or Scan page of an index is a range lookup too.
+    entries: BTreeMap<String, IndexEntry>,
+}
+
+/// One item in an index: its projection, and where the whole item is in the table.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    table_key: String,
+    stored: Stored,
 }
 
 impl Index {
@@ -66,6 +146,53 @@ impl Index {
 }
 
 impl Table {
+    /// Store `item` under `key` (replacing what was there), in the table and its indexes.
+    fn put(&mut self, key: String, item: Item) {
+        self.unindex(&key);
+        if !self.indexes.is_empty() {
+            let range_key = self.range.as_ref().map(|r| r.name.as_str());
+            let mut adds = Vec::new();
+            for (i, idx) in self.indexes.iter().enumerate() {
+                if let Some(k) = self.index_key(idx, &item) {
+                    let stored = Stored::new(self.index_projection(idx, &item), range_key);
+                    adds.push((i, k, stored));
+                }
+            }
+            for (i, k, stored) in adds {
+                let entry = IndexEntry {
+                    table_key: key.clone(),
+                    stored,
+                };
+                self.indexes[i].entries.insert(k, entry);
+            }
+        }
+        self.items.insert(key, item);
+    }
+
+    /// Remove the item under `key` from the table and its indexes.
+    fn delete(&mut self, key: &str) -> Option<Item> {
+        self.unindex(key);
+        self.items.remove(key)
+    }
+
+    fn unindex(&mut self, key: &str) {
+        if self.indexes.is_empty() {
+            return;
+        }
+        let Some(old) = self.items.get(key) else {
+            return;
+        };
+        let keys: Vec<(usize, String)> = self
+            .indexes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, idx)| self.index_key(idx, old).map(|k| (i, k)))
+            .collect();
+        for (i, k) in keys {
+            self.indexes[i].entries.remove(&k);
+        }
+    }
+
     fn key_names(&self) -> Vec<String> {
         let mut v = vec![self.hash.name.clone()];
         if let Some(r) = &self.range {
@@ -169,10 +296,7 @@ impl Table {
             }
         }
         d.insert("ItemCount".to_string(), json!(self.items.len()));
-        d.insert(
-            "TableSizeBytes".to_string(),
-            json!(self.items.values().map(item_size).sum::<usize>()),
-        );
+        d.insert("TableSizeBytes".to_string(), json!(self.items.total_size));
         Value::Object(d)
     }
 }
@@ -294,6 +418,53 @@ fn storage_key(hash: Option<&AttributeValue>, range: Option<&AttributeValue>) ->
     key
 }
 
+/// What an action answers: a JSON tree (its members are put in DynamoDB's order by
+/// `aws_key_order`), or the reply bytes already written in that order (Query, Scan and GetItem,
+/// whose items are copied from their stored JSON).
+enum Reply {
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+/// Writes a reply object member by member; members must come in DynamoDB's order (by name).
+struct ReplyWriter {
+    out: Vec<u8>,
+    first: bool,
+}
+
+impl ReplyWriter {
+    fn new(capacity: usize) -> ReplyWriter {
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
+        ReplyWriter { out, first: true }
+    }
+
+    /// Start member `name`; the caller writes its value into `out`.
+    fn member(&mut self, name: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        crate::value::write_json_str(&mut self.out, name);
+        self.out.push(b':');
+        &mut self.out
+    }
+
+    /// A member whose value is a small JSON tree, in DynamoDB's member order.
+    fn value(&mut self, name: &str, v: &Value) {
+        let mut wrapped = Value::Object(Map::from_iter([(name.to_string(), v.clone())]));
+        aws_key_order(&mut wrapped);
+        let inner = wrapped.get(name).cloned().unwrap_or(Value::Null);
+        let out = self.member(name);
+        let _ = serde_json::to_writer(&mut *out, &inner);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.out.push(b'}');
+        self.out
+    }
+}
+
 /// The embedded store. Cheap to clone (shared state); every action takes the store lock for the
 /// duration of its read-modify-write, so concurrent callers never lose a write.
 #[derive(Clone, Default)]
@@ -309,15 +480,16 @@ impl Embedded {
     /// Handle one request synchronously (the trait's `call` is this plus nothing).
     pub fn handle(&self, action: &str, body: &[u8]) -> DynamoResponse {
         match self.dispatch(action, body) {
-            Ok(mut v) => {
+            Ok(Reply::Json(mut v)) => {
                 aws_key_order(&mut v);
                 DynamoResponse::json(200, &v)
             }
+            Ok(Reply::Bytes(b)) => DynamoResponse::new(200, b),
             Err(e) => DynamoResponse::from_error(&e),
         }
     }
 
-    fn dispatch(&self, action: &str, body: &[u8]) -> Result<Value, DynamoError> {
+    fn dispatch(&self, action: &str, body: &[u8]) -> Result<Reply, DynamoError> {
         // Malformed JSON is a SerializationException without a message; it is detected before
         // the action name is looked at.
         let data: Value = if body.is_empty() {
@@ -333,23 +505,24 @@ impl Embedded {
         }
         let data = check_types(&data, fields)?;
         check_constraints(&data, fields)?;
-        match action {
+        let json = match action {
+            "GetItem" => return self.get_item(&data).map(Reply::Bytes),
+            "Query" => return self.query(&data).map(Reply::Bytes),
+            "Scan" => return self.scan(&data).map(Reply::Bytes),
             "CreateTable" => self.create_table(&data),
             "DescribeTable" => self.describe_table(&data),
             "DeleteTable" => self.delete_table(&data),
             "ListTables" => self.list_tables(&data),
             "PutItem" => self.put_item(&data),
-            "GetItem" => self.get_item(&data),
             "DeleteItem" => self.delete_item(&data),
             "UpdateItem" => self.update_item(&data),
-            "Query" => self.query(&data),
-            "Scan" => self.scan(&data),
             "BatchWriteItem" => self.batch_write_item(&data),
             "BatchGetItem" => self.batch_get_item(&data),
             "TransactWriteItems" => self.transact_write_items(&data),
             "TransactGetItems" => self.transact_get_items(&data),
             _ => Err(DynamoError::UnknownOperation),
-        }
+        };
+        json.map(Reply::Json)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Table>> {
@@ -509,6 +682,7 @@ impl Embedded {
                         "ALL" => None,
                         _ => Some(non_key.unwrap_or_default()),
                     },
+                    entries: BTreeMap::new(),
                 });
             }
         }
@@ -622,11 +796,12 @@ impl Embedded {
                 json!({"TableThroughputMode": "PAY_PER_REQUEST"}),
             );
         }
+        let items = Items::new(range.as_ref().map(|r| r.name.clone()));
         let table = Table {
             description: d,
             hash,
             range,
-            items: BTreeMap::new(),
+            items,
             indexes,
         };
         // DynamoDB answers CreateTable with status CREATING; the embedded table is usable at once,
@@ -723,11 +898,11 @@ impl Embedded {
         }
         let units = write_units(existing).max(write_units(Some(&item)));
         add_consumed(&mut out, data, &name, units, None);
-        t.items.insert(key, item);
+        t.put(key, item);
         Ok(Value::Object(out))
     }
 
-    fn get_item(&self, data: &Value) -> Result<Value, DynamoError> {
+    fn get_item(&self, data: &Value) -> Result<Vec<u8>, DynamoError> {
         let exprs = Expressions::parse(data, &["ProjectionExpression"], &["AttributesToGet"])?;
         let key = parse_item(data.get("Key")).map_err(DynamoError::Validation)?;
         check_duplicate_attributes_to_get(data)?;
@@ -737,19 +912,23 @@ impl Embedded {
         let t = tables.get(&name).ok_or_else(DynamoError::table_not_found)?;
         validate_key(t, &key)?;
         check_key_paths(t, exprs.projection_nested())?;
-        let mut out = Map::new();
-        let found = t.items.get(&t.storage_key(&key));
-        if let Some(item) = found {
-            out.insert("Item".to_string(), item_json(item, &exprs, data));
-        }
+        let found = t.items.get_stored(&t.storage_key(&key));
+        let mut consumed = Map::new();
         add_consumed(
-            &mut out,
+            &mut consumed,
             data,
             &name,
-            read_units(found, consistent(data)),
+            read_units_of_size(found.map(|s| s.size), consistent(data)),
             None,
         );
-        Ok(Value::Object(out))
+        let mut w = ReplyWriter::new(found.map_or(64, |s| s.json.len() + 64));
+        if let Some(c) = consumed.get("ConsumedCapacity") {
+            w.value("ConsumedCapacity", c);
+        }
+        if let Some(s) = found {
+            write_stored_json(w.member("Item"), s, &exprs, data);
+        }
+        Ok(w.finish())
     }
 
     fn delete_item(&self, data: &Value) -> Result<Value, DynamoError> {
@@ -774,7 +953,7 @@ impl Embedded {
         validate_key(t, &key)?;
         let skey = t.storage_key(&key);
         check_condition(&exprs, t.items.get(&skey))?;
-        let old = t.items.remove(&skey);
+        let old = t.delete(&skey);
         let mut out = Map::new();
         add_consumed(&mut out, data, &name, write_units(old.as_ref()), None);
         if let Some(old) = old
@@ -869,7 +1048,7 @@ impl Embedded {
         }
         let units = write_units(old.as_ref()).max(write_units(Some(&item)));
         add_consumed(&mut out, data, &name, units, None);
-        t.items.insert(skey, item);
+        t.put(skey, item);
         Ok(Value::Object(out))
     }
 
@@ -877,7 +1056,7 @@ impl Embedded {
     // Query and Scan
     // --------------------------------------------------------------------------------------
 
-    fn scan(&self, data: &Value) -> Result<Value, DynamoError> {
+    fn scan(&self, data: &Value) -> Result<Vec<u8>, DynamoError> {
         let exprs = Expressions::parse(
             data,
             &["ProjectionExpression", "FilterExpression"],
@@ -965,14 +1144,14 @@ impl Embedded {
             None => Bound::Unbounded,
         };
         // An empty range (start past the segment's end) reads nothing.
-        let iter: Box<dyn Iterator<Item = &Item>> = match (&start, &seg_end) {
+        let iter: Box<dyn Iterator<Item = &Stored>> = match (&start, &seg_end) {
             (Some(s), Some(hi)) if s >= hi => Box::new(std::iter::empty()),
-            _ => Box::new(view.range::<String, _>((lower, upper)).map(|(_, v)| v)),
+            _ => Box::new(view.range((lower, upper)).map(|(_, v)| v)),
         };
         Ok(page(t, iter, data, &exprs, &start_names))
     }
 
-    fn query(&self, data: &Value) -> Result<Value, DynamoError> {
+    fn query(&self, data: &Value) -> Result<Vec<u8>, DynamoError> {
         let exprs = Expressions::parse(
             data,
             &[
@@ -1125,30 +1304,39 @@ impl Embedded {
         });
         let range_name = range_def.as_ref().map(|r| r.name.clone());
         let view = read_view(t, index, full);
-        let in_partition = view
-            .range::<String, _>((Bound::Included(&prefix), Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(k, _)| match &start {
-                Some(s) => {
-                    if forward {
-                        k.as_str() > s.as_str()
-                    } else {
-                        k.as_str() < s.as_str()
-                    }
-                }
-                None => true,
-            })
-            .filter(|(_, item)| match (range_cond, &range_name) {
-                (Some(rc), Some(rn)) => item.get(rn).is_some_and(|v| rc.matches(v)),
-                _ => true,
-            })
-            .map(|(_, v)| v);
-        let iter: Box<dyn Iterator<Item = &Item>> = if forward {
-            Box::new(in_partition)
+        // The partition's keys are those that start with `prefix` (which ends with '/'): the
+        // range from `prefix` to `prefix` with its last byte raised by one, '/' + 1 = '0'. A page
+        // that continues after `start` begins there: a range lookup, not a walk from the
+        // partition's first item.
+        let mut partition_end = prefix.clone();
+        partition_end.pop();
+        partition_end.push('0');
+        let mut lower = Bound::Included(&prefix);
+        let mut upper = Bound::Excluded(&partition_end);
+        if let Some(s) = &start {
+            if forward && s >= &prefix {
+                lower = Bound::Excluded(s);
+            } else if !forward && s < &partition_end {
+                upper = Bound::Excluded(s);
+            }
+        }
+        // A start outside the partition on the far side leaves nothing to read.
+        let empty = match &start {
+            Some(s) if forward => s >= &partition_end,
+            Some(s) => s < &prefix,
+            None => false,
+        };
+        let in_range = view.range((lower, upper));
+        let matches = move |(_, st): &(&String, &Stored)| match (range_cond, &range_name) {
+            (Some(rc), Some(rn)) => st.item.get(rn).is_some_and(|v| rc.matches(v)),
+            _ => true,
+        };
+        let iter: Box<dyn Iterator<Item = &Stored>> = if empty {
+            Box::new(std::iter::empty())
+        } else if forward {
+            Box::new(in_range.filter(matches).map(|(_, v)| v))
         } else {
-            let mut v: Vec<&Item> = in_partition.collect();
-            v.reverse();
-            Box::new(v.into_iter())
+            Box::new(in_range.rev().filter(matches).map(|(_, v)| v))
         };
         Ok(page(t, iter, data, &exprs, &start_names))
     }
@@ -1229,10 +1417,10 @@ impl Embedded {
                 let key = t.storage_key(&item);
                 if is_put {
                     units += write_units(t.items.get(&key)).max(write_units(Some(&item)));
-                    t.items.insert(key, item);
+                    t.put(key, item);
                 } else {
                     units += write_units(t.items.get(&key));
-                    t.items.remove(&key);
+                    t.delete(&key);
                 }
             }
             capacity.push((table, units));
@@ -1607,6 +1795,15 @@ fn check_condition(exprs: &Expressions, existing: Option<&Item>) -> Result<(), D
     Ok(())
 }
 
+/// `item_json` written into `out`: the stored bytes themselves when nothing is projected.
+fn write_stored_json(out: &mut Vec<u8>, s: &Stored, exprs: &Expressions, data: &Value) {
+    if exprs.projection.is_none() && data.get("AttributesToGet").is_none() {
+        out.extend_from_slice(&s.json);
+    } else {
+        write_item_json(out, &project_item(&s.item, exprs, data));
+    }
+}
+
 /// The JSON of an item after `ProjectionExpression`/`AttributesToGet` (no copy when neither).
 fn item_json(item: &Item, exprs: &Expressions, data: &Value) -> Value {
     if exprs.projection.is_none() && data.get("AttributesToGet").is_none() {
@@ -1695,27 +1892,50 @@ fn validate_table_start_key(t: &Table, esk: &Item) -> Result<(), DynamoError> {
 }
 
 /// The ordered items a Query or Scan reads: the table's own, or an index's (projected items in
-/// index-key order).
-fn read_view<'t>(
-    t: &'t Table,
-    index: Option<&Index>,
-    full: bool,
-) -> std::borrow::Cow<'t, BTreeMap<String, Item>> {
-    let Some(idx) = index else {
-        return std::borrow::Cow::Borrowed(&t.items);
-    };
-    let mut view = BTreeMap::new();
-    for item in t.items.values() {
-        if let Some(k) = t.index_key(idx, item) {
-            let v = if full {
-                item.clone()
-            } else {
-                t.index_projection(idx, item)
-            };
-            view.insert(k, v);
+/// index-key order; whole items for `full`).
+enum View<'t> {
+    Table(&'t BTreeMap<String, Stored>),
+    Index {
+        entries: &'t BTreeMap<String, IndexEntry>,
+        /// The table's items, when whole items are read.
+        full: Option<&'t BTreeMap<String, Stored>>,
+    },
+}
+
+type ViewIter<'t> = Box<dyn DoubleEndedIterator<Item = (&'t String, &'t Stored)> + 't>;
+
+impl<'t> View<'t> {
+    fn range(&self, bounds: (Bound<&String>, Bound<&String>)) -> ViewIter<'t> {
+        match *self {
+            View::Table(m) => Box::new(m.range::<String, _>(bounds)),
+            View::Index {
+                entries,
+                full: None,
+            } => Box::new(
+                entries
+                    .range::<String, _>(bounds)
+                    .map(|(k, e)| (k, &e.stored)),
+            ),
+            View::Index {
+                entries,
+                full: Some(items),
+            } => Box::new(
+                entries
+                    .range::<String, _>(bounds)
+                    .filter_map(move |(k, e)| items.get(&e.table_key).map(|s| (k, s))),
+            ),
         }
     }
-    std::borrow::Cow::Owned(view)
+}
+
+fn read_view<'t>(t: &'t Table, index: Option<&'t Index>, full: bool) -> View<'t> {
+    match index {
+        None => View::Table(&t.items.map),
+        Some(idx) => View::Index {
+            entries: &idx.entries,
+            full: full.then_some(&t.items.map),
+        },
+    }
 }
 
 fn consistent(data: &Value) -> bool {
@@ -1732,8 +1952,13 @@ fn write_units(item: Option<&Item>) -> f64 {
 
 /// Read units of one item: 4 KB per unit, at least 1, halved for eventually consistent reads.
 fn read_units(item: Option<&Item>, consistent: bool) -> f64 {
-    let units = match item {
-        Some(i) => (item_size(i) as f64 / 1024.0 / 4.0).ceil().max(1.0),
+    read_units_of_size(item.map(item_size), consistent)
+}
+
+/// `read_units` of an item of this size (`None`: no item).
+fn read_units_of_size(size: Option<usize>, consistent: bool) -> f64 {
+    let units = match size {
+        Some(s) => (s as f64 / 1024.0 / 4.0).ceil().max(1.0),
         None => 1.0,
     };
     if consistent { units } else { units / 2.0 }
@@ -1810,30 +2035,32 @@ fn add_batch_consumed(out: &mut Map<String, Value>, data: &Value, per_table: Vec
 
 /// One page of a Query or Scan: stop before the next item once `Limit` items were evaluated or the
 /// 1 MB read budget is spent; the filter applies after the read, so `Count` ≤ `ScannedCount`.
+/// The reply is written straight into bytes, items copied from their stored JSON.
 fn page<'a>(
     t: &Table,
-    iter: Box<dyn Iterator<Item = &'a Item> + 'a>,
+    iter: Box<dyn Iterator<Item = &'a Stored> + 'a>,
     data: &Value,
     exprs: &Expressions,
     lek_names: &[String],
-) -> Value {
+) -> Vec<u8> {
     let limit = data
         .get("Limit")
         .and_then(Value::as_i64)
         .map(|l| l.max(0) as usize);
-    let range_name = t.range.as_ref().map(|r| r.name.as_str());
     let mut size = 0usize;
     let mut read_bytes = 0usize;
-    let mut scanned: Vec<&Item> = Vec::new();
-    for item in iter {
+    let mut json_bytes = 0usize;
+    let mut scanned: Vec<&Stored> = Vec::with_capacity(limit.unwrap_or(0).min(4096));
+    for st in iter {
         if limit.is_some_and(|l| scanned.len() >= l) || size >= MAX_PAGE_BYTES {
             break;
         }
-        size += page_size(item, range_name);
-        read_bytes += item_size(item);
-        scanned.push(item);
+        size += st.page;
+        read_bytes += st.size;
+        json_bytes += st.json.len() + 1;
+        scanned.push(st);
     }
-    let mut out = Map::new();
+    let mut consumed = Map::new();
     // Query and Scan consume read units for the bytes read (4 KB per unit, half for eventually
     // consistent reads), summed over the page before filtering.
     let factor = if consistent(data) { 1.0 } else { 0.5 };
@@ -1844,35 +2071,57 @@ fn page<'a>(
         .and_then(|n| t.find_index(n));
     match index {
         // Reads of an index are charged to the index, not to the table.
-        Some(idx) => add_consumed(&mut out, data, &t.name(), 0.0, Some((idx, units))),
-        None => add_consumed(&mut out, data, &t.name(), units, None),
+        Some(idx) => add_consumed(&mut consumed, data, &t.name(), 0.0, Some((idx, units))),
+        None => add_consumed(&mut consumed, data, &t.name(), units, None),
     }
-    out.insert("ScannedCount".to_string(), json!(scanned.len()));
+    let mut lek = None;
     if (limit.is_some_and(|l| scanned.len() >= l) || size >= MAX_PAGE_BYTES)
         && let Some(last) = scanned.last()
     {
-        let mut lek = Item::new();
+        let mut k = Item::new();
         for n in lek_names {
-            if let Some(v) = last.get(n) {
-                lek.insert(n.clone(), v.clone());
+            if let Some(v) = last.item.get(n) {
+                k.insert(n.clone(), v.clone());
             }
         }
-        out.insert("LastEvaluatedKey".to_string(), item_to_json(&lek));
+        lek = Some(k);
     }
-    let matched = scanned.into_iter().filter(|i| {
+    let scanned_count = scanned.len();
+    let matched = scanned.into_iter().filter(|s| {
         exprs
             .filter
             .as_ref()
-            .is_none_or(|f| expr::eval_condition(i, f))
+            .is_none_or(|f| expr::eval_condition(&s.item, f))
     });
-    if data.get("Select").and_then(Value::as_str) == Some("COUNT") {
-        out.insert("Count".to_string(), json!(matched.count()));
-    } else {
-        let items: Vec<Value> = matched.map(|i| item_json(i, exprs, data)).collect();
-        out.insert("Count".to_string(), json!(items.len()));
-        out.insert("Items".to_string(), Value::Array(items));
+    // Members in DynamoDB's order: ConsumedCapacity, Count, Items, LastEvaluatedKey, ScannedCount.
+    let mut w = ReplyWriter::new(json_bytes + 256);
+    if let Some(c) = consumed.get("ConsumedCapacity") {
+        w.value("ConsumedCapacity", c);
     }
-    Value::Object(out)
+    if data.get("Select").and_then(Value::as_str) == Some("COUNT") {
+        write_count(w.member("Count"), matched.count());
+    } else {
+        let matched: Vec<&Stored> = matched.collect();
+        write_count(w.member("Count"), matched.len());
+        let out = w.member("Items");
+        out.push(b'[');
+        for (i, s) in matched.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_stored_json(out, s, exprs, data);
+        }
+        out.push(b']');
+    }
+    if let Some(k) = &lek {
+        write_item_json(w.member("LastEvaluatedKey"), k);
+    }
+    write_count(w.member("ScannedCount"), scanned_count);
+    w.finish()
+}
+
+fn write_count(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(n.to_string().as_bytes());
 }
 
 // ------------------------------------------------------------------------------------------

@@ -159,6 +159,95 @@ pub fn item_to_json(item: &Item) -> Value {
     Value::Object(m)
 }
 
+/// A JSON string literal, escaped exactly as `serde_json` escapes it.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// The bytes `item_to_json(item).to_string()` gives, written straight into `out` (no intermediate
+/// `serde_json::Value` tree).
+pub fn write_item_json(out: &mut Vec<u8>, item: &Item) {
+    out.push(b'{');
+    for (i, (k, v)) in item.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, k);
+        out.push(b':');
+        write_value_json(out, v);
+    }
+    out.push(b'}');
+}
+
+/// The bytes `v.to_json().to_string()` gives.
+pub fn write_value_json(out: &mut Vec<u8>, v: &AttributeValue) {
+    fn strings<'a>(out: &mut Vec<u8>, ty: &[u8], list: impl Iterator<Item = &'a str>) {
+        out.extend_from_slice(ty);
+        out.push(b'[');
+        for (i, s) in list.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, s);
+        }
+        out.extend_from_slice(b"]}");
+    }
+    match v {
+        AttributeValue::S(s) => {
+            out.extend_from_slice(br#"{"S":"#);
+            write_json_str(out, s);
+            out.push(b'}');
+        }
+        AttributeValue::N(n) => {
+            // A plain decimal has no character JSON escapes.
+            out.extend_from_slice(br#"{"N":""#);
+            out.extend_from_slice(n.to_plain_string().as_bytes());
+            out.extend_from_slice(br#""}"#);
+        }
+        AttributeValue::B(b) => {
+            out.extend_from_slice(br#"{"B":"#);
+            write_json_str(out, b);
+            out.push(b'}');
+        }
+        AttributeValue::SS(l) => strings(out, br#"{"SS":"#, l.iter().map(String::as_str)),
+        AttributeValue::BS(l) => strings(out, br#"{"BS":"#, l.iter().map(String::as_str)),
+        AttributeValue::NS(l) => {
+            out.extend_from_slice(br#"{"NS":["#);
+            for (i, n) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'"');
+                out.extend_from_slice(n.to_plain_string().as_bytes());
+                out.push(b'"');
+            }
+            out.extend_from_slice(b"]}");
+        }
+        AttributeValue::Bool(b) => out.extend_from_slice(if *b {
+            br#"{"BOOL":true}"#
+        } else {
+            br#"{"BOOL":false}"#
+        }),
+        AttributeValue::Null => out.extend_from_slice(br#"{"NULL":true}"#),
+        AttributeValue::L(l) => {
+            out.extend_from_slice(br#"{"L":["#);
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value_json(out, x);
+            }
+            out.extend_from_slice(b"]}");
+        }
+        AttributeValue::M(m) => {
+            out.extend_from_slice(br#"{"M":"#);
+            write_item_json(out, m);
+            out.push(b'}');
+        }
+    }
+}
+
 /// Validate one AttributeValue (already type-checked JSON) and convert it.
 /// Messages and their order follow DynamoDB (as reproduced by dynalite).
 pub fn parse_attribute_value(v: &Value) -> Result<AttributeValue, String> {
@@ -427,6 +516,27 @@ mod tests {
         assert_eq!(
             parse_attribute_value(&json!({"N":"x"})).err().as_deref(),
             Some("The parameter cannot be converted to a numeric value: x")
+        );
+    }
+
+    #[test]
+    fn direct_json_equals_value_json() {
+        let item = parse_item(Some(&json!({
+            "s": {"S": "quote \" back \\ ctl \u{1} \u{7f} nl \n tab \t é ☃ 😀 </script>"},
+            "n": {"N": "-0.00120"}, "big": {"N": "1e30"}, "b": {"B": "AAEC"},
+            "ss": {"SS": ["a", "b\"c"]}, "ns": {"NS": ["1", "2.5", "-3"]}, "bs": {"BS": ["AA==", "AQ=="]},
+            "t": {"BOOL": true}, "f": {"BOOL": false}, "z": {"NULL": true},
+            "l": {"L": [{"S": "x"}, {"L": []}, {"M": {}}, {"N": "7"}]},
+            "m": {"M": {"k\u{e9}": {"M": {"deep": {"SS": ["q"]}}}, "e": {"S": ""}}},
+            "": {"S": "empty name"}
+        })))
+        .unwrap_or_default();
+        assert_eq!(item.len(), 13);
+        let mut out = Vec::new();
+        write_item_json(&mut out, &item);
+        assert_eq!(
+            String::from_utf8(out).unwrap_or_default(),
+            item_to_json(&item).to_string()
         );
     }
 
