@@ -1,11 +1,12 @@
 //! The store pair of `scripts/bench`: a DynamoDB load client over HTTP, run against `gateway
 //! serve --dynamodb-port` (the embedded store) and against dynalite with the same settings.
 //!
-//! `cargo run --release -p dynamo --example wire_bench -- http://127.0.0.1:PORT [SECONDS [CLIENTS [ITEMS]]]`
+//! `cargo run --release -p dynamo --example wire_bench -- http://127.0.0.1:PORT [SECONDS [CLIENTS [ITEMS [WARMUP]]]]`
 //!
 //! CLIENTS keep-alive connections (one HTTP/1.1 connection each, requests one after another on
 //! it) send unsigned requests (a dummy `Authorization` header of the right shape), and:
 //!
+//! 0. PutItem and GetItem for WARMUP seconds each (default 1), not reported;
 //! 1. PutItem for SECONDS, every key unique (client number and counter);
 //! 2. GetItem for SECONDS of the keys written in 1 (a response without `Item` is an error);
 //! 3. BatchWriteItem of ITEMS items (25 per request, unprocessed items resent) into a table with
@@ -251,10 +252,11 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let endpoint = args
         .next()
-        .expect("usage: wire_bench http://127.0.0.1:PORT [SECONDS [CLIENTS [ITEMS]]]");
+        .expect("usage: wire_bench http://127.0.0.1:PORT [SECONDS [CLIENTS [ITEMS [WARMUP]]]]");
     let seconds: f64 = args.next().map_or(5.0, |s| s.parse().expect("SECONDS"));
     let clients: usize = args.next().map_or(16, |s| s.parse().expect("CLIENTS"));
     let items: u64 = args.next().map_or(10_000, |s| s.parse().expect("ITEMS"));
+    let warmup: f64 = args.next().map_or(1.0, |s| s.parse().expect("WARMUP"));
     let addr = endpoint
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -288,6 +290,40 @@ async fn main() {
     }
     println!("clients={clients}");
     println!("seconds={seconds}");
+    println!("warmup_seconds={warmup}");
+
+    // Warm-up (a JIT-compiled server is slow at first): PutItem and GetItem of keys no measured
+    // request uses, not reported.
+    let table = kv.clone();
+    let w = load(
+        &mut conns,
+        warmup,
+        "PutItem",
+        Arc::new(move |c, n| {
+            Bytes::from(
+                json!({"TableName": table,
+                    "Item": {"pk": {"S": format!("warm-{c}-{n}")}, "data": {"S": item_data(n)}}})
+                .to_string(),
+            )
+        }),
+        |s, _| s == 200,
+    )
+    .await;
+    let table = kv.clone();
+    load(
+        &mut conns,
+        warmup,
+        "GetItem",
+        Arc::new(move |c, n| {
+            Bytes::from(
+                json!({"TableName": table, "Key": {"pk": {"S": format!("warm-{c}-{}", n % 100)}}})
+                    .to_string(),
+            )
+        }),
+        |s, _| s == 200,
+    )
+    .await;
+    println!("warmup_puts={}", w.ok);
 
     let table = kv.clone();
     let put = load(
