@@ -662,6 +662,91 @@ mod tests {
         }
     }
 
+    /// A `$context` host that records what a render asked of it.
+    struct Recording {
+        asked: RefCell<Vec<String>>,
+        inner: serde_json::Map<String, serde_json::Value>,
+    }
+
+    impl Host for Recording {
+        fn get(&self, name: &str) -> Option<HostValue<'_>> {
+            self.asked.borrow_mut().push(name.to_string());
+            self.inner.get(name).map(HostValue::Json)
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.inner.keys().map(String::as_str).collect()
+        }
+    }
+
+    fn recording() -> Recording {
+        let inner = match serde_json::json!({"requestId": "r1", "stage": "prod",
+            "identity": {"sourceIp": "1.2.3.4", "caller": null}})
+        {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        Recording {
+            asked: RefCell::new(Vec::new()),
+            inner,
+        }
+    }
+
+    fn render_host(t: &str, host: &Recording) -> Rendered {
+        let b = Bindings::default();
+        let scope = Scope {
+            context: host,
+            ..b.scope()
+        };
+        Template::parse(t).unwrap().render_scope(&scope).unwrap()
+    }
+
+    #[test]
+    fn a_host_is_asked_only_for_the_keys_the_template_names() {
+        let h = recording();
+        let r = render_host(
+            "$context.requestId $context.identity.sourceIp $context.identity.size() #set($context.responseOverride.status = 201)",
+            &h,
+        );
+        assert_eq!(r.output, "r1 1.2.3.4 2");
+        assert_eq!(
+            *h.asked.borrow(),
+            ["requestId", "identity", "responseOverride"]
+        );
+        assert_eq!(r.response_override.status_code(), Some(201));
+        // `$context` used whole: every key, in the host's order, then the overrides.
+        let h = recording();
+        let r = render_host("#foreach($k in $context.keySet())$k,#end", &h);
+        assert_eq!(
+            r.output,
+            "requestId,stage,identity,requestOverride,responseOverride,"
+        );
+        let h = recording();
+        assert_eq!(render_host("$input.body", &h).output, "{}");
+        assert!(h.asked.borrow().is_empty());
+    }
+
+    #[test]
+    fn uses_are_found_in_every_corner_of_the_tree() {
+        let uses = |t: &str| {
+            let t = Template::parse(t).unwrap();
+            (t.context_use.clone(), t.reads_params)
+        };
+        let keys = |k: &[&str]| ContextUse::Keys(k.iter().map(|s| s.to_string()).collect());
+        assert_eq!(uses("$input.path('$.a') $input.body"), (keys(&[]), false));
+        assert_eq!(
+            uses("#macro(m $x)$context.stage#end#m($input.params('a'))"),
+            (keys(&["stage"]), true)
+        );
+        assert_eq!(uses("\"${context.path}\""), (keys(&["path"]), false));
+        assert_eq!(uses("#set($c = $context)"), (ContextUse::All, false));
+        assert_eq!(uses("$context['stage']"), (ContextUse::All, false));
+        assert_eq!(uses("#set($i = $input)$i.params()"), (keys(&[]), true));
+        assert_eq!(
+            uses("#define($d)$context.requestId#end#foreach($x in [$context.stage])#end"),
+            (keys(&["requestId", "stage"]), false)
+        );
+    }
+
     #[test]
     fn basics() {
         assert_eq!(render("#set($a = 1)$a"), "1");
