@@ -3,6 +3,16 @@
 //! `x-amazon-apigateway-gateway-responses`; an uncustomised 4XX/5XX type inherits
 //! `DEFAULT_4XX`/`DEFAULT_5XX`.
 
+use std::borrow::Cow;
+
+use apidef::model::GatewayResponse;
+use bytes::Bytes;
+use indexmap::IndexMap;
+
+use crate::context::{ErrorContext, RequestContext, Substitution};
+use crate::mapping::{Source, Sources};
+use crate::request::{MethodRequest, Response, media_type};
+
 /// The gateway-response types this gateway raises, in AWS's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseType {
@@ -17,6 +27,18 @@ pub enum ResponseType {
 }
 
 impl ResponseType {
+    /// Every type, in declaration order (`t as usize` indexes it).
+    pub const ALL: [ResponseType; 8] = [
+        Self::MissingAuthenticationToken,
+        Self::BadRequestParameters,
+        Self::BadRequestBody,
+        Self::UnsupportedMediaType,
+        Self::ApiConfigurationError,
+        Self::IntegrationFailure,
+        Self::IntegrationTimeout,
+        Self::RequestTooLarge,
+    ];
+
     /// The name used as key in `x-amazon-apigateway-gateway-responses` and in
     /// `$context.error.responseType`.
     pub fn as_str(self) -> &'static str {
@@ -92,4 +114,150 @@ impl ResponseType {
 /// A JSON string literal, as `$context.error.messageString` holds it.
 pub fn quoted(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// Why the pipeline answers with a gateway response instead of calling on.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub t: ResponseType,
+    /// `$context.error.message`, when not the type's default.
+    pub message: Option<String>,
+    /// `$context.error.validationErrorString`.
+    pub validation_error: Option<String>,
+}
+
+impl From<ResponseType> for Refusal {
+    fn from(t: ResponseType) -> Refusal {
+        Refusal {
+            t,
+            message: None,
+            validation_error: None,
+        }
+    }
+}
+
+/// One type's gateway response, resolved once: the type's customisation, else
+/// DEFAULT_4XX/DEFAULT_5XX's, else AWS's default (DG `supported-gateway-response-types`).
+struct Plan {
+    status: u16,
+    content_type: String,
+    template: Substitution,
+    /// `gatewayresponse.header.NAME` mappings, in order.
+    headers: Vec<(String, Source)>,
+}
+
+/// Every type's plan.
+pub(crate) struct Plans(Vec<Plan>);
+
+impl Plans {
+    pub fn new(responses: &IndexMap<String, GatewayResponse>) -> Plans {
+        Plans(
+            ResponseType::ALL
+                .iter()
+                .map(|t| Plan::new(*t, responses))
+                .collect(),
+        )
+    }
+}
+
+impl Plan {
+    fn new(t: ResponseType, responses: &IndexMap<String, GatewayResponse>) -> Plan {
+        let default_status = t.default_status();
+        let fallback = if default_status >= 500 {
+            "DEFAULT_5XX"
+        } else {
+            "DEFAULT_4XX"
+        };
+        let custom = if t.customisable() {
+            responses
+                .get(t.as_str())
+                .or_else(|| responses.get(fallback))
+        } else {
+            None
+        };
+        let status = custom
+            .and_then(|c| c.status_code.as_deref())
+            .and_then(|s| s.trim().parse::<u16>().ok())
+            .filter(|s| (100..=599).contains(s))
+            .unwrap_or(default_status);
+        let (content_type, template) = custom
+            .and_then(|c| {
+                c.response_templates
+                    .iter()
+                    .find(|(k, _)| media_type(k) == "application/json")
+                    .or_else(|| c.response_templates.iter().next())
+            })
+            .map(|(k, v)| (k.clone(), v.as_str()))
+            .unwrap_or_else(|| ("application/json".into(), t.default_template()));
+        let headers = custom
+            .map(|c| {
+                c.response_parameters
+                    .iter()
+                    .filter_map(|(target, source)| {
+                        let name = target.strip_prefix("gatewayresponse.header.")?;
+                        // Integration values do not exist for a gateway response.
+                        let source = match Source::parse(source) {
+                            Source::IntegrationHeader(_)
+                            | Source::IntegrationBody
+                            | Source::IntegrationBodyPath(_) => Source::Nothing,
+                            s => s,
+                        };
+                        Some((name.to_string(), source))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Plan {
+            status,
+            content_type,
+            template: Substitution::parse(template),
+            headers,
+        }
+    }
+}
+
+/// The gateway response for `refusal`; `$context.error` is set for the template and the
+/// access log. `request` is `None` when the request was refused before it was read.
+pub(crate) fn respond(
+    plans: &Plans,
+    stage_variables: &IndexMap<String, String>,
+    refusal: Refusal,
+    ctx: &mut RequestContext<'_>,
+    request: Option<&MethodRequest<'_>>,
+) -> Response {
+    let t = refusal.t;
+    let plan = &plans.0[t as usize];
+    let message = refusal
+        .message
+        .map_or(Cow::Borrowed(t.default_message()), Cow::Owned);
+    ctx.error = Some(ErrorContext {
+        message_string: quoted(&message),
+        message,
+        response_type: t.as_str(),
+        validation_error: refusal.validation_error,
+    });
+    let body = plan.template.render(&*ctx, stage_variables, "");
+    let mut resp = Response {
+        status: plan.status,
+        headers: vec![("Content-Type".into(), plan.content_type.clone())],
+        body: Bytes::from(body),
+    };
+    let from = Sources {
+        context: &*ctx,
+        stage_variables,
+        request,
+        backend: None,
+    };
+    for (name, source) in &plan.headers {
+        if let Some(v) = source.value(&from) {
+            resp.set_header(name, v.into_owned());
+        }
+    }
+    resp.set_header("x-amzn-ErrorType", t.error_type().into());
+    tracing::debug!(
+        "Gateway response type: {} with status code: {}",
+        t.as_str(),
+        plan.status
+    );
+    resp
 }

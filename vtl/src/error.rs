@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(kind("${x"), K::BadReference);
         assert_eq!(kind("#set($x = 'abc)"), K::BadLiteral);
         assert_eq!(kind("100$"), K::UnexpectedEnd);
-        assert_eq!(kind(&"x".repeat(crate::MAX_TEMPLATE_BYTES + 1)), K::TooLarge);
+        assert_eq!(
+            kind(&"x".repeat(crate::MAX_TEMPLATE_BYTES + 1)),
+            K::TooLarge
+        );
         assert_eq!(kind(&"#if(true)".repeat(500)), K::TooDeep);
         // An interpolated string's error keeps the kind of what is wrong inside it.
         assert_eq!(kind("#set($x = \"#if(true)\")"), K::UnclosedDirective);

@@ -28,6 +28,7 @@ mod value;
 /// for static analysis: [`methods::exists`]).
 pub use eval::methods;
 
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -37,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{ParseError, ParseErrorKind, RenderError, RenderErrorKind};
 
-use ast::{MacroDef, Node};
+use ast::{MacroDef, Node, Part, Reference};
 use eval::{Flow, InputData, Renderer};
 use value::{JMap, Key, ListKind, Value};
 
@@ -80,6 +81,65 @@ pub struct Template {
     src: String,
     nodes: Vec<Node>,
     macros: HashMap<String, MacroDef>,
+    /// What the template reads of `$context`, found once at parse time.
+    context_use: ContextUse,
+    /// Whether `$input.params` can be reached (any `$input` use but `.path`, `.json`, `.body`).
+    reads_params: bool,
+}
+
+/// The part of `$context` a template can reach: only those top-level keys are converted from
+/// the [`Host`] when it renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ContextUse {
+    /// `$context` itself escapes (printed, iterated, passed on, indexed, a method called on it).
+    All,
+    /// Only `$context.name...` references, by these first names.
+    Keys(Vec<String>),
+}
+
+/// A value a [`Host`] answers with.
+#[derive(Debug, Clone)]
+pub enum HostValue<'a> {
+    Null,
+    Bool(bool),
+    /// An integer, typed as a JSON number would be (Integer when it fits 32 bits, else Long).
+    Int(i64),
+    Str(Cow<'a, str>),
+    /// A nested object (`$context.identity`), seen by templates as a map of its keys.
+    Object(&'a dyn Host),
+    /// Any JSON value, converted as a JSON body would be (arrays render as JSON).
+    Json(&'a serde_json::Value),
+}
+
+/// An object the host answers key by key, such as `$context`: a render asks only for the
+/// top-level keys its template names (all of them when the template uses the object as a
+/// whole), so the host computes nothing a template does not read.
+pub trait Host {
+    /// The value of `name`; `None` when the object has no such key.
+    fn get(&self, name: &str) -> Option<HostValue<'_>>;
+    /// Every key, in the object's order (`$context.keySet()`, `$context` printed).
+    fn keys(&self) -> Vec<&str>;
+}
+
+impl std::fmt::Debug for dyn Host + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for k in self.keys() {
+            m.entry(&k, &self.get(k));
+        }
+        m.finish()
+    }
+}
+
+/// A JSON object is a host whose values are converted as JSON (what [`Bindings::context`] is).
+impl Host for serde_json::Map<String, serde_json::Value> {
+    fn get(&self, name: &str) -> Option<HostValue<'_>> {
+        serde_json::Map::get(self, name).map(HostValue::Json)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        serde_json::Map::keys(self).map(String::as_str).collect()
+    }
 }
 
 /// `$context.requestOverride` / `$context.responseOverride` (docs/evidence/apigateway-semantics.md §3.5).
@@ -205,6 +265,135 @@ pub struct Bindings {
     pub response_override: Overrides,
 }
 
+impl Bindings {
+    /// The borrowed view of these bindings that a render reads.
+    pub fn scope(&self) -> Scope<'_> {
+        Scope {
+            body: &self.body,
+            path: &self.path,
+            querystring: &self.querystring,
+            header: &self.header,
+            context: &self.context,
+            stage_variables: &self.stage_variables,
+            vars: Some(&self.vars),
+            request_override: &self.request_override,
+            response_override: &self.response_override,
+        }
+    }
+}
+
+/// Everything a template can see, borrowed: what [`Bindings`] holds, with `$context` as a
+/// [`Host`] asked for what the template reads. Render with [`Template::render_scope`].
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'a> {
+    /// Raw payload: `$input.body` and the JSONPath source.
+    pub body: &'a str,
+    /// `$input.params().path`.
+    pub path: &'a IndexMap<String, String>,
+    /// `$input.params().querystring`.
+    pub querystring: &'a IndexMap<String, String>,
+    /// `$input.params().header`.
+    pub header: &'a IndexMap<String, String>,
+    /// `$context.*` (`requestOverride` and `responseOverride` come from the fields below).
+    pub context: &'a dyn Host,
+    /// `$stageVariables`.
+    pub stage_variables: &'a IndexMap<String, String>,
+    /// Extra top-level variables, as [`Bindings::vars`].
+    pub vars: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// `$context.requestOverride` carried from the request template (AWS-recorded, 8.3).
+    pub request_override: &'a Overrides,
+    /// `$context.responseOverride` carried from the request template (AWS-recorded, 8.3).
+    pub response_override: &'a Overrides,
+}
+
+/// A host value as a template value; nested objects are converted whole, to a bounded depth.
+fn host_value(v: HostValue<'_>, depth: usize) -> Value {
+    match v {
+        HostValue::Null => Value::Null,
+        HostValue::Bool(b) => Value::Bool(b),
+        HostValue::Int(i) => match i32::try_from(i) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Long(i),
+        },
+        HostValue::Str(s) => match s {
+            Cow::Borrowed(s) => Value::str(s),
+            Cow::Owned(s) => Value::string(s),
+        },
+        HostValue::Json(j) => Value::from_json(j, ListKind::Json),
+        HostValue::Object(h) => {
+            if depth >= value::MAX_VALUE_DEPTH {
+                return Value::Null;
+            }
+            host_map(h, None, depth + 1)
+        }
+    }
+}
+
+/// A host as a template map: all its keys, or only `keys` (absent ones left out).
+fn host_map(h: &dyn Host, keys: Option<&[String]>, depth: usize) -> Value {
+    let mut entries = value::Entries::default();
+    let mut put = |k: &str| {
+        if let Some(v) = h.get(k) {
+            entries.insert(Key::str(k), host_value(v, depth));
+        }
+    };
+    match keys {
+        Some(keys) => keys.iter().for_each(|k| put(k)),
+        None => h.keys().into_iter().for_each(put),
+    }
+    Value::new_map(entries)
+}
+
+/// What a template reads of `$context` and `$input`, from its tree (macro bodies included).
+#[derive(Default)]
+struct Uses {
+    context_all: bool,
+    context_keys: Vec<String>,
+    reads_params: bool,
+}
+
+impl Uses {
+    fn of(nodes: &[Node], macros: &HashMap<String, MacroDef>) -> Uses {
+        let mut u = Uses::default();
+        ast::walk_nodes(&mut u, nodes);
+        for m in macros.values() {
+            ast::walk_nodes(&mut u, &m.body);
+        }
+        u
+    }
+
+    fn context_use(&self) -> ContextUse {
+        if self.context_all {
+            ContextUse::All
+        } else {
+            ContextUse::Keys(self.context_keys.clone())
+        }
+    }
+}
+
+impl<'ast> ast::Visitor<'ast> for Uses {
+    fn visit_reference(&mut self, r: &'ast Reference) {
+        match r.root.as_str() {
+            "context" => match r.parts.first() {
+                Some(Part::Property(name)) => {
+                    if !self.context_keys.contains(name) {
+                        self.context_keys.push(name.clone());
+                    }
+                }
+                _ => self.context_all = true,
+            },
+            "input" => match r.parts.first() {
+                Some(Part::Property(name)) if name == "body" => {}
+                Some(Part::Method(name, _))
+                    if matches!(name.as_str(), "path" | "json" | "getBody") => {}
+                _ => self.reads_params = true,
+            },
+            _ => {}
+        }
+        ast::walk_reference(self, r);
+    }
+}
+
 /// The result of a render.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rendered {
@@ -250,10 +439,14 @@ impl Template {
         }
         let mut p = parser::Parser::new(src, 0, HashMap::new());
         let nodes = p.parse_template()?;
+        let macros = std::mem::take(&mut p.macros);
+        let uses = Uses::of(&nodes, &macros);
         Ok(Template {
             src: src.to_string(),
             nodes,
-            macros: std::mem::take(&mut p.macros),
+            macros,
+            context_use: uses.context_use(),
+            reads_params: uses.reads_params,
         })
     }
 
@@ -278,42 +471,65 @@ impl Template {
         b: &Bindings,
         limits: &Limits,
     ) -> Result<Rendered, RenderError> {
-        self.render_inner(b, limits, dialect::NULL_EQUALS_EMPTY_STRING)
+        self.render_inner(&b.scope(), limits, dialect::NULL_EQUALS_EMPTY_STRING)
+    }
+
+    /// Renders borrowed bindings with the default [`Limits`]: nothing is copied but what the
+    /// template reads.
+    pub fn render_scope(&self, s: &Scope<'_>) -> Result<Rendered, RenderError> {
+        self.render_scope_with_limits(s, &Limits::default())
+    }
+
+    /// Renders borrowed bindings with explicit caps.
+    pub fn render_scope_with_limits(
+        &self,
+        s: &Scope<'_>,
+        limits: &Limits,
+    ) -> Result<Rendered, RenderError> {
+        self.render_inner(s, limits, dialect::NULL_EQUALS_EMPTY_STRING)
     }
 
     /// Renders with Velocity 1.7's `null == ""` (false) instead of API Gateway's (true). Only for
     /// differential tests against the 1.7 jar.
     #[doc(hidden)]
     pub fn render_velocity17_equality(&self, b: &Bindings) -> Result<Rendered, RenderError> {
-        self.render_inner(b, &Limits::default(), false)
+        self.render_inner(&b.scope(), &Limits::default(), false)
     }
 
     fn render_inner(
         &self,
-        b: &Bindings,
+        b: &Scope<'_>,
         limits: &Limits,
         null_equals_empty: bool,
     ) -> Result<Rendered, RenderError> {
-        let mut params = value::Entries::default();
-        params.insert(Key::str("path"), string_map(&b.path));
-        params.insert(Key::str("querystring"), string_map(&b.querystring));
-        params.insert(Key::str("header"), string_map(&b.header));
+        // `$input.params()` is built only when the template can reach it.
+        let params = if self.reads_params {
+            let mut params = value::Entries::with_capacity(3);
+            params.insert(Key::str("path"), string_map(b.path));
+            params.insert(Key::str("querystring"), string_map(b.querystring));
+            params.insert(Key::str("header"), string_map(b.header));
+            Value::new_map(params)
+        } else {
+            Value::Null
+        };
         let input = InputData {
-            body: &b.body,
+            body: b.body,
             json: OnceCell::new(),
             doc: OnceCell::new(),
-            params: Value::new_map(params),
+            params,
         };
         let mut r = Renderer::new(&self.src, &self.macros, limits, input);
         r.null_equals_empty = null_equals_empty;
-        for (k, v) in &b.vars {
+        for (k, v) in b.vars.into_iter().flatten() {
             r.vars
                 .insert(k.clone(), Value::from_json(v, ListKind::ArrayList));
         }
-        let context = match Value::from_json(
-            &serde_json::Value::Object(b.context.clone()),
-            ListKind::Json,
-        ) {
+        // Only the keys of `$context` the template names are asked of the host.
+        let keys = match &self.context_use {
+            ContextUse::All => None,
+            ContextUse::Keys(k) => Some(k.as_slice()),
+        };
+        let context = match host_map(b.context, keys, 0) {
             Value::Map(m) => m,
             _ => Rc::new(RefCell::new(JMap::default())),
         };
@@ -327,7 +543,7 @@ impl Template {
             .insert(Key::str("responseOverride"), b.response_override.to_value());
         r.vars.insert("context".into(), Value::Map(context.clone()));
         r.vars
-            .insert("stageVariables".into(), string_map(&b.stage_variables));
+            .insert("stageVariables".into(), string_map(b.stage_variables));
         r.vars.insert("input".into(), Value::Input);
         r.vars.insert("util".into(), Value::Util);
 
@@ -393,6 +609,91 @@ mod tests {
                 assert_eq!(out, "it's a-b|it\\'s a+b|true|2");
             }
         }
+    }
+
+    /// A `$context` host that records what a render asked of it.
+    struct Recording {
+        asked: RefCell<Vec<String>>,
+        inner: serde_json::Map<String, serde_json::Value>,
+    }
+
+    impl Host for Recording {
+        fn get(&self, name: &str) -> Option<HostValue<'_>> {
+            self.asked.borrow_mut().push(name.to_string());
+            self.inner.get(name).map(HostValue::Json)
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.inner.keys().map(String::as_str).collect()
+        }
+    }
+
+    fn recording() -> Recording {
+        let inner = match serde_json::json!({"requestId": "r1", "stage": "prod",
+            "identity": {"sourceIp": "1.2.3.4", "caller": null}})
+        {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        Recording {
+            asked: RefCell::new(Vec::new()),
+            inner,
+        }
+    }
+
+    fn render_host(t: &str, host: &Recording) -> Rendered {
+        let b = Bindings::default();
+        let scope = Scope {
+            context: host,
+            ..b.scope()
+        };
+        Template::parse(t).unwrap().render_scope(&scope).unwrap()
+    }
+
+    #[test]
+    fn a_host_is_asked_only_for_the_keys_the_template_names() {
+        let h = recording();
+        let r = render_host(
+            "$context.requestId $context.identity.sourceIp $context.identity.size() #set($context.responseOverride.status = 201)",
+            &h,
+        );
+        assert_eq!(r.output, "r1 1.2.3.4 2");
+        assert_eq!(
+            *h.asked.borrow(),
+            ["requestId", "identity", "responseOverride"]
+        );
+        assert_eq!(r.response_override.status_code(), Some(201));
+        // `$context` used whole: every key, in the host's order, then the overrides.
+        let h = recording();
+        let r = render_host("#foreach($k in $context.keySet())$k,#end", &h);
+        assert_eq!(
+            r.output,
+            "requestId,stage,identity,requestOverride,responseOverride,"
+        );
+        let h = recording();
+        assert_eq!(render_host("$input.body", &h).output, "{}");
+        assert!(h.asked.borrow().is_empty());
+    }
+
+    #[test]
+    fn uses_are_found_in_every_corner_of_the_tree() {
+        let uses = |t: &str| {
+            let t = Template::parse(t).unwrap();
+            (t.context_use.clone(), t.reads_params)
+        };
+        let keys = |k: &[&str]| ContextUse::Keys(k.iter().map(|s| s.to_string()).collect());
+        assert_eq!(uses("$input.path('$.a') $input.body"), (keys(&[]), false));
+        assert_eq!(
+            uses("#macro(m $x)$context.stage#end#m($input.params('a'))"),
+            (keys(&["stage"]), true)
+        );
+        assert_eq!(uses("\"${context.path}\""), (keys(&["path"]), false));
+        assert_eq!(uses("#set($c = $context)"), (ContextUse::All, false));
+        assert_eq!(uses("$context['stage']"), (ContextUse::All, false));
+        assert_eq!(uses("#set($i = $input)$i.params()"), (keys(&[]), true));
+        assert_eq!(
+            uses("#define($d)$context.requestId#end#foreach($x in [$context.stage])#end"),
+            (keys(&["requestId", "stage"]), false)
+        );
     }
 
     #[test]

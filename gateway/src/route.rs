@@ -1,0 +1,58 @@
+//! Step 1 of a request: routing by API Gateway's rules (`apidef::RouteTable`: literal segments
+//! beat `{param}`, greedy `{proxy+}` last); no match is MISSING_AUTHENTICATION_TOKEN (403).
+
+use apidef::Operation;
+
+use crate::Inner;
+use crate::builder::OpPlan;
+use crate::context::RequestContext;
+use crate::gateway_responses::{Refusal, ResponseType};
+use crate::request::MethodRequest;
+
+/// The operation a request reached.
+pub(crate) struct Routed<'g> {
+    pub op: &'g Operation,
+    pub plan: &'g OpPlan,
+}
+
+/// Routes with the stage prefix stripped first, then the path as is (dialect table). Fills the
+/// path parameters and `$context.resourcePath`, `resourceId` and `path`.
+pub(crate) fn route<'g>(
+    inner: &'g Inner,
+    m: &mut MethodRequest<'_>,
+    ctx: &mut RequestContext<'g>,
+) -> Result<Routed<'g>, Refusal> {
+    let api = &inner.api;
+    let found = if m.segments.first().is_some_and(|s| *s == inner.stage)
+        && let apidef::RouteMatch::Found {
+            operation,
+            path_params,
+        } = api.route(m.method, &m.segments[1..])
+    {
+        Some((operation, path_params, true))
+    } else {
+        match api.route(m.method, &m.segments) {
+            apidef::RouteMatch::Found {
+                operation,
+                path_params,
+            } => Some((operation, path_params, false)),
+            apidef::RouteMatch::NotFound => None,
+        }
+    };
+    let Some((index, path_params, stage_prefixed)) = found else {
+        return Err(ResponseType::MissingAuthenticationToken.into());
+    };
+    let op = &api.operations[index];
+    let plan = &inner.ops[index];
+    m.path = path_params;
+    ctx.path_with_stage = !stage_prefixed;
+    ctx.resource = Some((op.path.as_str(), plan.resource_id.as_str()));
+    tracing::debug!(
+        request_id = %ctx.request_id,
+        "Starting execution for request: {} {} (resource {})",
+        m.method,
+        m.req.target,
+        op.path
+    );
+    Ok(Routed { op, plan })
+}
