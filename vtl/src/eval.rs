@@ -273,6 +273,20 @@ impl<'t, 'b> Renderer<'t, 'b> {
         match node {
             Node::Text(t, _) => self.push(out, t, 0),
             Node::Ref(r) => {
+                // `$item.Artist.S` where the last member is a string of the body's tape: written
+                // straight from the tape, as the general path would write it, without building
+                // the string first (most of a response template's output).
+                if let Some((last @ Part::Property(name), init)) = r.parts.split_last() {
+                    let root = self.root_value(&r.root);
+                    let base = self.eval_parts(r, root, init)?;
+                    if let Value::Json(j) = &base
+                        && let Some(s) = j.str_member(name)
+                    {
+                        return self.push(out, s, r.pos);
+                    }
+                    let v = self.eval_parts(r, base, std::slice::from_ref(last))?;
+                    return self.write_value(&v, out, r.pos);
+                }
                 let v = self.eval_ref(r)?;
                 self.write_value(&v, out, r.pos)
             }
@@ -524,8 +538,13 @@ impl<'t, 'b> Renderer<'t, 'b> {
     }
 
     pub(crate) fn eval_ref(&mut self, r: &Reference) -> R<Value> {
-        let mut cur = self.root_value(&r.root);
-        for part in &r.parts {
+        let root = self.root_value(&r.root);
+        self.eval_parts(r, root, &r.parts)
+    }
+
+    /// Applies `parts` of reference `r` to `cur`, in order.
+    fn eval_parts(&mut self, r: &Reference, mut cur: Value, parts: &[Part]) -> R<Value> {
+        for part in parts {
             if cur.is_null() {
                 return Ok(Value::Null);
             }

@@ -30,12 +30,12 @@ enum Tag {
     Null,
     True,
     False,
-    /// An integer that fits `i64`: `a` low and `b` high 32 bits.
+    /// An integer that fits `i32`: `a`.
     Int,
     /// A string without escapes: `src[a..b]`.
     Str,
-    /// Anything serde_json decoded for us (escaped strings, fractions, exponents, big integers):
-    /// `scalars[a]`.
+    /// Anything serde_json decoded for us (escaped strings, fractions, exponents, big integers),
+    /// and integers beyond `i32`: `scalars[a]`.
     Scalar,
     /// `a` members; `b` is the slot after the last descendant. Members are key, value pairs.
     Object,
@@ -43,16 +43,55 @@ enum Tag {
     Array,
 }
 
+/// One value in 8 bytes (a megabyte of DynamoDB JSON holds some 150,000): the tag in the top
+/// three bits of the second word, which leaves 29 bits for offsets and slot indices.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    tag: Tag,
     a: u32,
-    b: u32,
+    tb: u32,
+}
+
+const B_BITS: u32 = 29;
+const B_MASK: u32 = (1 << B_BITS) - 1;
+/// Texts this long go to serde_json instead: their offsets do not fit a slot.
+const MAX_TAPE_BYTES: usize = B_MASK as usize;
+const TAGS: [Tag; 8] = [
+    Tag::Null,
+    Tag::True,
+    Tag::False,
+    Tag::Int,
+    Tag::Str,
+    Tag::Scalar,
+    Tag::Object,
+    Tag::Array,
+];
+
+impl Slot {
+    fn new(tag: Tag, a: u32, b: u32) -> Slot {
+        debug_assert!(b <= B_MASK);
+        Slot {
+            a,
+            tb: ((tag as u32) << B_BITS) | b,
+        }
+    }
+
+    fn tag(self) -> Tag {
+        TAGS[(self.tb >> B_BITS) as usize]
+    }
+
+    fn b(self) -> u32 {
+        self.tb & B_MASK
+    }
+
+    fn set_b(&mut self, b: u32) {
+        debug_assert!(b <= B_MASK);
+        self.tb = (self.tb & !B_MASK) | b;
+    }
 }
 
 /// A parsed JSON text.
 pub(crate) struct Tape {
-    src: Box<str>,
+    src: String,
     slots: Vec<Slot>,
     scalars: Vec<Value>,
     /// Containers turned into Java objects by a method call, by slot.
@@ -77,6 +116,9 @@ impl std::fmt::Debug for JsonRef {
 /// Parses `src` as serde_json would, into a value whose containers are tape references. `None`
 /// when serde_json would refuse the text.
 pub(crate) fn parse(src: &str) -> Option<Value> {
+    if src.len() > MAX_TAPE_BYTES {
+        return serde_json::from_str::<JsonDoc>(src).ok().map(|d| d.0);
+    }
     let tape = Rc::new(build(src)?);
     Some(value_at(&tape, 0))
 }
@@ -101,27 +143,21 @@ struct Builder<'s> {
 
 impl Builder<'_> {
     fn push(&mut self, tag: Tag, a: u32, b: u32) {
-        self.slots.push(Slot { tag, a, b });
+        self.slots.push(Slot::new(tag, a, b));
     }
 
     /// A string starting at the opening quote `p`; returns the position after the closing quote.
     fn string(&mut self, p: usize) -> Option<usize> {
         let b = self.b;
         let start = p + 1;
-        let mut i = start;
-        loop {
-            let c = *b.get(i)?;
-            if c == b'"' {
-                self.push(Tag::Str, start as u32, i as u32);
-                return Some(i + 1);
-            }
-            if c == b'\\' {
-                break;
-            }
-            if c < 0x20 {
-                return None;
-            }
-            i += 1;
+        let mut i = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
+        // serde_json refuses control characters in strings.
+        if b[start..i].iter().any(|&c| c < 0x20) {
+            return None;
+        }
+        if b[i] == b'"' {
+            self.push(Tag::Str, start as u32, i as u32);
+            return Some(i + 1);
         }
         // Escapes: find the closing quote, then let serde_json decode (and judge) the text.
         loop {
@@ -190,7 +226,13 @@ impl Builder<'_> {
             if negative {
                 v = -v;
             }
-            self.push(Tag::Int, v as u32, (v >> 32) as u32);
+            match i32::try_from(v) {
+                Ok(v) => self.push(Tag::Int, v as u32, 0),
+                Err(_) => {
+                    self.push(Tag::Scalar, self.scalars.len() as u32, 0);
+                    self.scalars.push(Value::Long(v));
+                }
+            }
         } else {
             let JsonDoc(v) = serde_json::from_str(&self.src[p..i]).ok()?;
             self.push(Tag::Scalar, self.scalars.len() as u32, 0);
@@ -221,11 +263,40 @@ impl Builder<'_> {
     }
 }
 
+/// The buffers of the last tape this thread dropped, when not larger than [`SPARE_BYTES`]: a
+/// gateway renders body after body, and a fresh megabyte buffer is a megabyte of page faults.
+type Spare = (String, Vec<Slot>);
+
+const SPARE_BYTES: usize = 16 << 20;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Option<Spare>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Drop for Tape {
+    fn drop(&mut self) {
+        let src = std::mem::take(&mut self.src);
+        let slots = std::mem::take(&mut self.slots);
+        if src.capacity() + slots.capacity() * std::mem::size_of::<Slot>() <= SPARE_BYTES {
+            let _ = SPARE.try_with(|s| *s.borrow_mut() = Some((src, slots)));
+        }
+    }
+}
+
 fn build(src: &str) -> Option<Tape> {
+    let (mut copy, mut slots) = SPARE
+        .try_with(|s| s.borrow_mut().take())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    copy.clear();
+    slots.clear();
+    // About one value per 7 bytes in DynamoDB JSON: reserving for one per 6 avoids regrowing.
+    slots.reserve(src.len() / 6 + 1);
     let mut t = Builder {
         src,
         b: src.as_bytes(),
-        slots: Vec::with_capacity(src.len() / 16 + 1),
+        slots,
         scalars: Vec::new(),
     };
     let b = t.b;
@@ -246,7 +317,8 @@ fn build(src: &str) -> Option<Tape> {
                 p = skip_ws(b, p + 1);
                 let close = if object { b'}' } else { b']' };
                 if b.get(p) == Some(&close) {
-                    t.slots[slot as usize].b = t.slots.len() as u32;
+                    let end = t.slots.len() as u32;
+                    t.slots[slot as usize].set_b(end);
                     p += 1;
                 } else {
                     open.push(slot);
@@ -271,7 +343,7 @@ fn build(src: &str) -> Option<Tape> {
             let top = top as usize;
             t.slots[top].a += 1;
             p = skip_ws(b, p);
-            let object = t.slots[top].tag == Tag::Object;
+            let object = t.slots[top].tag() == Tag::Object;
             match b.get(p) {
                 Some(b',') => {
                     p += 1;
@@ -285,7 +357,8 @@ fn build(src: &str) -> Option<Tape> {
                 _ => return None,
             }
             p += 1;
-            t.slots[top].b = t.slots.len() as u32;
+            let end = t.slots.len() as u32;
+            t.slots[top].set_b(end);
             // The container itself is a value of its parent: the loop counts it there.
             open.pop();
         }
@@ -294,7 +367,10 @@ fn build(src: &str) -> Option<Tape> {
         return None;
     }
     Some(Tape {
-        src: src.into(),
+        src: {
+            copy.push_str(src);
+            copy
+        },
         slots: t.slots,
         scalars: t.scalars,
         live: RefCell::new(HashMap::new()),
@@ -305,31 +381,25 @@ fn build(src: &str) -> Option<Tape> {
 /// The slot after the value at `i` (its subtree, for containers).
 fn after(tape: &Tape, i: usize) -> usize {
     let s = tape.slots[i];
-    match s.tag {
-        Tag::Object | Tag::Array => s.b as usize,
+    match s.tag() {
+        Tag::Object | Tag::Array => s.b() as usize,
         _ => i + 1,
     }
 }
 
 fn str_at(tape: &Tape, i: usize) -> &str {
     let s = tape.slots[i];
-    &tape.src[s.a as usize..s.b as usize]
+    &tape.src[s.a as usize..s.b() as usize]
 }
 
 /// The Java value of slot `i`: scalars converted, containers as references (or their live object).
 fn value_at(tape: &Rc<Tape>, i: usize) -> Value {
     let s = tape.slots[i];
-    match s.tag {
+    match s.tag() {
         Tag::Null => Value::Null,
         Tag::True => Value::Bool(true),
         Tag::False => Value::Bool(false),
-        Tag::Int => {
-            let v = (i64::from(s.b) << 32) | i64::from(s.a);
-            match i32::try_from(v) {
-                Ok(v) => Value::Int(v),
-                Err(_) => Value::Long(v),
-            }
-        }
+        Tag::Int => Value::Int(s.a as i32),
         Tag::Str => Value::str(str_at(tape, i)),
         Tag::Scalar => tape.scalars[s.a as usize].clone(),
         Tag::Object | Tag::Array => {
@@ -349,8 +419,13 @@ fn value_at(tape: &Rc<Tape>, i: usize) -> Value {
 /// Whether the key at slot `i` is `name`.
 fn key_is(tape: &Tape, i: usize, name: &str) -> bool {
     let s = tape.slots[i];
-    match s.tag {
-        Tag::Str => str_at(tape, i) == name,
+    match s.tag() {
+        // Keys are short: comparing bytes inline beats a call to memcmp.
+        Tag::Str => {
+            let k = str_at(tape, i).as_bytes();
+            let n = name.as_bytes();
+            k.len() == n.len() && k.iter().zip(n).all(|(a, b)| a == b)
+        }
         Tag::Scalar => matches!(&tape.scalars[s.a as usize], Value::Str(k) if &**k == name),
         _ => false,
     }
@@ -358,7 +433,7 @@ fn key_is(tape: &Tape, i: usize, name: &str) -> bool {
 
 fn key_at(tape: &Tape, i: usize) -> Key {
     let s = tape.slots[i];
-    match s.tag {
+    match s.tag() {
         Tag::Str => Key::Str(intern(str_at(tape, i))),
         _ => match &tape.scalars[s.a as usize] {
             Value::Str(k) => Key::Str(k.clone()),
@@ -373,7 +448,7 @@ impl JsonRef {
     }
 
     pub fn is_object(&self) -> bool {
-        self.slot().tag == Tag::Object
+        self.slot().tag() == Tag::Object
     }
 
     /// The Java object this container became, if a method call made it one.
@@ -416,6 +491,30 @@ impl JsonRef {
             }
         }
         found.map(|v| value_at(&self.tape, v))
+    }
+
+    /// `Map.get(name)` when it is a string, borrowed from the tape (`None` for anything else, or
+    /// once the object is live: then its Java map answers).
+    pub fn str_member(&self, name: &str) -> Option<&str> {
+        if !self.is_object() || self.live().is_some() {
+            return None;
+        }
+        let mut found = None;
+        for (k, v) in self.member_slots() {
+            if k.is_some_and(|k| key_is(&self.tape, k, name)) {
+                found = Some(v);
+            }
+        }
+        let v = found?;
+        let s = self.tape.slots[v];
+        match s.tag() {
+            Tag::Str => Some(str_at(&self.tape, v)),
+            Tag::Scalar => match &self.tape.scalars[s.a as usize] {
+                Value::Str(x) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// `List.get(i)` on an array not yet live.
@@ -489,7 +588,7 @@ impl JsonRef {
                 write_scalar_json(&self.tape, k, out);
                 out.push(':');
             }
-            match self.tape.slots[v].tag {
+            match self.tape.slots[v].tag() {
                 Tag::Object | Tag::Array => {
                     value_at(&self.tape, v).write_json(out, depth + 1, limit)?
                 }
@@ -524,13 +623,12 @@ fn has_duplicate_keys(j: &JsonRef) -> bool {
 
 fn write_scalar_json(tape: &Tape, i: usize, out: &mut String) {
     let s = tape.slots[i];
-    match s.tag {
+    match s.tag() {
         Tag::Null => out.push_str("null"),
         Tag::True => out.push_str("true"),
         Tag::False => out.push_str("false"),
         Tag::Int => {
-            let v = (i64::from(s.b) << 32) | i64::from(s.a);
-            let _ = write!(out, "{v}");
+            let _ = write!(out, "{}", s.a as i32);
         }
         // No escapes and no control characters: the text is its own compact JSON.
         Tag::Str => {
