@@ -12,7 +12,6 @@
 //! otherwise, so a plain `cargo test` stays green without Java.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -21,33 +20,15 @@ use vtl::{Bindings, Template};
 
 const SEP: &str = "\n====\n";
 
-fn classpath() -> String {
-    std::env::var("VELOCITY_CLASSPATH").unwrap_or_else(|_| {
-        panic!(
-            "VELOCITY_CLASSPATH is not set: this test needs Apache Velocity 1.7 \
-             (apt-get install velocity libcommons-lang-java libcommons-collections3-java), \
-             run it through scripts/test-all"
-        )
-    })
-}
+#[path = "support/oracle.rs"]
+mod oracle;
 
-/// Compiles the harness once per test binary into the target's temp dir.
-fn compile_oracle(cp: &str, tag: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("velocity-oracle-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create oracle dir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/VelocityOracle.java");
-    let status = Command::new("javac")
-        .arg("-nowarn")
-        .arg("-d")
-        .arg(&dir)
-        .arg("-cp")
-        .arg(cp)
-        .arg(&src)
-        .status()
-        .expect("javac must be installed to run the differential tests");
-    assert!(status.success(), "javac failed on {}", src.display());
-    dir
+fn classpath() -> String {
+    oracle::classpath(
+        "VELOCITY_CLASSPATH",
+        "Apache Velocity 1.7 (apt-get install velocity libcommons-lang-java \
+         libcommons-collections3-java)",
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +40,7 @@ enum Outcome {
 /// Renders all templates in one JVM run.
 fn velocity(templates: &[String], vars: &str, tag: &str) -> Vec<Outcome> {
     let cp = classpath();
-    let dir = compile_oracle(&cp, tag);
+    let dir = oracle::compile(&cp, "VelocityOracle", tag);
     let input = dir.join("in.bin");
     let output = dir.join("out.bin");
     let vars_file = dir.join("vars.json");
@@ -70,34 +51,17 @@ fn velocity(templates: &[String], vars: &str, tag: &str) -> Vec<Outcome> {
         buf.extend_from_slice(t.as_bytes());
     }
     std::fs::write(&input, buf).expect("write input");
-    let status = Command::new("java")
-        .arg("-cp")
-        .arg(format!("{cp}:{}", dir.display()))
-        .arg("VelocityOracle")
-        .arg("batch")
-        .arg(&vars_file)
-        .arg(&input)
-        .arg(&output)
-        .status()
-        .expect("java must be installed to run the differential tests");
-    assert!(status.success(), "the Velocity oracle failed");
-    let out = std::fs::read(&output).expect("read oracle output");
-    let mut results = Vec::new();
-    let mut p = 0;
-    while p < out.len() {
-        let nl = p + out[p..].iter().position(|&c| c == b'\n').expect("header");
-        let header = std::str::from_utf8(&out[p..nl]).expect("ascii header");
-        let (status, len) = header.split_once(' ').expect("status and length");
-        let len: usize = len.parse().expect("length");
-        let body = String::from_utf8_lossy(&out[nl + 1..nl + 1 + len]).into_owned();
-        results.push(if status == "OK" {
-            Outcome::Ok(body)
-        } else {
-            Outcome::Err
-        });
-        p = nl + 1 + len;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let results: Vec<Outcome> =
+        oracle::run(&cp, &dir, "VelocityOracle", &[&vars_file, &input], &output)
+            .into_iter()
+            .map(|(status, body)| {
+                if status == "OK" {
+                    Outcome::Ok(body)
+                } else {
+                    Outcome::Err
+                }
+            })
+            .collect();
     assert_eq!(
         results.len(),
         templates.len(),

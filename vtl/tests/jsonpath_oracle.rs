@@ -14,38 +14,16 @@
 //! (scripts/test-all sets it) and is `#[ignore]`d otherwise, so a plain `cargo test` needs no Java;
 //! with `CI=true` a missing `JSONPATH_CLASSPATH` fails `ci_has_the_oracle`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use vtl::{Bindings, Template};
 
-fn classpath() -> String {
-    std::env::var("JSONPATH_CLASSPATH").unwrap_or_else(|_| {
-        panic!(
-            "JSONPATH_CLASSPATH is not set: this test needs Jayway JsonPath \
-             (apt-get install libjsonpath-java libjson-smart-java libslf4j-java), \
-             run it through scripts/test-all"
-        )
-    })
-}
+#[path = "support/oracle.rs"]
+mod oracle;
 
-/// Compiles the oracle once into the target's temp dir.
-fn compile_oracle(cp: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("jsonpath-oracle-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create oracle dir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/JsonPathOracle.java");
-    let status = Command::new("javac")
-        .arg("-nowarn")
-        .arg("-d")
-        .arg(&dir)
-        .arg("-cp")
-        .arg(cp)
-        .arg(&src)
-        .status()
-        .expect("javac must be installed to run the JSONPath oracle");
-    assert!(status.success(), "javac failed on {}", src.display());
-    dir
+fn classpath() -> String {
+    oracle::classpath(
+        "JSONPATH_CLASSPATH",
+        "Jayway JsonPath (apt-get install libjsonpath-java libjson-smart-java libslf4j-java)",
+    )
 }
 
 /// What Jayway gave for one path.
@@ -62,7 +40,10 @@ enum Jayway {
 /// Evaluates `(document index, path)` cases over `docs` in one JVM run.
 fn jayway(docs: &[String], cases: &[(usize, String)]) -> Vec<Jayway> {
     let cp = classpath();
-    let dir = compile_oracle(&cp);
+    // One directory per run: a test may run the oracle more than once.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = oracle::compile(&cp, "JsonPathOracle", &run.to_string());
     let input = dir.join("in.bin");
     let output = dir.join("out.bin");
     let mut buf = Vec::new();
@@ -80,37 +61,14 @@ fn jayway(docs: &[String], cases: &[(usize, String)]) -> Vec<Jayway> {
     }
     std::fs::write(&input, buf).expect("write input");
     // slf4j-nop on the class path keeps SLF4J quiet; anything on stderr is ignored.
-    let out = Command::new("java")
-        .arg("-cp")
-        .arg(format!("{cp}:{}", dir.display()))
-        .arg("JsonPathOracle")
-        .arg("batch")
-        .arg(&input)
-        .arg(&output)
-        .output()
-        .expect("java must be installed to run the JSONPath oracle");
-    assert!(
-        out.status.success(),
-        "the JSONPath oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = std::fs::read(&output).expect("read oracle output");
-    let mut results = Vec::new();
-    let mut p = 0;
-    while p < out.len() {
-        let nl = p + out[p..].iter().position(|&c| c == b'\n').expect("header");
-        let header = std::str::from_utf8(&out[p..nl]).expect("ascii header");
-        let (status, len) = header.split_once(' ').expect("status and length");
-        let len: usize = len.parse().expect("length");
-        let body = String::from_utf8_lossy(&out[nl + 1..nl + 1 + len]).into_owned();
-        results.push(match status {
+    let results: Vec<Jayway> = oracle::run(&cp, &dir, "JsonPathOracle", &[&input], &output)
+        .into_iter()
+        .map(|(status, body)| match status.as_str() {
             "OK" => Jayway::Ok(body),
             "MISSING" => Jayway::Missing(body),
             _ => Jayway::Err(body),
-        });
-        p = nl + 1 + len;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+        })
+        .collect();
     assert_eq!(results.len(), cases.len(), "oracle answered every case");
     results
 }

@@ -24,6 +24,29 @@ pub(crate) async fn integrate(
     response_mapping::map(inner, routed, m, ctx, request, backend)
 }
 
+/// What a template of this request sees: `$input` is `body` with the method request's
+/// parameters, `$context` the request's, plus the overrides carried so far.
+fn scope<'a>(
+    inner: &'a Inner,
+    m: &'a MethodRequest<'_>,
+    ctx: &'a RequestContext<'_>,
+    body: &'a str,
+    request_override: &'a vtl::Overrides,
+    response_override: &'a vtl::Overrides,
+) -> vtl::Scope<'a> {
+    vtl::Scope {
+        body,
+        path: &m.path,
+        querystring: &m.querystring,
+        header: &m.header,
+        context: ctx,
+        stage_variables: &inner.stage_variables,
+        vars: None,
+        request_override,
+        response_override,
+    }
+}
+
 /// What API Gateway's execution log says when a template fails, with where the template is.
 fn log_template_failure(
     inner: &Inner,

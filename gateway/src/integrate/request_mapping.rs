@@ -61,17 +61,7 @@ pub(crate) fn map<'r>(
         });
     };
     let no_override = vtl::Overrides::default();
-    let scope = vtl::Scope {
-        body: &body_text,
-        path: &m.path,
-        querystring: &m.querystring,
-        header: &m.header,
-        context: ctx,
-        stage_variables: &inner.stage_variables,
-        vars: None,
-        request_override: &no_override,
-        response_override: &no_override,
-    };
+    let scope = super::scope(inner, m, ctx, &body_text, &no_override, &no_override);
     match t.template.render_scope(&scope) {
         Ok(r) => {
             tracing::debug!(request_id = %ctx.request_id, "Endpoint request body after transformations: {}", r.output);

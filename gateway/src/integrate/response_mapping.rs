@@ -63,17 +63,14 @@ pub(crate) fn map(
     let rendered = match chosen {
         // An empty template means "no mapping": the payload passes through (DG).
         Some(t) if !t.source.is_empty() => {
-            let scope = vtl::Scope {
-                body: &backend.body,
-                path: &m.path,
-                querystring: &m.querystring,
-                header: &m.header,
-                context: ctx,
-                stage_variables: &inner.stage_variables,
-                vars: None,
-                request_override: &request.request_override,
-                response_override: &response_override,
-            };
+            let scope = super::scope(
+                inner,
+                m,
+                ctx,
+                &backend.body,
+                &request.request_override,
+                &response_override,
+            );
             match t.template.render_scope(&scope) {
                 Ok(r) => {
                     response_override = r.response_override;

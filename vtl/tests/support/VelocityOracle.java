@@ -4,9 +4,7 @@
 //   batch VARS_JSON_FILE IN_FILE OUT_FILE
 //       IN_FILE holds records "<byte length>\n<UTF-8 template bytes>"; OUT_FILE receives, per record,
 //       "OK <byte length>\n<output>" or "ERR <byte length>\n<message>".
-//   time TEMPLATE_FILE BODY_FILE SECONDS
-//       renders TEMPLATE_FILE with a minimal $input (body + dotted JSONPath) repeatedly for a warm-up
-//       and then SECONDS of measurement; prints "bytes=<body bytes> iterations=<n> seconds=<s> mb_per_s=<x>".
+// (Timing lives in scripts/bench-support/VelocityBench.java, run by scripts/bench.)
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
@@ -21,23 +19,6 @@ public class VelocityOracle {
     public static class NullAsEmpty implements ReferenceInsertionEventHandler {
         public Object referenceInsert(String reference, Object value) {
             return value == null ? "" : value;
-        }
-    }
-
-    /** Just enough of $input for the benchmark template: body and dotted JSONPath. */
-    public static class Input {
-        private final Object root;
-        private final String body;
-        Input(String body) { this.body = body; this.root = new Json(body).parse(); }
-        public String getBody() { return body; }
-        public Object path(String p) {
-            Object cur = root;
-            if (p.equals("$")) return cur;
-            for (String part : p.substring(2).split("\\.")) {
-                if (!(cur instanceof Map)) return null;
-                cur = ((Map<?, ?>) cur).get(part);
-            }
-            return cur;
         }
     }
 
@@ -90,31 +71,6 @@ public class VelocityOracle {
                 out.write(b);
             }
             out.close();
-        } else if (args[0].equals("time")) {
-            String tpl = new String(Files.readAllBytes(Paths.get(args[1])), StandardCharsets.UTF_8);
-            String body = new String(Files.readAllBytes(Paths.get(args[2])), StandardCharsets.UTF_8);
-            double seconds = Double.parseDouble(args[3]);
-            org.apache.velocity.Template t = null;
-            org.apache.velocity.runtime.RuntimeServices rs = org.apache.velocity.runtime.RuntimeSingleton.getRuntimeServices();
-            long bodyBytes = body.getBytes(StandardCharsets.UTF_8).length;
-            // Warm-up, then measure. Each iteration parses the body (as API Gateway must) and renders.
-            for (int phase = 0; phase < 2; phase++) {
-                long start = System.nanoTime();
-                long iters = 0;
-                double limit = phase == 0 ? Math.max(2.0, seconds / 2) : seconds;
-                while ((System.nanoTime() - start) / 1e9 < limit) {
-                    Map<String, Object> vars = new HashMap<>();
-                    vars.put("input", new Input(body));
-                    StringWriter w = new StringWriter();
-                    ve.evaluate(context(vars), w, "bench", tpl);
-                    iters++;
-                }
-                double el = (System.nanoTime() - start) / 1e9;
-                if (phase == 1) {
-                    System.out.printf(Locale.ROOT, "bytes=%d iterations=%d seconds=%.3f mb_per_s=%.2f%n",
-                        bodyBytes, iters, el, bodyBytes * iters / el / 1e6);
-                }
-            }
         }
     }
 
