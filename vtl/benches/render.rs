@@ -1,11 +1,6 @@
 //! Renders the seed API's `GET /` Scan response template over a ~1 MB DynamoDB Scan page of album
-//! items and reports MB/s of input. The same page is written to
-//! `target/vtl-bench/scan_page.json` so the Velocity 1.7 timing harness can render it too:
-//!
-//! ```text
-//! java -cp $VELOCITY_CLASSPATH:<dir with VelocityOracle.class> VelocityOracle time \
-//!     vtl/tests/data/seed/scan.response.vtl target/vtl-bench/scan_page.json 10
-//! ```
+//! items and reports MB/s of input (criterion). `scripts/bench vtl` times the same page side by
+//! side with Apache Velocity 1.7 (`scripts/bench-support/VelocityBench.java`).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
