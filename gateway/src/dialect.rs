@@ -147,6 +147,11 @@ pub const CHOICES: &[Choice] = &[
         evidence: "504 INTEGRATION_TIMEOUT [DOC]",
     },
     Choice {
+        topic: "HTTP limits",
+        choice: "A request head not sent within `--header-timeout-ms` (default 30 s; also an idle keep-alive connection) closes the connection without an answer; a body not sent within `--body-timeout-ms` (30 s) is answered 408 `{\"message\":\"Request Timeout\"}` and closed; past `--max-connections` (1024) connections wait in the listen backlog; a connection carries `--max-requests-per-connection` (10,000) requests, the last answered with `Connection: close`. After a 413 the rest of the body (up to 20 MB) is read and discarded, so a client that writes before it reads gets the answer.",
+        evidence: "API Gateway's own client-side timeouts and connection limits are not documented [UNK]; the 10 MB payload limit and its 413 are [DOC].",
+    },
+    Choice {
         topic: "Access-log null values",
         choice: "A `$context` variable without a value prints `-`.",
         evidence: "[DOC access logging examples]",

@@ -60,6 +60,19 @@ struct Serve {
     /// Access log destination: a file (appended) or `-` for standard output.
     #[arg(long, default_value = "-")]
     access_log: String,
+    /// Milliseconds a client may take to send a request's head (also bounds an idle keep-alive
+    /// connection); then it is disconnected.
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    header_timeout_ms: u64,
+    /// Milliseconds a client may take to send a request's body once its head arrived; then 408.
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    body_timeout_ms: u64,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_connections: usize,
+    /// Requests one connection carries; the last response says `Connection: close`.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    max_requests_per_connection: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -179,9 +192,21 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
 
     let mut rx = stop_rx.clone();
-    let server = tokio::spawn(gateway::server::serve(listener, gw, async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }));
+    let limits = gateway::server::Limits {
+        header_read_timeout: std::time::Duration::from_millis(s.header_timeout_ms.max(1)),
+        body_read_timeout: std::time::Duration::from_millis(s.body_timeout_ms.max(1)),
+        max_connections: s.max_connections.max(1),
+        max_requests_per_connection: s.max_requests_per_connection.max(1),
+        ..gateway::server::Limits::default()
+    };
+    let server = tokio::spawn(gateway::server::serve_with(
+        listener,
+        gw,
+        limits,
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        },
+    ));
     shutdown.await;
     let _ = stop_tx.send(true);
     server.await??;
