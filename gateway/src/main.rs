@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API over HTTP.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Print the dialect table (where AWS is unknown and what this gateway does) as Markdown.
     Dialect,
 }
@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(s) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?
-            .block_on(serve(s)),
+            .block_on(serve(*s)),
     }
 }
 
