@@ -218,9 +218,9 @@ async fn handle(
             return resp;
         }
         // The client went away or sent a broken chunked body.
-        Ok(Body::Broken) => return plain(400, "Bad Request", true),
+        Ok(Body::Broken) => return closing(400, "Bad Request"),
         // Slow body: AWS's behaviour is unknown (dialect table, "Slow request bodies").
-        Err(_) => return plain(408, "Request Timeout", true),
+        Err(_) => return closing(408, "Request Timeout"),
     }
     to_http(gateway.handle(request).await)
 }
@@ -281,14 +281,14 @@ fn drain(mut body: Incoming, bound: u64, within: Duration) {
     });
 }
 
-fn plain(status: u16, message: &str, close: bool) -> HttpResponse {
-    let mut headers = vec![("Content-Type".into(), "application/json".into())];
-    if close {
-        headers.push(("Connection".into(), "close".into()));
-    }
+/// An answer the server gives on its own (the body could not be read), closing the connection.
+fn closing(status: u16, message: &str) -> HttpResponse {
     to_http(Response {
         status,
-        headers,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Connection".into(), "close".into()),
+        ],
         body: Bytes::from(format!("{{\"message\":\"{message}\"}}")),
     })
 }
