@@ -14,6 +14,7 @@ pub mod expr;
 pub mod legacy;
 pub mod number;
 pub mod remote;
+pub mod retry;
 pub mod schema;
 pub mod server;
 pub mod store;
@@ -21,7 +22,8 @@ pub mod util;
 pub mod value;
 
 pub use error::DynamoError;
-pub use remote::{Remote, RemoteConfig};
+pub use remote::{Remote, RemoteConfig, TransportError, TransportErrorKind};
+pub use retry::RetryPolicy;
 pub use store::Embedded;
 
 /// One DynamoDB HTTP response: status, headers (`Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`,
@@ -82,13 +84,25 @@ impl DynamoResponse {
 #[async_trait::async_trait]
 pub trait Dynamo: Send + Sync {
     /// One DynamoDB action: the exact wire exchange API Gateway performs (action from the
-    /// integration URI, body = rendered template bytes, sent unchanged).
+    /// integration URI, body = rendered template bytes, sent unchanged). A call that got no
+    /// reply (see [`Dynamo::exchange`]) is answered as [`TransportError::to_response`] says.
     async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse;
+
+    /// The same call, with "no reply" kept apart from DynamoDB's replies: API Gateway answers a
+    /// failed connection itself, while every reply, errors included, goes to the integration
+    /// responses. An in-process store always replies.
+    async fn exchange(&self, action: &str, body: &[u8]) -> Result<DynamoResponse, TransportError> {
+        Ok(self.call(action, body).await)
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: Dynamo + ?Sized> Dynamo for std::sync::Arc<T> {
     async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse {
         (**self).call(action, body).await
+    }
+
+    async fn exchange(&self, action: &str, body: &[u8]) -> Result<DynamoResponse, TransportError> {
+        (**self).exchange(action, body).await
     }
 }

@@ -4,10 +4,13 @@
 //! certificates, plus the certificates of `AWS_CA_BUNDLE` (a PEM file, the variable the AWS CLI
 //! and SDKs read) when it is set, so private CAs and local TLS proxies can be trusted too.
 //!
-//! A transport failure (connection refused, timeout, bad endpoint) is returned as a
-//! [`DynamoResponse`] too, because API Gateway surfaces it as an integration failure rather than
-//! crashing: status 503 for connection errors and 504 for timeouts, with the body
+//! A call that gets no reply (connection refused or reset, a reply cut short or not HTTP, a
+//! timeout, a bad endpoint) is a [`TransportError`] from [`Dynamo::exchange`], with its kind, and
+//! [`Dynamo::call`] answers it as status 503 (504 for a timeout) with the body
 //! `{"__type":"dynamo#TransportError","message":"<what failed> (endpoint <url>)"}`.
+//!
+//! Failed attempts are tried again as the AWS SDKs do ([`crate::retry`]) when
+//! [`RemoteConfig::retry`] allows more than one attempt.
 
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +24,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use crate::retry::{self, RetryPolicy, RetryQuota};
 use crate::{Dynamo, DynamoResponse};
 
 /// Where and how to reach a DynamoDB endpoint.
@@ -32,8 +36,10 @@ pub struct RemoteConfig {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub session_token: Option<String>,
-    /// Whole-request timeout (connect, send, receive).
+    /// Whole-request timeout of one attempt (connect, send, receive).
     pub timeout: Duration,
+    /// Attempts and back-off (the SDKs' standard mode by default).
+    pub retry: RetryPolicy,
     /// Extra trusted root certificates (PEM file), from `AWS_CA_BUNDLE`.
     pub ca_bundle: Option<std::path::PathBuf>,
 }
@@ -42,7 +48,9 @@ impl RemoteConfig {
     /// Read the standard AWS environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
     /// `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`/
     /// `AWS_ENDPOINT_URL`). Local defaults: credentials `test`/`test`, region `us-east-1`,
-    /// endpoint `http://127.0.0.1:8000`, timeout 29 s (API Gateway's default integration timeout).
+    /// endpoint `http://127.0.0.1:8000`, timeout 29 s (API Gateway's default integration timeout),
+    /// the SDKs' standard retries (`AWS_MAX_ATTEMPTS` changes the number of attempts, as it does
+    /// for the SDKs).
     pub fn from_env(endpoint: Option<String>) -> RemoteConfig {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         RemoteConfig {
@@ -57,6 +65,13 @@ impl RemoteConfig {
             secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| "test".to_string()),
             session_token: var("AWS_SESSION_TOKEN"),
             timeout: Duration::from_secs(29),
+            retry: RetryPolicy {
+                max_attempts: var("AWS_MAX_ATTEMPTS")
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n >= 1)
+                    .unwrap_or(RetryPolicy::STANDARD.max_attempts),
+                ..RetryPolicy::STANDARD
+            },
             ca_bundle: var("AWS_CA_BUNDLE").map(std::path::PathBuf::from),
         }
     }
@@ -69,6 +84,8 @@ pub struct Remote {
     client: Option<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
     /// Why no client could be built (an unreadable `AWS_CA_BUNDLE`): every call answers 500 with it.
     setup_error: Option<String>,
+    /// The retry quota every call of this client (and its clones) draws on.
+    quota: std::sync::Arc<RetryQuota>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -80,12 +97,51 @@ impl std::fmt::Debug for Remote {
     }
 }
 
-fn transport_error(status: u16, what: &str, endpoint: &str) -> DynamoResponse {
-    let body = serde_json::json!({
-        "__type": "dynamo#TransportError",
-        "message": format!("{what} (endpoint {endpoint})"),
-    });
-    DynamoResponse::json(status, &body)
+/// What kind of "no reply" a call ended in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    /// The request could not be made at all (bad endpoint, unreadable CA bundle, signing).
+    Setup,
+    /// No connection (refused, unreachable, TLS handshake failed).
+    Connect,
+    /// The connection broke or the reply was not a whole HTTP response (reset, cut short).
+    Reply,
+    /// No whole reply within [`RemoteConfig::timeout`].
+    Timeout,
+}
+
+/// A DynamoDB call that got no reply: what failed and at which endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (endpoint {endpoint})")]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    pub message: String,
+    pub endpoint: String,
+}
+
+impl TransportError {
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>, endpoint: &str) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            endpoint: endpoint.to_string(),
+        }
+    }
+
+    /// The answer of [`Dynamo::call`] for it: 504 for a timeout, 500 for a request that could
+    /// not be made, 503 otherwise.
+    pub fn to_response(&self) -> DynamoResponse {
+        let status = match self.kind {
+            TransportErrorKind::Timeout => 504,
+            TransportErrorKind::Setup => 500,
+            TransportErrorKind::Connect | TransportErrorKind::Reply => 503,
+        };
+        let body = serde_json::json!({
+            "__type": "dynamo#TransportError",
+            "message": self.to_string(),
+        });
+        DynamoResponse::json(status, &body)
+    }
 }
 
 impl Remote {
@@ -107,11 +163,13 @@ impl Remote {
                 config,
                 client: Some(client),
                 setup_error: None,
+                quota: Default::default(),
             },
             Err(e) => Remote {
                 config,
                 client: None,
                 setup_error: Some(e),
+                quota: Default::default(),
             },
         }
     }
@@ -219,23 +277,24 @@ impl Remote {
     }
 }
 
-#[async_trait::async_trait]
-impl Dynamo for Remote {
-    async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse {
+impl Remote {
+    /// One attempt.
+    async fn attempt(&self, action: &str, body: &[u8]) -> Result<DynamoResponse, TransportError> {
+        use TransportErrorKind as K;
         let endpoint = self.config.endpoint.as_str();
-        let req = match self.build_request(action, body) {
-            Ok(r) => r,
-            Err(e) => return transport_error(500, &e, endpoint),
-        };
+        let req = self
+            .build_request(action, body)
+            .map_err(|e| TransportError::new(K::Setup, e, endpoint))?;
         let Some(client) = &self.client else {
             let why = self.setup_error.as_deref().unwrap_or("no HTTP client");
-            return transport_error(500, why, endpoint);
+            return Err(TransportError::new(K::Setup, why, endpoint));
         };
         let exchange = async {
-            let resp = client
-                .request(req)
-                .await
-                .map_err(|e| format!("request failed: {e}"))?;
+            let resp = client.request(req).await.map_err(|e| {
+                // hyper-util says "connect" for failures before the request went out.
+                let kind = if e.is_connect() { K::Connect } else { K::Reply };
+                TransportError::new(kind, format!("request failed: {e}"), endpoint)
+            })?;
             let status = resp.status().as_u16();
             let headers: Vec<(String, String)> = resp
                 .headers()
@@ -251,23 +310,65 @@ impl Dynamo for Remote {
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| format!("reading the response failed: {e}"))?
+                .map_err(|e| {
+                    TransportError::new(
+                        K::Reply,
+                        format!("reading the response failed: {e}"),
+                        endpoint,
+                    )
+                })?
                 .to_bytes()
                 .to_vec();
-            Ok::<_, String>(DynamoResponse {
+            Ok(DynamoResponse {
                 status,
                 headers,
                 body,
             })
         };
         match tokio::time::timeout(self.config.timeout, exchange).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => transport_error(503, &e, endpoint),
-            Err(_) => transport_error(
-                504,
-                &format!("timed out after {} ms", self.config.timeout.as_millis()),
+            Ok(r) => r,
+            Err(_) => Err(TransportError::new(
+                K::Timeout,
+                format!("timed out after {} ms", self.config.timeout.as_millis()),
                 endpoint,
-            ),
+            )),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Dynamo for Remote {
+    async fn call(&self, action: &str, body: &[u8]) -> DynamoResponse {
+        match self.exchange(action, body).await {
+            Ok(r) => r,
+            Err(e) => e.to_response(),
+        }
+    }
+
+    async fn exchange(&self, action: &str, body: &[u8]) -> Result<DynamoResponse, TransportError> {
+        let policy = self.config.retry;
+        let mut spent = 0;
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(action, body).await;
+            let Some(why) = retry::classify(&outcome) else {
+                if outcome.is_ok() {
+                    self.quota.release(spent);
+                }
+                return outcome;
+            };
+            if attempt >= policy.max_attempts {
+                return outcome;
+            }
+            let Some(cost) = self.quota.acquire(why) else {
+                tracing::debug!("retry quota exhausted: {action} not retried");
+                return outcome;
+            };
+            spent += cost;
+            let wait = policy.backoff(attempt, retry::jitter());
+            tracing::debug!("{action} attempt {attempt} failed ({why:?}); retrying in {wait:?}");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
 }

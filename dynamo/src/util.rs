@@ -133,27 +133,39 @@ pub fn md5(data: &[u8]) -> [u8; 16] {
 /// A 52-character request id in the alphabet DynamoDB uses for `x-amzn-RequestId`
 /// (unique per process: a counter and the clock mixed by a xorshift generator).
 pub fn request_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut state = random_u64();
+    let mut out = String::with_capacity(52);
+    for _ in 0..52 {
+        state = xorshift(state);
+        out.push(ALPHABET[(state % ALPHABET.len() as u64) as usize] as char);
+    }
+    out
+}
+
+/// A number that differs per call and per process (a counter and the clock mixed by a xorshift
+/// generator): for ids and jitter, never for anything secret.
+pub fn random_u64() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    let mut state =
-        nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id()) << 32;
-    if state == 0 {
-        state = 0x2545_F491_4F6C_DD1D;
-    }
-    let mut out = String::with_capacity(52);
-    for _ in 0..52 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.push(ALPHABET[(state % ALPHABET.len() as u64) as usize] as char);
-    }
-    out
+    let state = nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id()) << 32;
+    xorshift(if state == 0 {
+        0x2545_F491_4F6C_DD1D
+    } else {
+        state
+    })
+}
+
+fn xorshift(mut state: u64) -> u64 {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    state
 }
 
 /// `http_date` of the current time; the text is formatted once per second per thread.

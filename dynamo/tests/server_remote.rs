@@ -17,6 +17,7 @@ fn config(endpoint: String, timeout: Duration) -> RemoteConfig {
         session_token: None,
         timeout,
         ca_bundle: None,
+        retry: dynamo::RetryPolicy::NONE,
     }
 }
 

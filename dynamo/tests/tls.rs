@@ -42,6 +42,7 @@ fn config(endpoint: String, ca_bundle: Option<std::path::PathBuf>) -> RemoteConf
         session_token: None,
         timeout: Duration::from_secs(10),
         ca_bundle,
+        retry: dynamo::RetryPolicy::NONE,
     }
 }
 

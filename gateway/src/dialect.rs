@@ -147,6 +147,16 @@ pub const CHOICES: &[Choice] = &[
         evidence: "504 INTEGRATION_TIMEOUT [DOC]",
     },
     Choice {
+        topic: "DynamoDB without a reply",
+        choice: "When `--dynamodb-endpoint` gives no whole reply (connection refused or reset, a reply cut short or not HTTP), the integration responses are skipped and API_CONFIGURATION_ERROR answers: 500 `{\"message\": \"Internal server error\"}`, `x-amzn-ErrorType: InternalServerErrorException`; a write DynamoDB acknowledged before the connection broke stays stored. Every reply DynamoDB sends, its 400/500/503 errors and a body that is not JSON included, goes through the integration responses.",
+        evidence: "AWS logs `Execution failed due to configuration error` and answers 500 when it cannot reach an integration endpoint [USER: re:Post knowledge-center api-gateway-500-error-vpc, for HTTP and VPC-link integrations]; for DynamoDB itself [INF].",
+    },
+    Choice {
+        topic: "DynamoDB retries",
+        choice: "One attempt per call: a throttled or failed DynamoDB call reaches the integration responses as it came. `--dynamodb-max-attempts N` retries as the AWS SDKs' standard mode does: throttling errors, 500/502/503/504 and calls without a reply; back-off full jitter `min(rand * 2^(n-1) * --dynamodb-backoff-ms, 20 s)`; a retry quota of 500 tokens (5 per retry, 10 after a timeout). The integration timeout bounds all attempts together.",
+        evidence: "Whether API Gateway retries an AWS-service integration is not documented [UNK]; users map DynamoDB's ProvisionedThroughputExceededException in their 4\\d{2} responses, which they would not see if it were retried away [USER]. The SDKs' rules [DOC: AWS SDKs and Tools Reference Guide, retry behavior].",
+    },
+    Choice {
         topic: "HTTP limits",
         choice: "A request head not sent within `--header-timeout-ms` (default 30 s; also an idle keep-alive connection) closes the connection without an answer; a body not sent within `--body-timeout-ms` (30 s) is answered 408 `{\"message\":\"Request Timeout\"}` and closed; past `--max-connections` (1024) connections wait in the listen backlog; a connection carries `--max-requests-per-connection` (10,000) requests, the last answered with `Connection: close`. After a 413 the rest of the body (up to 20 MB) is read and discarded, so a client that writes before it reads gets the answer.",
         evidence: "API Gateway's own client-side timeouts and connection limits are not documented [UNK]; the 10 MB payload limit and its 413 are [DOC].",

@@ -45,6 +45,20 @@ struct Serve {
     /// credentials and region from the usual AWS_* variables.
     #[arg(long)]
     dynamodb_endpoint: Option<String>,
+    /// Attempts per call to `--dynamodb-endpoint` (1 = no retry, as API Gateway is taken to do;
+    /// 3 = the AWS SDKs' standard retry mode), with the SDKs' rules for what is retried.
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "dynamodb_endpoint",
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    dynamodb_max_attempts: u32,
+    /// The retry back-off scale in milliseconds: the first retry waits up to this long, each
+    /// later one up to twice the last, at most 20 s (the SDKs' 1,000).
+    #[arg(
+        long,
+        default_value_t = 1_000,
+        value_name = "MS",
+        requires = "dynamodb_endpoint"
+    )]
+    dynamodb_backoff_ms: u64,
     /// Also serve the embedded store as a DynamoDB endpoint on 127.0.0.1:PORT.
     #[arg(long, conflicts_with = "dynamodb_endpoint")]
     dynamodb_port: Option<u16>,
@@ -128,9 +142,17 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     }
 
     let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
-        Some(url) => Arc::new(dynamo::Remote::new(dynamo::RemoteConfig::from_env(Some(
-            url.clone(),
-        )))),
+        Some(url) => {
+            let mut config = dynamo::RemoteConfig::from_env(Some(url.clone()));
+            // API Gateway's own retries of an AWS-service integration are not documented: one
+            // attempt unless asked (dialect table, "DynamoDB retries").
+            config.retry = dynamo::RetryPolicy {
+                max_attempts: s.dynamodb_max_attempts,
+                initial_backoff: std::time::Duration::from_millis(s.dynamodb_backoff_ms),
+                ..dynamo::RetryPolicy::STANDARD
+            };
+            Arc::new(dynamo::Remote::new(config))
+        }
         None => Arc::new(dynamo::Embedded::new()),
     };
 

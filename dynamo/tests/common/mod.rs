@@ -94,6 +94,8 @@ pub fn dynalite_endpoint() -> String {
 pub fn dynalite() -> Arc<dyn Dynamo> {
     let mut cfg = RemoteConfig::from_env(Some(dynalite_endpoint()));
     cfg.timeout = Duration::from_secs(20);
+    // A differential compares one exchange with one: no retries behind either side.
+    cfg.retry = dynamo::RetryPolicy::NONE;
     Arc::new(Remote::new(cfg))
 }
 

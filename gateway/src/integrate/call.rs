@@ -42,15 +42,25 @@ pub(crate) async fn call(
             }
         }
         Some(action) => {
-            let call = inner.dynamo.call(action, request.body.as_bytes());
+            let call = inner.dynamo.exchange(action, request.body.as_bytes());
             let timeout = Duration::from_millis(integ.timeout_in_millis.max(1));
             match tokio::time::timeout(timeout, call).await {
-                Ok(r) => BackendResponse {
+                Ok(Ok(r)) => BackendResponse {
                     status: r.status,
                     headers: r.headers,
                     body: String::from_utf8(r.body)
                         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
                 },
+                // No reply at all: API Gateway answers itself, the integration responses never
+                // see it (dialect table, "DynamoDB without a reply").
+                Ok(Err(e)) if e.kind == dynamo::TransportErrorKind::Timeout => {
+                    tracing::debug!("Execution failed due to a timeout error: {e}");
+                    return Err(ResponseType::IntegrationTimeout);
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!("Execution failed due to configuration error: {e}");
+                    return Err(ResponseType::ApiConfigurationError);
+                }
                 Err(_) => {
                     tracing::debug!("Execution failed due to a timeout error after {timeout:?}");
                     return Err(ResponseType::IntegrationTimeout);
