@@ -42,8 +42,8 @@ use serde_json::Value;
 pub use error::{ErrorKind, Location, Severity, SpecError};
 pub use model::{
     ApiKeySource, DeployParameter, DeployStage, EndpointConfiguration, GatewayResponse,
-    IntegrationType, PassthroughBehavior, RawIntegration, RawIntegrationResponse, RequestValidator,
-    TableDefinition,
+    IntegrationType, PassthroughBehavior, QuotaPeriod, QuotaSettings, RawIntegration,
+    RawIntegrationResponse, RequestValidator, TableDefinition, ThrottleSettings, UsagePlan,
 };
 pub use pattern::SelectionPattern;
 pub use routes::{RouteMatch, RouteTable, Segment};
@@ -68,6 +68,7 @@ pub const PROJECT_EXTENSIONS: &[&str] = &[
     "x-deploy-parameters",
     "x-dynamodb-tables",
     "x-deploy-stage",
+    "x-usage-plans",
     // The lint's allows (lint crate), at the root and in operations.
     "x-lint",
 ];
@@ -263,6 +264,40 @@ pub fn dynamodb_action(uri: &str) -> Option<&str> {
     rest[start..].strip_prefix("action/")
 }
 
+/// Whether `components.securitySchemes[name]` is the API key (`{type: apiKey, name: x-api-key,
+/// in: header}`, no authorizer): the scheme AWS's export writes for `apiKeyRequired`.
+fn is_api_key_scheme(doc: &Value, name: &str) -> bool {
+    let Some(scheme) = doc.pointer(&pointer_push("/components/securitySchemes", name)) else {
+        return false;
+    };
+    let field = |k: &str| scheme.get(k).and_then(Value::as_str);
+    field("type") == Some("apiKey")
+        && field("in") == Some("header")
+        && field("name").is_some_and(|n| n.eq_ignore_ascii_case("x-api-key"))
+        && scheme.get("x-amazon-apigateway-authorizer").is_none()
+        && scheme.get("x-amazon-apigateway-authtype").is_none()
+}
+
+/// The authorization a scheme stands for, when it is not the API key.
+fn scheme_authorization(doc: &Value, name: &str) -> Option<Authorization> {
+    let scheme = doc.pointer(&pointer_push("/components/securitySchemes", name))?;
+    if let Some(authorizer) = scheme.get("x-amazon-apigateway-authorizer") {
+        let kind = authorizer
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("token")
+            .to_ascii_lowercase();
+        return Some(Authorization::Authorizer {
+            scheme: name.to_string(),
+            kind,
+        });
+    }
+    let authtype = scheme.get("x-amazon-apigateway-authtype")?.as_str()?;
+    authtype
+        .eq_ignore_ascii_case("awsSigv4")
+        .then_some(Authorization::AwsIam)
+}
+
 /// One method of one resource.
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -280,7 +315,32 @@ pub struct Operation {
     pub responses: IndexMap<String, Response>,
     /// The request validator in effect (operation's, else the document's default).
     pub validator: Option<(String, RequestValidator)>,
+    /// The method requires an API key (`apiKeyRequired`): a `security` requirement names a
+    /// scheme `{type: apiKey, name: x-api-key, in: header}` that is no authorizer, which is how
+    /// AWS's import and export write it (DG "x-amazon-apigateway-api-key-source", "Set up API
+    /// keys using OpenAPI"). The document-level `security` is ignored, as AWS ignores it.
+    pub api_key_required: bool,
+    /// Who may call the method (`authorizationType`), from the same `security` requirement.
+    pub authorization: Authorization,
     pub integration: Integration,
+}
+
+/// A method's `authorizationType`, as AWS's import reads the operation's `security`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Authorization {
+    /// `NONE`.
+    #[default]
+    None,
+    /// `AWS_IAM`: a scheme with `x-amazon-apigateway-authtype: awsSigv4`; SigV4-signed
+    /// requests only.
+    AwsIam,
+    /// `COGNITO_USER_POOLS` or `CUSTOM`: a scheme with `x-amazon-apigateway-authorizer`.
+    Authorizer {
+        /// The scheme's name.
+        scheme: String,
+        /// The authorizer's `type`: `cognito_user_pools`, `token` or `request`.
+        kind: String,
+    },
 }
 
 impl Operation {
@@ -309,6 +369,8 @@ pub struct Api {
     pub gateway_responses: IndexMap<String, GatewayResponse>,
     pub binary_media_types: Vec<String>,
     pub api_key_source: Option<ApiKeySource>,
+    /// `x-usage-plans`: name -> plan.
+    pub usage_plans: IndexMap<String, UsagePlan>,
     pub policy: Option<Value>,
     pub endpoint_configuration: Option<EndpointConfiguration>,
     pub minimum_compression_size: Option<u64>,
@@ -865,6 +927,55 @@ impl Builder<'_> {
             ));
         }
 
+        let usage_plans: IndexMap<String, UsagePlan> = root
+            .get("x-usage-plans")
+            .and_then(|v| {
+                self.keep(model::from_extension_map(
+                    v,
+                    "x-usage-plans",
+                    self.file,
+                    "/x-usage-plans",
+                ))
+            })
+            .unwrap_or_default();
+        for (name, plan) in &usage_plans {
+            let at = pointer_push("/x-usage-plans", name);
+            let invalid = |message: String, field: &str| {
+                self.report(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: "x-usage-plans".into(),
+                        message,
+                    },
+                    pointer_push(&at, field),
+                ));
+            };
+            if let Some(t) = &plan.throttle
+                && !(t.rate_limit.is_finite() && t.rate_limit >= 0.0)
+            {
+                invalid(
+                    format!("throttle.rateLimit {} must be a number >= 0", t.rate_limit),
+                    "throttle",
+                );
+            }
+            if let Some(q) = &plan.quota {
+                // AWS's CreateUsagePlan: offset 0..=6 for WEEK, 0..=27 for MONTH, 0 for DAY.
+                let max = match q.period {
+                    QuotaPeriod::Day => 0,
+                    QuotaPeriod::Week => 6,
+                    QuotaPeriod::Month => 27,
+                };
+                if q.offset > max {
+                    invalid(
+                        format!(
+                            "quota.offset {} must be at most {max} for period {:?}",
+                            q.offset, q.period
+                        ),
+                        "quota",
+                    );
+                }
+            }
+        }
+
         let request_validators: IndexMap<String, RequestValidator> = root
             .get("x-amazon-apigateway-request-validators")
             .map(|v| {
@@ -1006,6 +1117,7 @@ impl Builder<'_> {
             gateway_responses,
             binary_media_types,
             api_key_source,
+            usage_plans,
             policy,
             endpoint_configuration,
             minimum_compression_size,
@@ -1457,6 +1569,19 @@ impl Builder<'_> {
         })?;
         let integration =
             self.build_integration(raw_integration, &integration_ptr, &label, &responses)?;
+        let required: Vec<&String> = obj
+            .get("security")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .flat_map(|r| r.keys())
+            .collect();
+        let api_key_required = required.iter().any(|name| is_api_key_scheme(doc, name));
+        let authorization = required
+            .iter()
+            .find_map(|name| scheme_authorization(doc, name))
+            .unwrap_or_default();
 
         Ok(Operation {
             pointer: op_ptr.to_string(),
@@ -1469,6 +1594,8 @@ impl Builder<'_> {
             request_body,
             responses,
             validator,
+            api_key_required,
+            authorization,
             integration,
         })
     }

@@ -521,6 +521,48 @@ impl TableDefinition {
     }
 }
 
+/// One entry of the project extension `x-usage-plans`: an API Gateway usage plan for the deployed
+/// stage, in the shapes of `AWS::ApiGateway::UsagePlan` (`Throttle`, `Quota`) written camelCase
+/// as the REST API writes them. The stack declares it; `gateway serve --api-key VALUE:PLAN`
+/// meters a key by it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsagePlan {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub throttle: Option<ThrottleSettings>,
+    #[serde(default)]
+    pub quota: Option<QuotaSettings>,
+}
+
+/// A token bucket: `burstLimit` requests at once, refilled at `rateLimit` per second.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ThrottleSettings {
+    pub rate_limit: f64,
+    pub burst_limit: u64,
+}
+
+/// At most `limit` requests per `period`, which starts `offset` days into it (WEEK: 0 = Sunday;
+/// MONTH: 0 = the 1st; DAY: 0 only), in UTC.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuotaSettings {
+    pub limit: u64,
+    pub period: QuotaPeriod,
+    #[serde(default)]
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum QuotaPeriod {
+    Day,
+    Week,
+    Month,
+}
+
 /// The project extension `x-deploy-stage`: the stage the generated stack deploys and the local
 /// gateway serves.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -45,6 +45,11 @@ impl GatewayRunner {
                 SystemTime::UNIX_EPOCH + Duration::from_secs(EXAMPLE_EPOCH_SECS)
             }))
             .access_log(Arc::new(|_line: &str| {}))
+            .api_key(gateway::api_keys::ApiKey {
+                value: emit::docs::EXAMPLE_API_KEY.to_string(),
+                plan: None,
+            })
+            .iam_credential(example_credential()?)
             .build()
             .map_err(|e| format!("the local gateway does not accept the document: {e}"))?;
         let runner = GatewayRunner {
@@ -73,11 +78,25 @@ impl GatewayRunner {
     }
 }
 
+fn example_credential() -> Result<gateway::iam::IamCredential, String> {
+    gateway::iam::IamCredential::parse(emit::docs::EXAMPLE_IAM_CREDENTIAL)
+}
+
 impl ExampleRunner for GatewayRunner {
     fn answer(&mut self, request: &ExampleRequest) -> Result<ExampleResponse, String> {
         let mut req = gateway::Request::new(request.method.clone(), request.target.clone())
             .body(request.body.clone());
         req.headers = request.headers.clone();
+        if request.sigv4 {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(EXAMPLE_EPOCH_SECS);
+            gateway::iam::sign(
+                &mut req,
+                &example_credential()?,
+                "localhost",
+                "us-east-1",
+                at,
+            );
+        }
         let response = self.block_on(self.gateway.handle(req));
         Ok(ExampleResponse {
             status: response.status,

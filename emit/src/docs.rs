@@ -29,6 +29,14 @@ const RANDOM_HEADERS: &[&str] = &["x-amz-apigw-id", "X-Amzn-Trace-Id"];
 /// The clock the examples' runner must use: 2025-11-24T16:00:00Z, any fixed instant would do.
 pub const EXAMPLE_EPOCH_SECS: u64 = 1_764_000_000;
 
+/// The API key the examples send to a method that requires one; the examples' runner must
+/// accept it (unmetered).
+pub const EXAMPLE_API_KEY: &str = "example-api-key-0123456789";
+
+/// The credential (`ACCESS_KEY_ID:SECRET`, AWS's documentation example) the examples sign
+/// `AWS_IAM` requests with; the examples' runner must accept it.
+pub const EXAMPLE_IAM_CREDENTIAL: &str = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
 /// The request id of the `n`th example (from 1), so the pages are the same on every run.
 pub fn example_request_id(n: u64) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
@@ -42,6 +50,9 @@ pub struct ExampleRequest {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The method is `AWS_IAM`: the runner signs the request (SigV4, execute-api) with
+    /// [`EXAMPLE_IAM_CREDENTIAL`] before it sends it; the page says so in place of the headers.
+    pub sigv4: bool,
 }
 
 impl ExampleRequest {
@@ -51,6 +62,7 @@ impl ExampleRequest {
             target: target.into(),
             headers: Vec::new(),
             body: Vec::new(),
+            sigv4: false,
         }
     }
 
@@ -708,6 +720,28 @@ fn scenario(api: &apidef::Api) -> Vec<Step> {
         "A route that does not exist",
         ExampleRequest::new("GET", "/no/such/route/here"),
     ));
+    // A method with `apiKeyRequired` is called with a key, and an `AWS_IAM` one signed, as a
+    // client of the stage must.
+    let names = |keep: &dyn Fn(&apidef::Operation) -> bool| -> Vec<String> {
+        api.operations
+            .iter()
+            .filter(|op| keep(op))
+            .map(crate::rust::operation_name)
+            .collect()
+    };
+    let keyed = names(&|op| op.api_key_required);
+    let iam = names(&|op| op.authorization == apidef::Authorization::AwsIam);
+    for step in &mut steps {
+        let Some(name) = &step.operation else {
+            continue;
+        };
+        if keyed.contains(name) {
+            step.request
+                .headers
+                .push(("x-api-key".to_string(), EXAMPLE_API_KEY.to_string()));
+        }
+        step.request.sigv4 = iam.contains(name);
+    }
     steps
 }
 
@@ -723,6 +757,10 @@ fn request_text(r: &ExampleRequest) -> String {
     }
     for (k, v) in &headers {
         s.push_str(&format!("{k}: {v}\n"));
+    }
+    if r.sigv4 {
+        // The signature changes with the time and the credential: described, not shown.
+        s.push_str("Authorization: AWS4-HMAC-SHA256 Credential=... (SigV4, service execute-api)\nX-Amz-Date: ...\n");
     }
     if !r.body.is_empty() {
         s.push('\n');

@@ -1,4 +1,4 @@
-//! Step 9: one access-log line per request, in the stage's format (`$context` variables, DG
+//! Step 8 (with finish): one access-log line per request, in the stage's format (`$context` variables, DG
 //! `set-up-logging`), substituted from the request's typed context; the format was parsed when
 //! the gateway was built.
 

@@ -28,6 +28,8 @@ pub struct GatewayBuilder {
     pub(crate) clock: Option<Clock>,
     pub(crate) api_id: String,
     pub(crate) account_id: String,
+    pub(crate) api_keys: Vec<crate::api_keys::ApiKey>,
+    pub(crate) iam_credentials: Vec<crate::iam::IamCredential>,
 }
 
 impl GatewayBuilder {
@@ -66,6 +68,19 @@ impl GatewayBuilder {
         self
     }
 
+    /// An API key the stage accepts for methods with `apiKeyRequired` (repeatable), metered by
+    /// the usage plan it names.
+    pub fn api_key(mut self, key: crate::api_keys::ApiKey) -> Self {
+        self.api_keys.push(key);
+        self
+    }
+
+    /// A credential whose SigV4 signatures `AWS_IAM` methods accept (repeatable).
+    pub fn iam_credential(mut self, credential: crate::iam::IamCredential) -> Self {
+        self.iam_credentials.push(credential);
+        self
+    }
+
     pub fn api_id(mut self, id: impl Into<String>) -> Self {
         self.api_id = id.into();
         self
@@ -85,6 +100,8 @@ impl GatewayBuilder {
             .or_else(|| self.api.stage.access_log_format.clone())
             .unwrap_or_else(|| DEFAULT_ACCESS_LOG_FORMAT.to_string());
         let gateway_responses = gateway_responses::Plans::new(&self.api.gateway_responses);
+        let keys = crate::api_keys::Keys::new(&self.api_keys, &self.api.usage_plans)
+            .map_err(GatewayError::ApiKeys)?;
         Ok(Gateway {
             inner: Arc::new(Inner {
                 api: self.api,
@@ -99,6 +116,8 @@ impl GatewayBuilder {
                 clock: self.clock,
                 api_id: self.api_id,
                 account_id: self.account_id,
+                keys,
+                iam: self.iam_credentials,
             }),
         })
     }

@@ -88,7 +88,7 @@ pub fn clf_time(t: SystemTime) -> String {
 
 /// Days since 1970-01-01 to (year, month 1..=12, day 1..=31), proleptic Gregorian
 /// (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -136,6 +136,10 @@ pub(crate) struct RequestContext<'r> {
 pub(crate) struct Identity<'r> {
     pub source_ip: &'r str,
     pub user_agent: Option<&'r str>,
+    /// Set for a method that requires an API key, once the key is admitted.
+    pub api_key: Option<(&'r str, &'r str)>,
+    /// Set for an `AWS_IAM` method, once the signature is verified.
+    pub iam: Option<crate::iam::Caller>,
 }
 
 /// `$context.error` (DG `api-gateway-gatewayResponse-definition`).
@@ -282,31 +286,55 @@ impl Host for Identity<'_> {
                 self.user_agent
                     .map_or(HostValue::Null, |u| HostValue::Str(Cow::Borrowed(u))),
             ),
+            "apiKey" => Some(
+                self.api_key
+                    .map_or(HostValue::Null, |(v, _)| HostValue::Str(Cow::Borrowed(v))),
+            ),
+            "apiKeyId" => Some(
+                self.api_key
+                    .map_or(HostValue::Null, |(_, id)| HostValue::Str(Cow::Borrowed(id))),
+            ),
+            "accessKey" | "accountId" | "caller" | "user" | "userArn" => {
+                let Some(c) = &self.iam else {
+                    return Some(HostValue::Null);
+                };
+                let v = match name {
+                    "accessKey" => &c.access_key,
+                    "accountId" => &c.account_id,
+                    "userArn" => &c.user_arn,
+                    _ => &c.principal,
+                };
+                Some(HostValue::Str(Cow::Borrowed(v)))
+            }
             n if IDENTITY_NULLS.contains(&n) => Some(HostValue::Null),
             _ => None,
         }
     }
 
     fn keys(&self) -> Vec<&str> {
-        let mut k = vec!["sourceIp", "userAgent"];
+        let mut k = vec![
+            "sourceIp",
+            "userAgent",
+            "apiKey",
+            "apiKeyId",
+            "accessKey",
+            "accountId",
+            "caller",
+            "user",
+            "userArn",
+        ];
         k.extend(IDENTITY_NULLS);
         k
     }
 }
 
 /// The identity fields an unauthenticated local request leaves null.
-const IDENTITY_NULLS: [&str; 11] = [
-    "accountId",
-    "apiKey",
-    "apiKeyId",
-    "caller",
+const IDENTITY_NULLS: [&str; 5] = [
     "cognitoAuthenticationProvider",
     "cognitoAuthenticationType",
     "cognitoIdentityId",
     "cognitoIdentityPoolId",
     "principalOrgId",
-    "user",
-    "userArn",
 ];
 
 impl Host for ErrorContext {

@@ -147,6 +147,21 @@ pub const CHOICES: &[Choice] = &[
         evidence: "504 INTEGRATION_TIMEOUT [DOC]",
     },
     Choice {
+        topic: "API keys and usage plans",
+        choice: "A method whose `security` names the `x-api-key` header scheme requires a key from `--api-key`/`--api-keys-file`: missing or unknown, INVALID_API_KEY 403 `{\"message\":\"Forbidden\"}` (`ForbiddenException`); the plan's quota is checked first (QUOTA_EXCEEDED 429 `Limit Exceeded`, `LimitExceededException`), then its token bucket (THROTTLED 429 `Too Many Requests`, `TooManyRequestsException`); a refused request uses up neither. Quota periods are UTC. A key given without a plan is admitted unmetered. Only the HEADER key source is read (AUTHORIZER would need a Lambda authorizer). Checked after routing, before request validation.",
+        evidence: "403 `{\"message\":\"Forbidden\"}` for a missing key and for a key in no usage plan [USER: serverless#2450, pmuens/serverless-secured-api#2]; token bucket semantics of rate and burst [DOC usage plans]; the 429 messages and error types, the order of quota and throttle, and whether a refused request is counted [UNK]; AWS refuses a key that is in no usage plan of the stage, which this gateway does not [DOC], for convenience.",
+    },
+    Choice {
+        topic: "AWS_IAM",
+        choice: "A method whose `security` names an `awsSigv4` scheme takes only requests signed (SigV4, service `execute-api`, any region) with a credential of `--iam-credential` (default the AWS_* variables, else test:test), within 5 minutes of the gateway's clock. Unsigned: MISSING_AUTHENTICATION_TOKEN 403. Otherwise INVALID_SIGNATURE 403 `{\"message\":...}` with AWS's messages and `x-amzn-ErrorType` IncompleteSignatureException, UnrecognizedClientException or InvalidSignatureException. No IAM policy is evaluated: every known credential may call every method. `$context.identity.caller` and `user` are the access key id. Checked before API keys.",
+        evidence: "SigV4 [DOC IAM User Guide]; `Missing Authentication Token` for an unsigned request and the services' signature messages [USER, widely quoted]; which gateway-response type each signature failure is, and `caller`/`user` for IAM users (AWS gives the principal id, AIDA...) [UNK].",
+    },
+    Choice {
+        topic: "Lambda and Cognito authorizers",
+        choice: "Recognised (`x-amazon-apigateway-authorizer`) but not checked: `gateway serve` prints each such method at start and lets its requests through, `$context.authorizer` empty.",
+        evidence: "On AWS they are checked [DOC]; not built yet (issue 15).",
+    },
+    Choice {
         topic: "DynamoDB without a reply",
         choice: "When `--dynamodb-endpoint` gives no whole reply (connection refused or reset, a reply cut short or not HTTP), the integration responses are skipped and API_CONFIGURATION_ERROR answers: 500 `{\"message\": \"Internal server error\"}`, `x-amzn-ErrorType: InternalServerErrorException`; a write DynamoDB acknowledged before the connection broke stays stored. Every reply DynamoDB sends, its 400/500/503 errors and a body that is not JSON included, goes through the integration responses.",
         evidence: "AWS logs `Execution failed due to configuration error` and answers 500 when it cannot reach an integration endpoint [USER: re:Post knowledge-center api-gateway-500-error-vpc, for HTTP and VPC-link integrations]; for DynamoDB itself [INF].",

@@ -24,11 +24,15 @@ pub enum ResponseType {
     IntegrationFailure,
     IntegrationTimeout,
     RequestTooLarge,
+    InvalidApiKey,
+    Throttled,
+    QuotaExceeded,
+    InvalidSignature,
 }
 
 impl ResponseType {
     /// Every type, in declaration order (`t as usize` indexes it).
-    pub const ALL: [ResponseType; 8] = [
+    pub const ALL: [ResponseType; 12] = [
         Self::MissingAuthenticationToken,
         Self::BadRequestParameters,
         Self::BadRequestBody,
@@ -37,6 +41,10 @@ impl ResponseType {
         Self::IntegrationFailure,
         Self::IntegrationTimeout,
         Self::RequestTooLarge,
+        Self::InvalidApiKey,
+        Self::Throttled,
+        Self::QuotaExceeded,
+        Self::InvalidSignature,
     ];
 
     /// The name used as key in `x-amazon-apigateway-gateway-responses` and in
@@ -51,6 +59,10 @@ impl ResponseType {
             Self::IntegrationFailure => "INTEGRATION_FAILURE",
             Self::IntegrationTimeout => "INTEGRATION_TIMEOUT",
             Self::RequestTooLarge => "REQUEST_TOO_LARGE",
+            Self::InvalidApiKey => "INVALID_API_KEY",
+            Self::Throttled => "THROTTLED",
+            Self::QuotaExceeded => "QUOTA_EXCEEDED",
+            Self::InvalidSignature => "INVALID_SIGNATURE",
         }
     }
 
@@ -74,6 +86,12 @@ impl ResponseType {
             Self::IntegrationFailure => "Internal server error",
             Self::IntegrationTimeout => "Endpoint request timed out",
             Self::RequestTooLarge => "Request Too Long",
+            // What users see for a missing or unknown key (serverless#2450) and for a usage
+            // plan's throttle and quota (dialect table, "API keys and usage plans").
+            Self::InvalidApiKey => "Forbidden",
+            Self::Throttled => "Too Many Requests",
+            Self::QuotaExceeded => "Limit Exceeded",
+            Self::InvalidSignature => "Forbidden",
         }
     }
 
@@ -92,6 +110,10 @@ impl ResponseType {
             }
             Self::IntegrationTimeout => "InternalServerErrorException",
             Self::RequestTooLarge => "RequestEntityTooLargeException",
+            Self::InvalidApiKey => "ForbiddenException",
+            Self::Throttled => "TooManyRequestsException",
+            Self::QuotaExceeded => "LimitExceededException",
+            Self::InvalidSignature => "InvalidSignatureException",
         }
     }
 
@@ -100,7 +122,11 @@ impl ResponseType {
         match self {
             Self::MissingAuthenticationToken
             | Self::UnsupportedMediaType
-            | Self::RequestTooLarge => "{\"message\":$context.error.messageString}",
+            | Self::RequestTooLarge
+            | Self::InvalidApiKey
+            | Self::Throttled
+            | Self::QuotaExceeded
+            | Self::InvalidSignature => "{\"message\":$context.error.messageString}",
             _ => "{\"message\": $context.error.messageString}",
         }
     }
@@ -124,6 +150,8 @@ pub(crate) struct Refusal {
     pub message: Option<String>,
     /// `$context.error.validationErrorString`.
     pub validation_error: Option<String>,
+    /// `x-amzn-ErrorType`, when not the type's (a signature's several kinds of failure).
+    pub error_type: Option<&'static str>,
 }
 
 impl From<ResponseType> for Refusal {
@@ -132,6 +160,7 @@ impl From<ResponseType> for Refusal {
             t,
             message: None,
             validation_error: None,
+            error_type: None,
         }
     }
 }
@@ -253,7 +282,10 @@ pub(crate) fn respond(
             resp.set_header(name, v.into_owned());
         }
     }
-    resp.set_header("x-amzn-ErrorType", t.error_type().into());
+    resp.set_header(
+        "x-amzn-ErrorType",
+        refusal.error_type.unwrap_or(t.error_type()).into(),
+    );
     tracing::debug!(
         "Gateway response type: {} with status code: {}",
         t.as_str(),

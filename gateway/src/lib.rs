@@ -24,11 +24,13 @@ pub mod server;
 pub mod validate;
 
 // The pipeline, one module per step (ARCHITECTURE.md, "How a request flows through gateway"):
-// request (limits, parameters) -> route -> validate -> integrate (request_mapping -> call ->
-// response_mapping) -> finish -> access_log; any step may stop with gateway_responses.
+// request (limits, parameters) -> route -> iam -> api_keys -> validate -> integrate (request_mapping ->
+// call -> response_mapping) -> finish -> access_log; any step may stop with gateway_responses.
 mod access_log;
+pub mod api_keys;
 mod builder;
 mod finish;
+pub mod iam;
 mod integrate;
 mod mapping;
 mod request;
@@ -79,6 +81,9 @@ pub enum GatewayError {
         pointer: String,
         uri: String,
     },
+    /// An API key names a usage plan the document does not declare.
+    #[error("{0}")]
+    ApiKeys(String),
     #[error("{operation}: request model for {content_type} does not compile as draft 4: {message}")]
     Model {
         operation: String,
@@ -117,6 +122,8 @@ pub(crate) struct Inner {
     clock: Option<Clock>,
     api_id: String,
     account_id: String,
+    keys: api_keys::Keys,
+    iam: Vec<iam::IamCredential>,
 }
 
 /// A local API Gateway stage. Cheap to clone; serves concurrent requests.
@@ -152,6 +159,8 @@ impl Gateway {
             clock: None,
             api_id: "local".into(),
             account_id: "123456789012".into(),
+            api_keys: Vec::new(),
+            iam_credentials: Vec::new(),
         }
     }
 
@@ -268,6 +277,8 @@ fn new_context<'r>(
         identity: Identity {
             source_ip: &req.source_ip,
             user_agent: req.header_value("user-agent"),
+            api_key: None,
+            iam: None,
         },
         error: None,
         integration: IntegrationContext::default(),
@@ -304,6 +315,46 @@ async fn pipeline<'r>(
         Ok(r) => r,
         Err(refusal) => return respond(refusal, ctx, Some(&m)),
     };
+    if routed.op.authorization == apidef::Authorization::AwsIam {
+        let (raw_path, raw_query) = request::split_target(&req.target);
+        let signed = iam::Signed {
+            method,
+            raw_path,
+            raw_query,
+            headers: &req.headers,
+            body: &req.body,
+        };
+        match iam::verify(&signed, &inner.iam, &inner.account_id, ctx.received) {
+            Ok(caller) => ctx.identity.iam = Some(caller),
+            Err(iam::Denied::Missing) => {
+                return respond(
+                    ResponseType::MissingAuthenticationToken.into(),
+                    ctx,
+                    Some(&m),
+                );
+            }
+            Err(iam::Denied::Invalid {
+                message,
+                error_type,
+            }) => {
+                let refusal = Refusal {
+                    t: ResponseType::InvalidSignature,
+                    message: Some(message),
+                    validation_error: None,
+                    error_type: Some(error_type),
+                };
+                return respond(refusal, ctx, Some(&m));
+            }
+        }
+    }
+    if routed.op.api_key_required {
+        // Only the HEADER source exists locally (dialect table, "API keys and usage plans").
+        let key = req.header_value("x-api-key");
+        match inner.keys.admit(key, ctx.received) {
+            Ok(id) => ctx.identity.api_key = key.map(|k| (k, id)),
+            Err(t) => return respond(t.into(), ctx, Some(&m)),
+        }
+    }
     if let Err(refusal) = validate::check(&routed, &m) {
         return respond(refusal, ctx, Some(&m));
     }

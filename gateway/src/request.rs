@@ -1,4 +1,4 @@
-//! Step 0 of a request: the method request as it arrived ([`Request`]), API Gateway's limits on
+//! Step 1 of a request (ARCHITECTURE.md numbering): the method request as it arrived ([`Request`]), API Gateway's limits on
 //! it, and its parameters read once ([`MethodRequest`]) for every later step; and the method
 //! response ([`Response`]) the pipeline ends with.
 

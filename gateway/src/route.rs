@@ -1,4 +1,4 @@
-//! Step 1 of a request: routing by API Gateway's rules (`apidef::RouteTable`: literal segments
+//! Step 2 of a request: routing by API Gateway's rules (`apidef::RouteTable`: literal segments
 //! beat `{param}`, greedy `{proxy+}` last); no match is MISSING_AUTHENTICATION_TOKEN (403).
 
 use apidef::Operation;

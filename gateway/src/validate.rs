@@ -1,4 +1,4 @@
-//! Step 2 of a request: the method request validator's checks, required parameters and then
+//! Step 4 of a request: the method request validator's checks, required parameters and then
 //! the body against the method's model.
 //!
 //! Public so that the contract-test strategies can be checked against the very validator the
@@ -24,6 +24,7 @@ pub(crate) fn check(routed: &Routed<'_>, m: &MethodRequest<'_>) -> Result<(), Re
             t: ResponseType::BadRequestParameters,
             message: Some(format!("Missing required request parameters: [{missing}]")),
             validation_error: None,
+            error_type: None,
         });
     }
     if validator.validate_request_body {
@@ -36,6 +37,7 @@ pub(crate) fn check(routed: &Routed<'_>, m: &MethodRequest<'_>) -> Result<(), Re
                 t: ResponseType::BadRequestBody,
                 message: None,
                 validation_error: Some(why),
+                error_type: None,
             });
         }
     }

@@ -216,13 +216,110 @@ impl<'t> Builder<'t> {
             st
         });
         project_form(&mut doc);
+        let plans = self.usage_plans();
         let tables = tables::tables(&mut self.r);
-        Ok(place_extensions(
-            doc,
-            self.r.deploy_parameters(),
-            tables,
-            stage,
-        ))
+        let doc = place_extensions(doc, self.r.deploy_parameters(), tables, stage);
+        let Value::Object(root) = doc else {
+            return Ok(doc);
+        };
+        if plans.is_empty() {
+            return Ok(Value::Object(root));
+        }
+        // With the other project extensions: after the last of them, else after info.
+        let after = root
+            .keys()
+            .rev()
+            .find(|k| apidef::PROJECT_EXTENSIONS.contains(&k.as_str()) || *k == "info")
+            .cloned();
+        let mut out = Map::new();
+        let mut plans = Some(plans);
+        for (k, v) in root {
+            let here = Some(&k) == after.as_ref();
+            out.insert(k, v);
+            if here && let Some(p) = plans.take() {
+                out.insert("x-usage-plans".into(), Value::Object(p));
+            }
+        }
+        if let Some(p) = plans {
+            out.insert("x-usage-plans".into(), Value::Object(p));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// The `AWS::ApiGateway::UsagePlan`s whose `ApiStages` name this API, as `x-usage-plans`
+    /// entries named by their logical ids (what `gateway serve --api-key VALUE:PLAN` names).
+    fn usage_plans(&mut self) -> Map<String, Value> {
+        let mut out = Map::new();
+        let ids: Vec<String> = self
+            .t()
+            .resources
+            .iter()
+            .filter(|(_, r)| {
+                r.get("Type").and_then(Value::as_str) == Some("AWS::ApiGateway::UsagePlan")
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            let props = self.t().props(&id).cloned().unwrap_or_default();
+            let stages = props.get("ApiStages").and_then(Value::as_array);
+            if !stages.is_some_and(|a| a.iter().any(|st| self.is_this_api(st.get("ApiId")))) {
+                continue;
+            }
+            let at = props_ptr(&id);
+            let mut plan = Map::new();
+            if let Some(d) = props
+                .get("Description")
+                .and_then(|d| self.r.tree(d, &format!("{at}/Description")))
+            {
+                plan.insert("description".into(), d);
+            }
+            // CloudFormation's PascalCase members, camelCase as the REST API writes them.
+            for (member, fields) in [
+                (
+                    "Throttle",
+                    &[("RateLimit", "rateLimit"), ("BurstLimit", "burstLimit")][..],
+                ),
+                (
+                    "Quota",
+                    &[
+                        ("Limit", "limit"),
+                        ("Period", "period"),
+                        ("Offset", "offset"),
+                    ][..],
+                ),
+            ] {
+                let Some(v) = props.get(member) else { continue };
+                let member_at = format!("{at}/{member}");
+                let Some(Value::Object(v)) = self.r.tree(v, &member_at) else {
+                    continue;
+                };
+                let mut m = Map::new();
+                for (from, to) in fields {
+                    if let Some(x) = v.get(*from) {
+                        // Numbers may be written as strings in YAML templates.
+                        let x = match x {
+                            Value::String(t) if *to != "period" => t
+                                .parse::<f64>()
+                                .ok()
+                                .and_then(|n| {
+                                    if n.fract() == 0.0 && *to != "rateLimit" {
+                                        Some(json!(n as u64))
+                                    } else {
+                                        serde_json::Number::from_f64(n).map(Value::Number)
+                                    }
+                                })
+                                .unwrap_or_else(|| x.clone()),
+                            _ => x.clone(),
+                        };
+                        m.insert((*to).into(), x);
+                    }
+                }
+                plan.insert(member.to_ascii_lowercase(), Value::Object(m));
+            }
+            self.used.insert(id.clone());
+            out.insert(id, Value::Object(plan));
+        }
+        out
     }
 
     /// `DefinitionBody`, or a local `DefinitionUri`.
@@ -1494,11 +1591,12 @@ impl<'t> Builder<'t> {
             } else {
                 match ty {
                     "AWS::CDK::Metadata" => continue,
-                    "AWS::ApiGateway::UsagePlan"
-                    | "AWS::ApiGateway::UsagePlanKey"
-                    | "AWS::ApiGateway::ApiKey" => {
+                    "AWS::ApiGateway::UsagePlan" => {
+                        format!("{ty}: its ApiStages do not name this API")
+                    }
+                    "AWS::ApiGateway::UsagePlanKey" | "AWS::ApiGateway::ApiKey" => {
                         format!(
-                            "{ty}: usage plans and API keys are not part of the API definition; create them beside the stack codegen emits"
+                            "{ty}: API keys are not part of the API definition; give them to gateway serve as --api-key VALUE:PLAN (a plan of x-usage-plans) and create them beside the stack codegen emits"
                         )
                     }
                     "AWS::ApiGateway::Account" => format!(

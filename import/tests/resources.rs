@@ -57,6 +57,11 @@ fn resources_become_paths_components_and_extensions() {
         .keys()
         .map(String::as_str)
         .collect();
+    // The usage plan of this API (no throttle, no quota) is carried, named by its logical id.
+    assert_eq!(
+        doc["x-usage-plans"],
+        serde_json::json!({"plan2222CCCC": {}})
+    );
     assert_eq!(
         keys,
         [
@@ -65,6 +70,7 @@ fn resources_become_paths_components_and_extensions() {
             "x-deploy-parameters",
             "x-dynamodb-tables",
             "x-deploy-stage",
+            "x-usage-plans",
             "x-amazon-apigateway-request-validators",
             "x-amazon-apigateway-gateway-responses",
             "x-amazon-apigateway-binary-media-types",
@@ -364,8 +370,10 @@ fn resources_become_paths_components_and_extensions() {
             "/Resources/restapialbumPOST2222BBBB/Properties/Integration/IntegrationResponses/3",
             "second integration response",
         ),
-        ("/Resources/plan2222CCCC", "usage plans and API keys"),
-        ("/Resources/key3333DDDD", "usage plans and API keys"),
+        (
+            "/Resources/key3333DDDD",
+            "API keys are not part of the API definition",
+        ),
         ("/Resources/logs4444DDDD", "log group of its own"),
         ("/Resources/apiroleDefaultPolicy12345678", "IAM::Policy"),
         (

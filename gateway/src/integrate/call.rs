@@ -1,4 +1,4 @@
-//! Step 5: the integration call. `arn:aws:apigateway:{region}:dynamodb:action/{Action}` ->
+//! Step 6: the integration call. `arn:aws:apigateway:{region}:dynamodb:action/{Action}` ->
 //! `Dynamo::call(Action, rendered bytes)` within the integration timeout; `mock` answers the
 //! template's `statusCode`.
 

@@ -1,4 +1,4 @@
-//! Steps 3 to 7 of a request, the integration: map the method request to the integration
+//! Steps 5 to 7 of a request, the integration: map the method request to the integration
 //! request ([`request_mapping`]), call DynamoDB or the mock ([`call`]), map the integration
 //! response to the method response ([`response_mapping`]). Each step either hands its result
 //! to the next or stops with the gateway response's type.

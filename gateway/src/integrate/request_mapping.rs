@@ -1,4 +1,4 @@
-//! Steps 3 and 4: the request template chosen by `Content-Type` (none means
+//! Step 5: the request template chosen by `Content-Type` (none means
 //! `application/json`), `passthroughBehavior` honoured (415 when it says so), the template
 //! rendered with `$input` = the method request; the overrides it sets carried on.
 

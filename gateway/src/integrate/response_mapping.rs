@@ -1,4 +1,4 @@
-//! Steps 6 and 7: the integration response selected by the backend status (whole-string
+//! Step 7: the integration response selected by the backend status (whole-string
 //! Java-regex match of each `selectionPattern`, else `default`, else 500), its template chosen by
 //! `Accept` and rendered with `$input` = the backend response, then `responseParameters` and
 //! `responseOverride` applied; `Content-Type` defaults to `application/json`.
