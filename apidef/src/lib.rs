@@ -364,6 +364,8 @@ pub struct Api {
     /// Logical name -> table definition (placeholders substituted).
     pub tables: IndexMap<String, TableDefinition>,
     pub stage: DeployStage,
+    /// The document has `x-deploy-stage` (else `stage` is the default, `prod`).
+    pub stage_declared: bool,
     pub request_validators: IndexMap<String, RequestValidator>,
     pub default_validator: Option<String>,
     pub gateway_responses: IndexMap<String, GatewayResponse>,
@@ -1112,6 +1114,7 @@ impl Builder<'_> {
             parameter_values,
             tables,
             stage,
+            stage_declared: root.contains_key("x-deploy-stage"),
             request_validators,
             default_validator,
             gateway_responses,

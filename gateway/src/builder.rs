@@ -92,6 +92,7 @@ impl GatewayBuilder {
         for op in &self.api.operations {
             ops.push(OpPlan::new(op)?);
         }
+        let any_stage = self.stage.is_none() && !self.api.stage_declared;
         let stage = self.stage.unwrap_or_else(|| self.api.stage.name.clone());
         let mut stage_variables = self.api.stage.variables.clone();
         stage_variables.extend(self.stage_variables);
@@ -107,6 +108,7 @@ impl GatewayBuilder {
                 api: self.api,
                 dynamo: self.dynamo,
                 stage,
+                any_stage,
                 stage_variables,
                 ops,
                 gateway_responses,

@@ -106,7 +106,8 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
 pub(crate) struct RequestContext<'r> {
     pub account_id: &'r str,
     pub api_id: &'r str,
-    pub stage: &'r str,
+    /// The stage's name, or the first path segment taken as one (dialect table, "Stage prefix").
+    pub stage: Cow<'r, str>,
     pub request_id: String,
     pub extended_request_id: String,
     /// The client's `X-Amzn-Trace-Id`, else a fresh one.
@@ -240,7 +241,7 @@ impl Host for RequestContext<'_> {
                 self.resource
                     .map_or(HostValue::Null, |(p, _)| HostValue::Str(Cow::Borrowed(p))),
             ),
-            "stage" => s(self.stage),
+            "stage" => s(&self.stage),
             "xrayTraceId" => s(&self.trace_id),
             "error" => self.error.as_ref().map(|e| HostValue::Object(e)),
             _ => {

@@ -18,7 +18,7 @@ pub struct Choice {
 pub const CHOICES: &[Choice] = &[
     Choice {
         topic: "Stage prefix",
-        choice: "A path whose first segment is the stage name is routed without it first; if that finds no method, the whole path is routed. So `/prod/album` and `/album` both reach POST /album.",
+        choice: "A path whose first segment is the stage name is routed without it first; if that finds no method, the whole path is routed. So `/prod/album` and `/album` both reach POST /album. When no stage is named (no `x-deploy-stage`, no `--stage`), a path that routes neither way is routed once more without its first segment, which becomes `$context.stage`: `/v1/album` reaches POST /album in stage v1.",
         evidence: "AWS always has the stage in execute-api URLs [DOC]; accepting both is a local convenience.",
     },
     Choice {

@@ -112,6 +112,9 @@ pub(crate) struct Inner {
     api: Api,
     dynamo: Arc<dyn dynamo::Dynamo>,
     stage: String,
+    /// No stage was named (no `x-deploy-stage`, no `--stage`): any first path segment may be
+    /// the stage, as execute-api URLs always have one.
+    any_stage: bool,
     stage_variables: IndexMap<String, String>,
     /// One per operation, same index.
     ops: Vec<builder::OpPlan>,
@@ -263,7 +266,7 @@ fn new_context<'r>(
     RequestContext {
         account_id: &inner.account_id,
         api_id: &inner.api_id,
-        stage: &inner.stage,
+        stage: Cow::Borrowed(&inner.stage),
         request_id,
         extended_request_id: context::extended_request_id(),
         trace_id,

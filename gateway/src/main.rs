@@ -62,6 +62,10 @@ struct Serve {
     /// Also serve the embedded store as a DynamoDB endpoint on 127.0.0.1:PORT.
     #[arg(long, conflicts_with = "dynamodb_endpoint")]
     dynamodb_port: Option<u16>,
+    /// Stage variable, `K=V` (repeatable): added to `x-deploy-stage.variables`, replacing a
+    /// variable of the same name (`$stageVariables.K`).
+    #[arg(long = "stage-variable", value_name = "K=V")]
+    stage_variables: Vec<String>,
     /// Deploy parameter, `K=V` (repeatable), e.g. `--param TableName=albums-test`.
     #[arg(long = "param", value_name = "K=V")]
     params: Vec<String>,
@@ -193,6 +197,12 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let mut builder = gateway::Gateway::builder(api, dynamo.clone()).access_log(sink);
     if let Some(stage) = &s.stage {
         builder = builder.stage(stage.clone());
+    }
+    for kv in &s.stage_variables {
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!("--stage-variable {kv:?}: expected K=V");
+        };
+        builder = builder.stage_variable(k, v);
     }
     let mut key_specs: Vec<(String, String)> = s
         .api_keys

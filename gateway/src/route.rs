@@ -15,31 +15,42 @@ pub(crate) struct Routed<'g> {
     pub plan: &'g OpPlan,
 }
 
-/// Routes with the stage prefix stripped first, then the path as is (dialect table). Fills the
-/// path parameters and `$context.resourcePath`, `resourceId` and `path`.
+/// Routes with the stage prefix stripped first, then the path as is, then (when no stage was
+/// named) without its first segment, whatever it is (dialect table, "Stage prefix"). Fills the
+/// path parameters and `$context.stage`, `resourcePath`, `resourceId` and `path`.
 pub(crate) fn route<'g>(
     inner: &'g Inner,
     m: &mut MethodRequest<'_>,
     ctx: &mut RequestContext<'g>,
 ) -> Result<Routed<'g>, Refusal> {
     let api = &inner.api;
-    let found = if m.segments.first().is_some_and(|s| *s == inner.stage)
-        && let apidef::RouteMatch::Found {
+    let found = |segments: &[String]| match api.route(m.method, segments) {
+        apidef::RouteMatch::Found {
             operation,
             path_params,
-        } = api.route(m.method, &m.segments[1..])
-    {
-        Some((operation, path_params, true))
-    } else {
-        match api.route(m.method, &m.segments) {
-            apidef::RouteMatch::Found {
-                operation,
-                path_params,
-            } => Some((operation, path_params, false)),
-            apidef::RouteMatch::NotFound => None,
-        }
+        } => Some((operation, path_params)),
+        apidef::RouteMatch::NotFound => None,
     };
-    let Some((index, path_params, stage_prefixed)) = found else {
+    let first = m.segments.first();
+    let mut stage_prefixed = true;
+    let hit = if first.is_some_and(|s| *s == inner.stage)
+        && let Some(hit) = found(&m.segments[1..])
+    {
+        Some(hit)
+    } else if let Some(hit) = found(&m.segments) {
+        stage_prefixed = false;
+        Some(hit)
+    } else if inner.any_stage
+        && let Some(stage) = first
+        && let Some(hit) = found(&m.segments[1..])
+    {
+        // No stage was named: the first segment is the stage of an execute-api URL.
+        ctx.stage = std::borrow::Cow::Owned(stage.clone());
+        Some(hit)
+    } else {
+        None
+    };
+    let Some((index, path_params)) = hit else {
         return Err(ResponseType::MissingAuthenticationToken.into());
     };
     let op = &api.operations[index];
