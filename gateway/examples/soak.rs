@@ -1,156 +1,98 @@
-//! Bounded soak against a running `gateway serve` on 127.0.0.1: `CONNECTIONS` concurrent
-//! keep-alive clients POST albums with unique keys for `SECONDS`, then every acknowledged (204)
-//! write is read back with GET and compared. Exits non-zero on any error or missing write.
+//! The mixed soak against two running `gateway serve` on 127.0.0.1 (the albums API and the
+//! orders example): creates, reads, updates, deletes and paged lists against a model of what
+//! must be stored, then a full list compared with the models. The workload and the checks are
+//! in `gateway/tests/support/soak.rs`, shared with the short run of `gateway/tests/soak.rs`.
+//! `scripts/soak` builds this, starts the servers (and dynalite) and tables the rows it prints.
 //!
-//! `cargo run --release -p gateway --example soak -- 127.0.0.1:4010 60 64`
+//! ```text
+//! cargo run --release -p gateway --example soak -- --albums http://127.0.0.1:4010 \
+//!     --orders http://127.0.0.1:4011 [--seconds 60] [--connections 64] [--slots 32] \
+//!     [--watch albums=PID --watch orders=PID --watch dynalite=PID] [--sample-secs 5] \
+//!     [--label embedded] [--seed N]
+//! ```
+//!
+//! Prints the report, then one `row\t...` line per API (see `Report::rows`); exits 1 on any
+//! error, lost, phantom or wrong item, or when a gateway's VmRSS is not flat after warm-up
+//! (`RssSeries::flat`).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+#[path = "../tests/support/soak.rs"]
+mod soak;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
 
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+fn usage(problem: &str) -> ! {
+    eprintln!(
+        "soak: {problem}\nusage: soak --albums URL --orders URL [--seconds S] [--connections N] [--slots K] [--watch NAME=PID]... [--sample-secs S] [--label L] [--seed N]"
+    );
+    std::process::exit(2);
 }
 
-async fn send(
-    client: &HttpClient,
-    method: &str,
-    url: &str,
-    body: Option<String>,
-) -> Result<(u16, Bytes), String> {
-    let mut b = http::Request::builder().method(method).uri(url);
-    if body.is_some() {
-        b = b.header("Content-Type", "application/json");
-    }
-    let req = b
-        .body(Full::new(Bytes::from(body.unwrap_or_default())))
-        .map_err(|e| e.to_string())?;
-    let resp = client.request(req).await.map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    Ok((status, body))
-}
-
-fn album(worker: usize, n: u64) -> serde_json::Value {
-    serde_json::json!({
-        "artist": format!("soak artist {worker} \"✓\""),
-        "album": format!("album {n} \\ {worker}"),
-        "tracks": [{"title": format!("track {n}"), "length": "1:00"}]
-    })
+fn number<T: std::str::FromStr>(flag: &str, v: Option<String>) -> T {
+    v.and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| usage(&format!("{flag} takes a number")))
 }
 
 #[tokio::main]
 async fn main() {
+    let mut albums = None;
+    let mut orders = None;
+    let mut seconds = 60u64;
+    let mut connections = 64usize;
+    let mut slots = None;
+    let mut watch = Vec::new();
+    let mut sample_secs = 5.0f64;
+    let mut label = "soak".to_string();
+    let mut seed = None;
     let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:4010".into());
-    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let connections: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(64);
-    assert!(
-        addr.starts_with("127.0.0.1:"),
-        "the soak only targets loopback"
-    );
-    let base = format!("http://{addr}");
-    let client: HttpClient = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(connections)
-        .build_http();
-    let errors = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for w in 0..connections {
-        let client = client.clone();
-        let base = base.clone();
-        let errors = errors.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut acked = Vec::new();
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                let a = album(w, n);
-                match send(
-                    &client,
-                    "POST",
-                    &format!("{base}/album"),
-                    Some(a.to_string()),
-                )
-                .await
-                {
-                    Ok((204, _)) => acked.push(n),
-                    Ok((s, b)) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("POST status {s}: {}", String::from_utf8_lossy(&b));
-                    }
-                    Err(e) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("POST failed: {e}");
-                    }
-                }
-                n += 1;
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--albums" => albums = args.next(),
+            "--orders" => orders = args.next(),
+            "--seconds" => seconds = number(&flag, args.next()),
+            "--connections" => connections = number(&flag, args.next()),
+            "--slots" => slots = Some(number(&flag, args.next())),
+            "--sample-secs" => sample_secs = number(&flag, args.next()),
+            "--label" => label = args.next().unwrap_or_else(|| usage("--label takes a name")),
+            "--seed" => seed = Some(number(&flag, args.next())),
+            "--watch" => {
+                let v = args.next().unwrap_or_default();
+                let Some((name, pid)) = v.split_once('=') else {
+                    usage("--watch takes NAME=PID")
+                };
+                watch.push((name.to_string(), number("--watch", Some(pid.to_string()))));
             }
-            acked
-        }));
-    }
-    let mut acked = Vec::new();
-    for (w, t) in tasks.into_iter().enumerate() {
-        match t.await {
-            Ok(ns) => acked.extend(ns.into_iter().map(|n| (w, n))),
-            Err(e) => {
-                errors.fetch_add(1, Ordering::Relaxed);
-                eprintln!("worker {w} panicked: {e}");
-            }
+            other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    let writes = acked.len();
-    let write_errors = errors.load(Ordering::Relaxed);
+    let (Some(albums), Some(orders)) = (albums, orders) else {
+        usage("--albums and --orders are required")
+    };
+    if !albums.starts_with("http://127.0.0.1:") || !orders.starts_with("http://127.0.0.1:") {
+        usage("the soak only targets http://127.0.0.1:PORT");
+    }
+    let mut cfg = soak::Config::new(&albums, &orders);
+    cfg.connections = connections.max(2);
+    cfg.duration = Some(Duration::from_secs(seconds));
+    cfg.watch = watch;
+    cfg.sample_every = Duration::from_secs_f64(sample_secs.max(0.1));
+    if let Some(s) = slots {
+        cfg.slots = s;
+    }
+    if let Some(s) = seed {
+        cfg.seed = s;
+    }
     println!(
-        "soak: {seconds} s at {connections} connections: {writes} acknowledged writes ({:.0}/s), {write_errors} errors",
-        writes as f64 / seconds as f64
+        "soak [{label}]: {seconds} s, {} connections, {} keys per worker, seed {}, prefix {:?}",
+        cfg.connections, cfg.slots, cfg.seed, cfg.prefix
     );
-    // Read every acknowledged write back, 64 at a time.
-    let missing = Arc::new(AtomicU64::new(0));
-    let chunks: Vec<Vec<(usize, u64)>> = acked
-        .chunks(acked.len().div_ceil(connections).max(1))
-        .map(<[_]>::to_vec)
-        .collect();
-    let mut tasks = Vec::new();
-    for chunk in chunks {
-        let client = client.clone();
-        let base = base.clone();
-        let missing = missing.clone();
-        tasks.push(tokio::spawn(async move {
-            for (w, n) in chunk {
-                let a = album(w, n);
-                let url = format!(
-                    "{base}/{}/{}",
-                    enc(a["artist"].as_str().unwrap_or_default()),
-                    enc(a["album"].as_str().unwrap_or_default())
-                );
-                let ok = match send(&client, "GET", &url, None).await {
-                    Ok((200, b)) => serde_json::from_slice::<serde_json::Value>(&b).ok() == Some(a),
-                    _ => false,
-                };
-                if !ok {
-                    missing.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
+    let report = soak::run(&cfg).await;
+    println!("{report}");
+    for row in report.rows(&label) {
+        println!("row\t{row}");
     }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let missing = missing.load(Ordering::Relaxed);
-    println!("soak: read back {writes} acknowledged writes: {missing} missing or different");
-    if write_errors > 0 || missing > 0 {
+    // Memory that keeps growing over a bounded key space is a leak: as much a failure as an
+    // error (the test suite's short run cannot judge it, this long one can).
+    if !report.clean() || !report.memory_flat() {
         std::process::exit(1);
     }
 }

@@ -86,6 +86,11 @@ impl Server {
         }
     }
 
+    /// The process id, e.g. to read its memory in /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM and wait: the server must stop by itself.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
