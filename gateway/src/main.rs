@@ -28,7 +28,7 @@ enum Command {
     Dialect,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct Serve {
     /// The API definition.
     #[arg(long, default_value = "openapi.yaml")]
@@ -87,6 +87,10 @@ struct Serve {
     /// AWS_SECRET_ACCESS_KEY, else test:test).
     #[arg(long = "iam-credential", value_name = "ID:SECRET[:ARN]")]
     iam_credentials: Vec<String>,
+    /// Reload the document (and `--tables-from`) when it changes, keeping the store, the port
+    /// and the connections; a broken edit keeps the last good version serving.
+    #[arg(long)]
+    watch: bool,
     /// Access log destination: a file (appended) or `-` for standard output.
     #[arg(long, default_value = "-")]
     access_log: String,
@@ -126,7 +130,8 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(s: Serve) -> anyhow::Result<()> {
+/// The document as `--spec` (and `--tables-from`, `--param`) say.
+fn load_api(s: &Serve) -> anyhow::Result<apidef::Api> {
     let mut params = IndexMap::new();
     for p in &s.params {
         let Some((k, v)) = p.split_once('=') else {
@@ -151,50 +156,17 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             api
         }
     };
+    Ok(api)
+}
 
-    // What AWS accepts but this toolkit reads in a way worth saying: on stderr, once, at start.
-    for w in &api.warnings {
-        eprintln!("{w}");
-    }
-
-    let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
-        Some(url) => {
-            let mut config = dynamo::RemoteConfig::from_env(Some(url.clone()));
-            // API Gateway's own retries of an AWS-service integration are not documented: one
-            // attempt unless asked (dialect table, "DynamoDB retries").
-            config.retry = dynamo::RetryPolicy {
-                max_attempts: s.dynamodb_max_attempts,
-                initial_backoff: std::time::Duration::from_millis(s.dynamodb_backoff_ms),
-                ..dynamo::RetryPolicy::STANDARD
-            };
-            Arc::new(dynamo::Remote::new(config))
-        }
-        None => Arc::new(dynamo::Embedded::new()),
-    };
-
-    let sink: gateway::AccessLogSink = if s.access_log == "-" {
-        let out = Mutex::new(std::io::LineWriter::new(std::io::stdout()));
-        Arc::new(move |line: &str| {
-            if let Ok(mut o) = out.lock() {
-                let _ = writeln!(o, "{line}");
-            }
-        })
-    } else {
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&s.access_log)
-            .with_context(|| format!("opening access log {}", s.access_log))?;
-        let out = Mutex::new(std::io::BufWriter::new(f));
-        Arc::new(move |line: &str| {
-            if let Ok(mut o) = out.lock() {
-                let _ = writeln!(o, "{line}");
-                let _ = o.flush();
-            }
-        })
-    };
-
-    let mut builder = gateway::Gateway::builder(api, dynamo.clone()).access_log(sink);
+/// The stage for `api`, as the flags say; what it does not check is said on stderr.
+fn build_gateway(
+    s: &Serve,
+    api: apidef::Api,
+    dynamo: Arc<dyn dynamo::Dynamo>,
+    sink: gateway::AccessLogSink,
+) -> anyhow::Result<gateway::Gateway> {
+    let mut builder = gateway::Gateway::builder(api, dynamo).access_log(sink);
     if let Some(stage) = &s.stage {
         builder = builder.stage(stage.clone());
     }
@@ -261,6 +233,56 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             keyed.join(", ")
         );
     }
+    Ok(gw)
+}
+
+async fn serve(s: Serve) -> anyhow::Result<()> {
+    let api = load_api(&s)?;
+
+    // What AWS accepts but this toolkit reads in a way worth saying: on stderr, once, at start.
+    for w in &api.warnings {
+        eprintln!("{w}");
+    }
+
+    let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
+        Some(url) => {
+            let mut config = dynamo::RemoteConfig::from_env(Some(url.clone()));
+            // API Gateway's own retries of an AWS-service integration are not documented: one
+            // attempt unless asked (dialect table, "DynamoDB retries").
+            config.retry = dynamo::RetryPolicy {
+                max_attempts: s.dynamodb_max_attempts,
+                initial_backoff: std::time::Duration::from_millis(s.dynamodb_backoff_ms),
+                ..dynamo::RetryPolicy::STANDARD
+            };
+            Arc::new(dynamo::Remote::new(config))
+        }
+        None => Arc::new(dynamo::Embedded::new()),
+    };
+
+    let sink: gateway::AccessLogSink = if s.access_log == "-" {
+        let out = Mutex::new(std::io::LineWriter::new(std::io::stdout()));
+        Arc::new(move |line: &str| {
+            if let Ok(mut o) = out.lock() {
+                let _ = writeln!(o, "{line}");
+            }
+        })
+    } else {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&s.access_log)
+            .with_context(|| format!("opening access log {}", s.access_log))?;
+        let out = Mutex::new(std::io::BufWriter::new(f));
+        Arc::new(move |line: &str| {
+            if let Ok(mut o) = out.lock() {
+                let _ = writeln!(o, "{line}");
+                let _ = o.flush();
+            }
+        })
+    };
+
+    let live = gateway::server::Live::new(build_gateway(&s, api, dynamo.clone(), sink.clone())?);
+    let gw = live.current();
     gw.create_tables().await?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -299,9 +321,12 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         max_requests_per_connection: s.max_requests_per_connection.max(1),
         ..gateway::server::Limits::default()
     };
+    if s.watch {
+        tokio::spawn(watch(s.clone(), live.clone(), dynamo.clone(), sink));
+    }
     let server = tokio::spawn(gateway::server::serve_with(
         listener,
-        gw,
+        live,
         limits,
         async move {
             let _ = rx.wait_for(|s| *s).await;
@@ -314,6 +339,53 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         t.await??;
     }
     Ok(())
+}
+
+/// `--watch`: reload the document when a file it is read from changes (checked every 250 ms by
+/// content, so an editor's save-by-rename is seen too). The store, the port and the
+/// connections stay; a document that does not load or build leaves the last good one serving,
+/// and every problem is printed.
+async fn watch(
+    s: Serve,
+    live: gateway::server::Live,
+    dynamo: Arc<dyn dynamo::Dynamo>,
+    sink: gateway::AccessLogSink,
+) {
+    let files: Vec<PathBuf> = std::iter::once(s.spec.clone())
+        .chain(s.tables_from.clone())
+        .collect();
+    let read = |files: &[PathBuf]| -> Vec<Option<Vec<u8>>> {
+        files.iter().map(|f| std::fs::read(f).ok()).collect()
+    };
+    let mut seen = read(&files);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let now = read(&files);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let reloaded = async {
+            let api = load_api(&s)?;
+            for w in &api.warnings {
+                eprintln!("{w}");
+            }
+            let gw = build_gateway(&s, api, dynamo.clone(), sink.clone())?;
+            // New tables of the edited document; existing ones keep their items.
+            gw.create_tables().await?;
+            anyhow::Ok(gw)
+        };
+        match reloaded.await {
+            Ok(gw) => {
+                live.replace(gw);
+                eprintln!("reloaded {}", s.spec.display());
+            }
+            Err(e) => eprintln!(
+                "{} changed but does not load; still serving the last good version:\n{e:#}",
+                s.spec.display()
+            ),
+        }
+    }
 }
 
 fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {

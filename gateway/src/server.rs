@@ -60,6 +60,34 @@ impl Default for Limits {
     }
 }
 
+/// The stage a server serves, replaceable while it serves (`gateway serve --watch`): each
+/// request takes the stage current when it arrives and keeps it to its end, so a reload never
+/// fails a request in flight.
+#[derive(Clone)]
+pub struct Live(Arc<std::sync::RwLock<Gateway>>);
+
+impl Live {
+    pub fn new(gateway: Gateway) -> Live {
+        Live(Arc::new(std::sync::RwLock::new(gateway)))
+    }
+
+    /// The stage now (a cheap clone).
+    pub fn current(&self) -> Gateway {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Serve `gateway` from the next request on.
+    pub fn replace(&self, gateway: Gateway) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = gateway;
+    }
+}
+
+impl From<Gateway> for Live {
+    fn from(g: Gateway) -> Live {
+        Live::new(g)
+    }
+}
+
 /// Serve `gateway` on `listener` with the default [`Limits`] until `shutdown` completes.
 pub async fn serve<F>(listener: TcpListener, gateway: Gateway, shutdown: F) -> std::io::Result<()>
 where
@@ -72,13 +100,14 @@ where
 /// accepting, let every connection finish its in-flight request, and return.
 pub async fn serve_with<F>(
     listener: TcpListener,
-    gateway: Gateway,
+    gateway: impl Into<Live>,
     limits: Limits,
     shutdown: F,
 ) -> std::io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let live: Live = gateway.into();
     let limits = Arc::new(limits);
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max));
@@ -107,14 +136,14 @@ where
         };
         // Responses go out in one write; without Nagle they leave at once on keep-alive.
         let _ = stream.set_nodelay(true);
-        let gateway = gateway.clone();
+        let live = live.clone();
         let limits = limits.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let header_timeout = limits.header_read_timeout;
             let served = Arc::new(std::sync::atomic::AtomicU64::new(0));
             let service = service_fn(move |req| {
-                let gateway = gateway.clone();
+                let gateway = live.current();
                 let limits = limits.clone();
                 let served = served.clone();
                 async move {
