@@ -24,6 +24,7 @@ pub struct GatewayBuilder {
     pub(crate) stage_variables: IndexMap<String, String>,
     pub(crate) access_log_format: Option<String>,
     pub(crate) access_log: Option<AccessLogSink>,
+    pub(crate) execution_log: Option<AccessLogSink>,
     pub(crate) request_ids: Option<IdSource>,
     pub(crate) clock: Option<Clock>,
     pub(crate) api_id: String,
@@ -55,6 +56,13 @@ impl GatewayBuilder {
     /// Where access-log lines go; default `tracing` at INFO, target `gateway::access_log`.
     pub fn access_log(mut self, sink: AccessLogSink) -> Self {
         self.access_log = Some(sink);
+        self
+    }
+
+    /// Where execution-log lines go (none by default); what is written follows the stage's
+    /// `loggingLevel` and `dataTraceEnabled`.
+    pub fn execution_log(mut self, sink: AccessLogSink) -> Self {
+        self.execution_log = Some(sink);
         self
     }
 
@@ -101,6 +109,9 @@ impl GatewayBuilder {
             .or_else(|| self.api.stage.access_log_format.clone())
             .unwrap_or_else(|| DEFAULT_ACCESS_LOG_FORMAT.to_string());
         let gateway_responses = gateway_responses::Plans::new(&self.api.gateway_responses);
+        let execution_log = self
+            .execution_log
+            .and_then(|sink| Some((sink, crate::execution_log::Level::of(&self.api.stage)?)));
         let keys = crate::api_keys::Keys::new(&self.api_keys, &self.api.usage_plans)
             .map_err(GatewayError::ApiKeys)?;
         Ok(Gateway {
@@ -114,6 +125,7 @@ impl GatewayBuilder {
                 gateway_responses,
                 access_log_format: Substitution::parse(&access_log_format),
                 access_log: self.access_log,
+                execution_log,
                 request_ids: self.request_ids,
                 clock: self.clock,
                 api_id: self.api_id,

@@ -128,9 +128,35 @@ pub(crate) struct RequestContext<'r> {
     pub identity: Identity<'r>,
     /// `$context.error`, set by a gateway response.
     pub error: Option<ErrorContext>,
+    /// The execution log's lines, when the stage writes one.
+    pub exec: Option<crate::execution_log::ExecLog>,
     pub integration: IntegrationContext,
     /// Set for the access log, after the response is final.
     pub outcome: Option<Outcome>,
+}
+
+impl RequestContext<'_> {
+    /// An execution-log INFO line (and a DEBUG trace event).
+    pub fn log_info(&self, line: impl FnOnce() -> String) {
+        if let Some(x) = &self.exec {
+            x.info(line);
+        }
+    }
+
+    /// An execution-log data line (`dataTraceEnabled`).
+    pub fn log_data(&self, label: &str, value: impl FnOnce() -> String) {
+        if let Some(x) = &self.exec {
+            x.data(label, value);
+        }
+    }
+
+    /// An execution-log ERROR line, also a DEBUG trace event.
+    pub fn log_error(&self, line: String) {
+        tracing::debug!(request_id = %self.request_id, "{line}");
+        if let Some(x) = &self.exec {
+            x.error(line);
+        }
+    }
 }
 
 /// `$context.identity`.

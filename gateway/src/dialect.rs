@@ -162,6 +162,11 @@ pub const CHOICES: &[Choice] = &[
         evidence: "On AWS they are checked [DOC]; not built yet (issue 15).",
     },
     Choice {
+        topic: "Execution logs",
+        choice: "`--execution-log FILE|-` writes, per request, `<time> (<request id>) <message>` lines in test-invoke-method's order and wording; `loggingLevel` ERROR keeps only the `Execution failed ...` lines, OFF writes none; headers and bodies only with `dataTraceEnabled`, cut at 1 KB with ` [TRUNCATED]`, `Authorization` and `x-api-key` masked but for their last 6 characters. `Endpoint request URI` is `https://dynamodb.<region>.amazonaws.com/?Action=<Action>`; `Endpoint request headers` are the three DynamoDB's JSON protocol needs (no signature).",
+        evidence: "The messages and their order [LS, AWS-validated TestInvokeMethod snapshots; USER captured CloudWatch logs]; `Method request path` as Java map text [LS]; the 1 KB cut and masking [USER]; which lines each loggingLevel keeps, and the endpoint's headers [UNK].",
+    },
+    Choice {
         topic: "DynamoDB without a reply",
         choice: "When `--dynamodb-endpoint` gives no whole reply (connection refused or reset, a reply cut short or not HTTP), the integration responses are skipped and API_CONFIGURATION_ERROR answers: 500 `{\"message\": \"Internal server error\"}`, `x-amzn-ErrorType: InternalServerErrorException`; a write DynamoDB acknowledged before the connection broke stays stored. Every reply DynamoDB sends, its 400/500/503 errors and a body that is not JSON included, goes through the integration responses.",
         evidence: "AWS logs `Execution failed due to configuration error` and answers 500 when it cannot reach an integration endpoint [USER: re:Post knowledge-center api-gateway-500-error-vpc, for HTTP and VPC-link integrations]; for DynamoDB itself [INF].",

@@ -291,5 +291,19 @@ pub(crate) fn respond(
         t.as_str(),
         plan.status
     );
+    ctx.log_info(|| {
+        format!(
+            "Gateway response type: {} with status code: {}",
+            t.as_str(),
+            plan.status
+        )
+    });
+    ctx.log_data("Gateway response body", || {
+        String::from_utf8_lossy(&resp.body).into_owned()
+    });
+    ctx.log_data("Gateway response headers", || {
+        crate::execution_log::java_map(resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    });
+    ctx.log_info(|| format!("Method completed with status: {}", plan.status));
     resp
 }

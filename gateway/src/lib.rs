@@ -29,6 +29,7 @@ pub mod validate;
 mod access_log;
 pub mod api_keys;
 mod builder;
+mod execution_log;
 mod finish;
 pub mod iam;
 mod integrate;
@@ -121,6 +122,8 @@ pub(crate) struct Inner {
     gateway_responses: gateway_responses::Plans,
     access_log_format: Substitution,
     access_log: Option<AccessLogSink>,
+    /// Where execution-log lines go, and what the stage logs.
+    execution_log: Option<(AccessLogSink, execution_log::Level)>,
     request_ids: Option<IdSource>,
     clock: Option<Clock>,
     api_id: String,
@@ -158,6 +161,7 @@ impl Gateway {
             stage_variables: IndexMap::new(),
             access_log_format: None,
             access_log: None,
+            execution_log: None,
             request_ids: None,
             clock: None,
             api_id: "local".into(),
@@ -235,6 +239,12 @@ impl Gateway {
         let resp = pipeline(inner, &req, &method, &mut ctx).await;
         let mut resp = finish::finish(resp, &ctx);
         access_log::write(inner, &resp, &mut ctx, started);
+        if let (Some(log), Some((sink, _))) = (ctx.exec.take(), &inner.execution_log) {
+            let at = execution_log::timestamp(now);
+            for line in log.into_lines() {
+                sink(&format!("{at} ({}) {line}", ctx.request_id));
+            }
+        }
         // A response to HEAD has no body on the wire (RFC 9110 §9.3.2), so none in process either:
         // `Gateway::handle` and `gateway serve` answer alike (dialect table).
         if req.method.eq_ignore_ascii_case("HEAD") {
@@ -284,6 +294,10 @@ fn new_context<'r>(
             iam: None,
         },
         error: None,
+        exec: inner
+            .execution_log
+            .as_ref()
+            .map(|(_, level)| execution_log::ExecLog::new(*level)),
         integration: IntegrationContext::default(),
         outcome: None,
     }

@@ -91,6 +91,10 @@ struct Serve {
     /// and the connections; a broken edit keeps the last good version serving.
     #[arg(long)]
     watch: bool,
+    /// Write API Gateway's execution log (what CloudWatch shows at the stage's loggingLevel,
+    /// with bodies when dataTraceEnabled) to a file (appended) or `-` for standard error.
+    #[arg(long, value_name = "FILE|-")]
+    execution_log: Option<String>,
     /// Access log destination: a file (appended) or `-` for standard output.
     #[arg(long, default_value = "-")]
     access_log: String,
@@ -159,14 +163,49 @@ fn load_api(s: &Serve) -> anyhow::Result<apidef::Api> {
     Ok(api)
 }
 
+/// Where the access log and the execution log go.
+#[derive(Clone)]
+struct Sinks {
+    access: gateway::AccessLogSink,
+    execution: Option<gateway::AccessLogSink>,
+}
+
+/// A log destination: a file (appended, each line flushed) or `-` for `dash`.
+fn log_sink(
+    dest: &str,
+    what: &str,
+    dash: Box<dyn Write + Send>,
+) -> anyhow::Result<gateway::AccessLogSink> {
+    let out: Box<dyn Write + Send> = if dest == "-" {
+        dash
+    } else {
+        Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dest)
+                .with_context(|| format!("opening {what} {dest}"))?,
+        )
+    };
+    let out = Mutex::new(std::io::LineWriter::new(out));
+    Ok(Arc::new(move |line: &str| {
+        if let Ok(mut o) = out.lock() {
+            let _ = writeln!(o, "{line}");
+        }
+    }))
+}
+
 /// The stage for `api`, as the flags say; what it does not check is said on stderr.
 fn build_gateway(
     s: &Serve,
     api: apidef::Api,
     dynamo: Arc<dyn dynamo::Dynamo>,
-    sink: gateway::AccessLogSink,
+    sinks: &Sinks,
 ) -> anyhow::Result<gateway::Gateway> {
-    let mut builder = gateway::Gateway::builder(api, dynamo).access_log(sink);
+    let mut builder = gateway::Gateway::builder(api, dynamo).access_log(sinks.access.clone());
+    if let Some(sink) = &sinks.execution {
+        builder = builder.execution_log(sink.clone());
+    }
     if let Some(stage) = &s.stage {
         builder = builder.stage(stage.clone());
     }
@@ -259,29 +298,19 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         None => Arc::new(dynamo::Embedded::new()),
     };
 
-    let sink: gateway::AccessLogSink = if s.access_log == "-" {
-        let out = Mutex::new(std::io::LineWriter::new(std::io::stdout()));
-        Arc::new(move |line: &str| {
-            if let Ok(mut o) = out.lock() {
-                let _ = writeln!(o, "{line}");
-            }
-        })
-    } else {
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&s.access_log)
-            .with_context(|| format!("opening access log {}", s.access_log))?;
-        let out = Mutex::new(std::io::BufWriter::new(f));
-        Arc::new(move |line: &str| {
-            if let Ok(mut o) = out.lock() {
-                let _ = writeln!(o, "{line}");
-                let _ = o.flush();
-            }
-        })
+    let sinks = Sinks {
+        access: log_sink(&s.access_log, "access log", Box::new(std::io::stdout()))?,
+        execution: match &s.execution_log {
+            Some(dest) => Some(log_sink(
+                dest,
+                "execution log",
+                Box::new(std::io::stderr()),
+            )?),
+            None => None,
+        },
     };
 
-    let live = gateway::server::Live::new(build_gateway(&s, api, dynamo.clone(), sink.clone())?);
+    let live = gateway::server::Live::new(build_gateway(&s, api, dynamo.clone(), &sinks)?);
     let gw = live.current();
     gw.create_tables().await?;
 
@@ -322,7 +351,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         ..gateway::server::Limits::default()
     };
     if s.watch {
-        tokio::spawn(watch(s.clone(), live.clone(), dynamo.clone(), sink));
+        tokio::spawn(watch(s.clone(), live.clone(), dynamo.clone(), sinks));
     }
     let server = tokio::spawn(gateway::server::serve_with(
         listener,
@@ -349,7 +378,7 @@ async fn watch(
     s: Serve,
     live: gateway::server::Live,
     dynamo: Arc<dyn dynamo::Dynamo>,
-    sink: gateway::AccessLogSink,
+    sinks: Sinks,
 ) {
     let files: Vec<PathBuf> = std::iter::once(s.spec.clone())
         .chain(s.tables_from.clone())
@@ -370,7 +399,7 @@ async fn watch(
             for w in &api.warnings {
                 eprintln!("{w}");
             }
-            let gw = build_gateway(&s, api, dynamo.clone(), sink.clone())?;
+            let gw = build_gateway(&s, api, dynamo.clone(), &sinks)?;
             // New tables of the edited document; existing ones keep their items.
             gw.create_tables().await?;
             anyhow::Ok(gw)

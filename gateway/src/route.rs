@@ -65,5 +65,28 @@ pub(crate) fn route<'g>(
         m.req.target,
         op.path
     );
+    let ctx = &*ctx;
+    ctx.log_info(|| format!("Starting execution for request: {}", ctx.request_id));
+    ctx.log_info(|| format!("HTTP Method: {}, Resource Path: {}", m.method, ctx.raw_path));
+    ctx.log_info(|| {
+        let path = m.path.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        format!(
+            "Method request path: {}",
+            crate::execution_log::java_map(path)
+        )
+    });
+    ctx.log_info(|| {
+        let query = m.querystring.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        format!(
+            "Method request query string: {}",
+            crate::execution_log::java_map(query)
+        )
+    });
+    ctx.log_data("Method request headers", || {
+        crate::execution_log::java_map(m.header.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    });
+    ctx.log_data("Method request body before transformations", || {
+        String::from_utf8_lossy(&m.req.body).into_owned()
+    });
     Ok(Routed { op, plan })
 }

@@ -32,7 +32,7 @@ pub(crate) async fn call(
     let backend = match &routed.plan.action {
         None => {
             let status = mock_status(&request.body, request.templated).ok_or_else(|| {
-                tracing::debug!("Execution failed due to configuration error: Unable to parse statusCode. It should be an integer that is defined in the request template.");
+                ctx.log_error("Execution failed due to configuration error: Unable to parse statusCode. It should be an integer that is defined in the request template.".into());
                 ResponseType::ApiConfigurationError
             })?;
             BackendResponse {
@@ -42,6 +42,26 @@ pub(crate) async fn call(
             }
         }
         Some(action) => {
+            // What API Gateway calls for an `aws` DynamoDB action (DG "AWS service
+            // integrations"): the regional endpoint with the action in the query string.
+            let region = inner
+                .api
+                .parameter_values
+                .get("AWS::Region")
+                .map_or("us-east-1", String::as_str);
+            let uri = format!("https://dynamodb.{region}.amazonaws.com/?Action={action}");
+            ctx.log_info(|| format!("Endpoint request URI: {uri}"));
+            ctx.log_data("Endpoint request headers", || {
+                crate::execution_log::java_map([
+                    ("Content-Type", "application/x-amz-json-1.0"),
+                    ("X-Amz-Target", &format!("DynamoDB_20120810.{action}")),
+                    ("User-Agent", &format!("AmazonAPIGateway_{}", inner.api_id)),
+                ])
+            });
+            ctx.log_data("Endpoint request body after transformations", || {
+                request.body.to_string()
+            });
+            ctx.log_info(|| format!("Sending request to {uri}"));
             let call = inner.dynamo.exchange(action, request.body.as_bytes());
             let timeout = Duration::from_millis(integ.timeout_in_millis.max(1));
             match tokio::time::timeout(timeout, call).await {
@@ -54,15 +74,15 @@ pub(crate) async fn call(
                 // No reply at all: API Gateway answers itself, the integration responses never
                 // see it (dialect table, "DynamoDB without a reply").
                 Ok(Err(e)) if e.kind == dynamo::TransportErrorKind::Timeout => {
-                    tracing::debug!("Execution failed due to a timeout error: {e}");
+                    ctx.log_error(format!("Execution failed due to a timeout error: {e}"));
                     return Err(ResponseType::IntegrationTimeout);
                 }
                 Ok(Err(e)) => {
-                    tracing::debug!("Execution failed due to configuration error: {e}");
+                    ctx.log_error(format!("Execution failed due to configuration error: {e}"));
                     return Err(ResponseType::ApiConfigurationError);
                 }
                 Err(_) => {
-                    tracing::debug!("Execution failed due to a timeout error after {timeout:?}");
+                    ctx.log_error("Execution failed due to a timeout error".into());
                     return Err(ResponseType::IntegrationTimeout);
                 }
             }
@@ -72,6 +92,25 @@ pub(crate) async fn call(
     ctx.integration.status = Some(backend.status);
     ctx.integration.latency = Some(u64::try_from(latency).unwrap_or(u64::MAX));
     tracing::debug!(request_id = %ctx.request_id, "Received response. Status: {}, Integration latency: {latency} ms; body: {}", backend.status, backend.body);
+    if routed.plan.action.is_some() {
+        ctx.log_info(|| {
+            format!(
+                "Received response. Status: {}, Integration latency: {latency} ms",
+                backend.status
+            )
+        });
+        ctx.log_data("Endpoint response headers", || {
+            crate::execution_log::java_map(
+                backend
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+        });
+        ctx.log_data("Endpoint response body before transformations", || {
+            backend.body.clone()
+        });
+    }
     Ok(backend)
 }
 

@@ -50,12 +50,13 @@ fn scope<'a>(
 /// What API Gateway's execution log says when a template fails, with where the template is.
 fn log_template_failure(
     inner: &Inner,
+    ctx: &RequestContext<'_>,
     side: &str,
     op: &apidef::Operation,
     pointer: &str,
     e: &vtl::RenderError,
 ) {
-    if !tracing::enabled!(tracing::Level::DEBUG) {
+    if ctx.exec.is_none() && !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
     let at = inner
@@ -63,10 +64,10 @@ fn log_template_failure(
         .position(pointer)
         .map(|(l, c)| format!(" ({}:{l}:{c})", inner.api.file))
         .unwrap_or_default();
-    tracing::debug!(
+    ctx.log_error(format!(
         "Execution failed due to configuration error: Unable to transform {side}: {} template {pointer}{at}, template line {}:{}: {e}",
         op.label(),
         e.line(),
         e.column()
-    );
+    ));
 }

@@ -73,7 +73,7 @@ pub(crate) fn map<'r>(
             })
         }
         Err(e) => {
-            super::log_template_failure(inner, "request", routed.op, &t.pointer, &e);
+            super::log_template_failure(inner, ctx, "request", routed.op, &t.pointer, &e);
             Err(ResponseType::ApiConfigurationError)
         }
     }

@@ -26,9 +26,9 @@ pub(crate) fn map(
     let status = backend.status;
     // 6. Select the integration response.
     let Some(index) = routed.plan.select(integ, status) else {
-        tracing::debug!(
+        ctx.log_error(format!(
             "Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: {status}"
-        );
+        ));
         return Err(ResponseType::ApiConfigurationError);
     };
     let ir = &integ.responses[index];
@@ -78,7 +78,7 @@ pub(crate) fn map(
                     Some(r.output)
                 }
                 Err(e) => {
-                    super::log_template_failure(inner, "response", routed.op, &t.pointer, &e);
+                    super::log_template_failure(inner, ctx, "response", routed.op, &t.pointer, &e);
                     return Err(ResponseType::ApiConfigurationError);
                 }
             }
@@ -134,6 +134,13 @@ pub(crate) fn map(
     if resp.header("content-type").is_none() {
         resp.set_header("Content-Type", "application/json".into());
     }
-    tracing::debug!("Method completed with status: {}", resp.status);
+    ctx.log_data("Method response body after transformations", || {
+        String::from_utf8_lossy(&resp.body).into_owned()
+    });
+    ctx.log_data("Method response headers", || {
+        crate::execution_log::java_map(resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    });
+    ctx.log_info(|| "Successfully completed execution".into());
+    ctx.log_info(|| format!("Method completed with status: {}", resp.status));
     Ok(resp)
 }
