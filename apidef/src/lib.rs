@@ -267,7 +267,7 @@ pub fn dynamodb_action(uri: &str) -> Option<&str> {
 /// Whether `components.securitySchemes[name]` is the API key (`{type: apiKey, name: x-api-key,
 /// in: header}`, no authorizer): the scheme AWS's export writes for `apiKeyRequired`.
 fn is_api_key_scheme(doc: &Value, name: &str) -> bool {
-    let Some(scheme) = doc.pointer(&pointer_push("/components/securitySchemes", name)) else {
+    let Some(scheme) = security_scheme(doc, name) else {
         return false;
     };
     let field = |k: &str| scheme.get(k).and_then(Value::as_str);
@@ -279,17 +279,44 @@ fn is_api_key_scheme(doc: &Value, name: &str) -> bool {
 }
 
 /// The authorization a scheme stands for, when it is not the API key.
-fn scheme_authorization(doc: &Value, name: &str) -> Option<Authorization> {
-    let scheme = doc.pointer(&pointer_push("/components/securitySchemes", name))?;
+/// A security scheme by name: `components.securitySchemes`, else a root `securityDefinitions`,
+/// which AWS's import also reads in an OpenAPI 3 document (aws-samples'
+/// amazon-api-gateway-url-shortener deploys its Cognito authorizer that way).
+fn security_scheme<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
+    doc.pointer(&pointer_push("/components/securitySchemes", name))
+        .or_else(|| doc.pointer(&pointer_push("/securityDefinitions", name)))
+}
+
+fn scheme_authorization(doc: &Value, name: &str, scopes: &Value) -> Option<Authorization> {
+    let scheme = security_scheme(doc, name)?;
     if let Some(authorizer) = scheme.get("x-amazon-apigateway-authorizer") {
         let kind = authorizer
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or("token")
             .to_ascii_lowercase();
+        let header = authorizer
+            .get("identitySource")
+            .and_then(Value::as_str)
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.trim().strip_prefix("method.request.header."))
+            .or_else(|| scheme.get("name").and_then(Value::as_str))
+            .unwrap_or("Authorization")
+            .to_string();
+        let strings = |v: Option<&Value>| -> Vec<String> {
+            v.and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        };
         return Some(Authorization::Authorizer {
             scheme: name.to_string(),
             kind,
+            header,
+            provider_arns: strings(authorizer.get("providerARNs")),
+            scopes: strings(Some(scopes)),
         });
     }
     let authtype = scheme.get("x-amazon-apigateway-authtype")?.as_str()?;
@@ -340,6 +367,14 @@ pub enum Authorization {
         scheme: String,
         /// The authorizer's `type`: `cognito_user_pools`, `token` or `request`.
         kind: String,
+        /// The header the token is read from: `identitySource`'s `method.request.header.X`,
+        /// else the scheme's `name` (`Authorization` when neither says).
+        header: String,
+        /// `providerARNs` of a Cognito authorizer.
+        provider_arns: Vec<String>,
+        /// The requirement's scopes (`authorizationScopes`): a Cognito authorizer then wants
+        /// an access token with one of them.
+        scopes: Vec<String>,
     },
 }
 
@@ -1572,18 +1607,20 @@ impl Builder<'_> {
         })?;
         let integration =
             self.build_integration(raw_integration, &integration_ptr, &label, &responses)?;
-        let required: Vec<&String> = obj
+        let required: Vec<(&String, &Value)> = obj
             .get("security")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(Value::as_object)
-            .flat_map(|r| r.keys())
+            .flat_map(|r| r.iter())
             .collect();
-        let api_key_required = required.iter().any(|name| is_api_key_scheme(doc, name));
+        let api_key_required = required
+            .iter()
+            .any(|(name, _)| is_api_key_scheme(doc, name));
         let authorization = required
             .iter()
-            .find_map(|name| scheme_authorization(doc, name))
+            .find_map(|(name, scopes)| scheme_authorization(doc, name, scopes))
             .unwrap_or_default();
 
         Ok(Operation {

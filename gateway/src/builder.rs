@@ -31,9 +31,15 @@ pub struct GatewayBuilder {
     pub(crate) account_id: String,
     pub(crate) api_keys: Vec<crate::api_keys::ApiKey>,
     pub(crate) iam_credentials: Vec<crate::iam::IamCredential>,
+    pub(crate) cognito: crate::cognito::TrustedKeys,
 }
 
 impl GatewayBuilder {
+    /// The document being built.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
     /// The stage name (default: `x-deploy-stage.name`, else `prod`).
     pub fn stage(mut self, name: impl Into<String>) -> Self {
         self.stage = Some(name.into());
@@ -89,6 +95,12 @@ impl GatewayBuilder {
         self
     }
 
+    /// The keys Cognito user-pool authorizers trust (the local issuer's, a JWKS file's).
+    pub fn cognito_keys(mut self, keys: crate::cognito::TrustedKeys) -> Self {
+        self.cognito = keys;
+        self
+    }
+
     pub fn api_id(mut self, id: impl Into<String>) -> Self {
         self.api_id = id.into();
         self
@@ -132,6 +144,7 @@ impl GatewayBuilder {
                 account_id: self.account_id,
                 keys,
                 iam: self.iam_credentials,
+                cognito: self.cognito,
             }),
         })
     }

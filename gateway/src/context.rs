@@ -130,6 +130,8 @@ pub(crate) struct RequestContext<'r> {
     pub error: Option<ErrorContext>,
     /// The execution log's lines, when the stage writes one.
     pub exec: Option<crate::execution_log::ExecLog>,
+    /// `$context.authorizer` (`claims`), set by an authorizer.
+    pub authorizer: Option<Value>,
     pub integration: IntegrationContext,
     /// Set for the access log, after the response is final.
     pub outcome: Option<Outcome>,
@@ -270,6 +272,7 @@ impl Host for RequestContext<'_> {
             "stage" => s(&self.stage),
             "xrayTraceId" => s(&self.trace_id),
             "error" => self.error.as_ref().map(|e| HostValue::Object(e)),
+            "authorizer" => self.authorizer.as_ref().map(HostValue::Json),
             _ => {
                 let o = self.outcome.as_ref()?;
                 match name {
@@ -297,6 +300,9 @@ impl Host for RequestContext<'_> {
         let mut k = BASE_KEYS.to_vec();
         if self.error.is_some() {
             k.push("error");
+        }
+        if self.authorizer.is_some() {
+            k.push("authorizer");
         }
         if self.outcome.is_some() {
             k.extend(OUTCOME_KEYS);

@@ -157,8 +157,13 @@ pub const CHOICES: &[Choice] = &[
         evidence: "SigV4 [DOC IAM User Guide]; `Missing Authentication Token` for an unsigned request and the services' signature messages [USER, widely quoted]; which gateway-response type each signature failure is, and `caller`/`user` for IAM users (AWS gives the principal id, AIDA...) [UNK].",
     },
     Choice {
-        topic: "Lambda and Cognito authorizers",
-        choice: "Recognised (`x-amazon-apigateway-authorizer`) but not checked: `gateway serve` prints each such method at start and lets its requests through, `$context.authorizer` empty.",
+        topic: "Cognito user-pool authorizers",
+        choice: "The token is the authorizer header's value (`Bearer ` taken off); it must be signed by the local issuer (`gateway token`, ES256, key `--issuer-key`) or a key of a `--cognito-jwks` file (by `kid`; then `iss` must be the user pool of a real `providerARNs` ARN), unexpired by the gateway's clock, an ID token without `authorizationScopes` and an access token holding one of them with. Missing or invalid: UNAUTHORIZED 401 `{\"message\":\"Unauthorized\"}`; expired: 401 `The incoming token has expired`. `$context.authorizer.claims.*` are the claims as text, `exp`/`iat` as Java dates. `aud`/`client_id` are not checked.",
+        evidence: "The checks and 401s [DOC Cognito authorizer guide; USER for the messages]; claims as text with Java dates for exp/iat [USER: proxy events in users' logs]; the `Bearer ` prefix and the local issuer [UNK, local convenience].",
+    },
+    Choice {
+        topic: "Lambda authorizers",
+        choice: "Recognised (`x-amazon-apigateway-authorizer` of type token or request) but not checked: `gateway serve` prints each such method at start and lets its requests through, `$context.authorizer` empty.",
         evidence: "On AWS they are checked [DOC]; not built yet (issue 15).",
     },
     Choice {

@@ -28,11 +28,12 @@ pub enum ResponseType {
     Throttled,
     QuotaExceeded,
     InvalidSignature,
+    Unauthorized,
 }
 
 impl ResponseType {
     /// Every type, in declaration order (`t as usize` indexes it).
-    pub const ALL: [ResponseType; 12] = [
+    pub const ALL: [ResponseType; 13] = [
         Self::MissingAuthenticationToken,
         Self::BadRequestParameters,
         Self::BadRequestBody,
@@ -45,6 +46,7 @@ impl ResponseType {
         Self::Throttled,
         Self::QuotaExceeded,
         Self::InvalidSignature,
+        Self::Unauthorized,
     ];
 
     /// The name used as key in `x-amazon-apigateway-gateway-responses` and in
@@ -63,6 +65,7 @@ impl ResponseType {
             Self::Throttled => "THROTTLED",
             Self::QuotaExceeded => "QUOTA_EXCEEDED",
             Self::InvalidSignature => "INVALID_SIGNATURE",
+            Self::Unauthorized => "UNAUTHORIZED",
         }
     }
 
@@ -92,6 +95,7 @@ impl ResponseType {
             Self::Throttled => "Too Many Requests",
             Self::QuotaExceeded => "Limit Exceeded",
             Self::InvalidSignature => "Forbidden",
+            Self::Unauthorized => "Unauthorized",
         }
     }
 
@@ -114,6 +118,7 @@ impl ResponseType {
             Self::Throttled => "TooManyRequestsException",
             Self::QuotaExceeded => "LimitExceededException",
             Self::InvalidSignature => "InvalidSignatureException",
+            Self::Unauthorized => "UnauthorizedException",
         }
     }
 
@@ -126,7 +131,8 @@ impl ResponseType {
             | Self::InvalidApiKey
             | Self::Throttled
             | Self::QuotaExceeded
-            | Self::InvalidSignature => "{\"message\":$context.error.messageString}",
+            | Self::InvalidSignature
+            | Self::Unauthorized => "{\"message\":$context.error.messageString}",
             _ => "{\"message\": $context.error.messageString}",
         }
     }

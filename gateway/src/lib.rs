@@ -29,6 +29,7 @@ pub mod validate;
 mod access_log;
 pub mod api_keys;
 mod builder;
+pub mod cognito;
 mod execution_log;
 mod finish;
 pub mod iam;
@@ -130,6 +131,7 @@ pub(crate) struct Inner {
     account_id: String,
     keys: api_keys::Keys,
     iam: Vec<iam::IamCredential>,
+    cognito: cognito::TrustedKeys,
 }
 
 /// A local API Gateway stage. Cheap to clone; serves concurrent requests.
@@ -168,6 +170,7 @@ impl Gateway {
             account_id: "123456789012".into(),
             api_keys: Vec::new(),
             iam_credentials: Vec::new(),
+            cognito: cognito::TrustedKeys::default(),
         }
     }
 
@@ -294,6 +297,7 @@ fn new_context<'r>(
             iam: None,
         },
         error: None,
+        authorizer: None,
         exec: inner
             .execution_log
             .as_ref()
@@ -359,6 +363,37 @@ async fn pipeline<'r>(
                     message: Some(message),
                     validation_error: None,
                     error_type: Some(error_type),
+                };
+                return respond(refusal, ctx, Some(&m));
+            }
+        }
+    }
+    if let apidef::Authorization::Authorizer {
+        kind,
+        header,
+        provider_arns,
+        scopes,
+        ..
+    } = &routed.op.authorization
+        && kind == "cognito_user_pools"
+    {
+        let token = req.header_value(header);
+        match cognito::verify(token, &inner.cognito, provider_arns, scopes, ctx.received) {
+            Ok(authorizer) => ctx.authorizer = Some(authorizer),
+            Err(why) => {
+                let message = match why {
+                    cognito::Refused::Expired => Some("The incoming token has expired".to_string()),
+                    cognito::Refused::Invalid(why) => {
+                        ctx.log_info(|| format!("Unauthorized request: {why}"));
+                        None
+                    }
+                    cognito::Refused::Missing => None,
+                };
+                let refusal = Refusal {
+                    t: ResponseType::Unauthorized,
+                    message,
+                    validation_error: None,
+                    error_type: None,
                 };
                 return respond(refusal, ctx, Some(&m));
             }
