@@ -311,12 +311,31 @@ fn scheme_authorization(doc: &Value, name: &str, scopes: &Value) -> Option<Autho
                 .map(str::to_string)
                 .collect()
         };
+        let identity_source: Vec<String> = authorizer
+            .get("identitySource")
+            .and_then(Value::as_str)
+            .map(|s| {
+                s.split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("method.request.header.{header}")]);
         return Some(Authorization::Authorizer {
             scheme: name.to_string(),
             kind,
             header,
             provider_arns: strings(authorizer.get("providerARNs")),
             scopes: strings(Some(scopes)),
+            identity_source,
+            validation_expression: authorizer
+                .get("identityValidationExpression")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            ttl_secs: authorizer
+                .get("authorizerResultTtlInSeconds")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+                .unwrap_or(300),
         });
     }
     let authtype = scheme.get("x-amazon-apigateway-authtype")?.as_str()?;
@@ -375,6 +394,12 @@ pub enum Authorization {
         /// The requirement's scopes (`authorizationScopes`): a Cognito authorizer then wants
         /// an access token with one of them.
         scopes: Vec<String>,
+        /// `identitySource`, split at commas (`method.request.header.Authorization`, ...).
+        identity_source: Vec<String>,
+        /// `identityValidationExpression` (TOKEN authorizers).
+        validation_expression: Option<String>,
+        /// `authorizerResultTtlInSeconds` (AWS's default 300).
+        ttl_secs: u64,
     },
 }
 

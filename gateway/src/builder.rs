@@ -32,6 +32,7 @@ pub struct GatewayBuilder {
     pub(crate) api_keys: Vec<crate::api_keys::ApiKey>,
     pub(crate) iam_credentials: Vec<crate::iam::IamCredential>,
     pub(crate) cognito: crate::cognito::TrustedKeys,
+    pub(crate) lambda_policies: crate::lambda_authorizer::Policies,
 }
 
 impl GatewayBuilder {
@@ -101,6 +102,12 @@ impl GatewayBuilder {
         self
     }
 
+    /// What the Lambda authorizers would return, per identity (a policy file, parsed).
+    pub fn lambda_policies(mut self, policies: crate::lambda_authorizer::Policies) -> Self {
+        self.lambda_policies = policies;
+        self
+    }
+
     pub fn api_id(mut self, id: impl Into<String>) -> Self {
         self.api_id = id.into();
         self
@@ -145,6 +152,7 @@ impl GatewayBuilder {
                 keys,
                 iam: self.iam_credentials,
                 cognito: self.cognito,
+                lambda_policies: self.lambda_policies,
             }),
         })
     }

@@ -1,4 +1,4 @@
-//! Step 3a (after routing, before API keys): Cognito user-pool authorizers
+//! Step 3 (after routing, before API keys): Cognito user-pool authorizers
 //! (`x-amazon-apigateway-authorizer` of type `cognito_user_pools`), a JWT check as API Gateway
 //! makes it (DG "Control access to REST APIs using Amazon Cognito user pools as an authorizer"):
 //!

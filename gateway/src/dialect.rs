@@ -163,8 +163,8 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "Lambda authorizers",
-        choice: "Recognised (`x-amazon-apigateway-authorizer` of type token or request) but not checked: `gateway serve` prints each such method at start and lets its requests through, `$context.authorizer` empty.",
-        evidence: "On AWS they are checked [DOC]; not built yet (issue 15).",
+        choice: "No Lambda runs: `--authorizer-policies FILE` gives, per authorizer and identity, the principal, Allow or Deny, the resources (`$methodArn` = the ARN of the request that filled the cache) and the context. Missing identity source, a TOKEN failing `identityValidationExpression` (Java regex, whole match) or an identity the file lacks: UNAUTHORIZED 401; explicit Deny: ACCESS_DENIED 403 `{\"Message\":\"User is not authorized to access this resource with an explicit deny\"}`; no Allow for the method ARN: 403 `... to access this resource`. Results cached per identity for `authorizerResultTtlInSeconds` (default 300). Without a file every such method answers 401. `usageIdentifierKey` (API key source AUTHORIZER) is not read.",
+        evidence: "Policy evaluation, TTL caching keyed by identity, the 401 and the Deny message with `Message` capitalised [DOC + USER]; the message for an Allow that does not cover the method [USER]; a REQUEST authorizer's identity joined by commas is this gateway's cache key [UNK].",
     },
     Choice {
         topic: "Execution logs",

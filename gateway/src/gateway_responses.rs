@@ -29,11 +29,12 @@ pub enum ResponseType {
     QuotaExceeded,
     InvalidSignature,
     Unauthorized,
+    AccessDenied,
 }
 
 impl ResponseType {
     /// Every type, in declaration order (`t as usize` indexes it).
-    pub const ALL: [ResponseType; 13] = [
+    pub const ALL: [ResponseType; 14] = [
         Self::MissingAuthenticationToken,
         Self::BadRequestParameters,
         Self::BadRequestBody,
@@ -47,6 +48,7 @@ impl ResponseType {
         Self::QuotaExceeded,
         Self::InvalidSignature,
         Self::Unauthorized,
+        Self::AccessDenied,
     ];
 
     /// The name used as key in `x-amazon-apigateway-gateway-responses` and in
@@ -66,6 +68,7 @@ impl ResponseType {
             Self::QuotaExceeded => "QUOTA_EXCEEDED",
             Self::InvalidSignature => "INVALID_SIGNATURE",
             Self::Unauthorized => "UNAUTHORIZED",
+            Self::AccessDenied => "ACCESS_DENIED",
         }
     }
 
@@ -96,6 +99,7 @@ impl ResponseType {
             Self::QuotaExceeded => "Limit Exceeded",
             Self::InvalidSignature => "Forbidden",
             Self::Unauthorized => "Unauthorized",
+            Self::AccessDenied => "User is not authorized to access this resource",
         }
     }
 
@@ -119,6 +123,7 @@ impl ResponseType {
             Self::QuotaExceeded => "LimitExceededException",
             Self::InvalidSignature => "InvalidSignatureException",
             Self::Unauthorized => "UnauthorizedException",
+            Self::AccessDenied => "AccessDeniedException",
         }
     }
 
@@ -133,6 +138,8 @@ impl ResponseType {
             | Self::QuotaExceeded
             | Self::InvalidSignature
             | Self::Unauthorized => "{\"message\":$context.error.messageString}",
+            // A Lambda authorizer's denial says `Message`, capitalised (users' captures).
+            Self::AccessDenied => "{\"Message\":$context.error.messageString}",
             _ => "{\"message\": $context.error.messageString}",
         }
     }

@@ -1,4 +1,4 @@
-//! Step 3a (after routing, before API keys): `AWS_IAM` authorization, a Signature Version 4
+//! Step 3 (after routing, before API keys): `AWS_IAM` authorization, a Signature Version 4
 //! check of the request against the credentials the gateway was given (IAM User Guide,
 //! "Signature Version 4 signing process": canonical request, string to sign, signing key).
 //!

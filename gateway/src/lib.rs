@@ -34,6 +34,7 @@ mod execution_log;
 mod finish;
 pub mod iam;
 mod integrate;
+pub mod lambda_authorizer;
 mod mapping;
 mod request;
 mod route;
@@ -132,6 +133,7 @@ pub(crate) struct Inner {
     keys: api_keys::Keys,
     iam: Vec<iam::IamCredential>,
     cognito: cognito::TrustedKeys,
+    lambda_policies: lambda_authorizer::Policies,
 }
 
 /// A local API Gateway stage. Cheap to clone; serves concurrent requests.
@@ -171,6 +173,7 @@ impl Gateway {
             api_keys: Vec::new(),
             iam_credentials: Vec::new(),
             cognito: cognito::TrustedKeys::default(),
+            lambda_policies: lambda_authorizer::Policies::default(),
         }
     }
 
@@ -363,6 +366,58 @@ async fn pipeline<'r>(
                     message: Some(message),
                     validation_error: None,
                     error_type: Some(error_type),
+                };
+                return respond(refusal, ctx, Some(&m));
+            }
+        }
+    }
+    if let apidef::Authorization::Authorizer {
+        scheme,
+        kind,
+        identity_source,
+        validation_expression,
+        ttl_secs,
+        ..
+    } = &routed.op.authorization
+        && (kind == "token" || kind == "request")
+    {
+        let (raw_path, _) = request::split_target(&req.target);
+        let region = inner
+            .api
+            .parameter_values
+            .get("AWS::Region")
+            .map_or("us-east-1", String::as_str);
+        let call = lambda_authorizer::Call {
+            scheme,
+            kind,
+            identity_source,
+            validation_expression: validation_expression.as_deref(),
+            ttl_secs: *ttl_secs,
+            method_arn: format!(
+                "arn:aws:execute-api:{region}:{}:{}/{}/{method}/{}",
+                inner.account_id,
+                inner.api_id,
+                ctx.stage,
+                raw_path.trim_start_matches('/')
+            ),
+            header: &|h| req.header_value(h),
+            query: &|q| m.querystring.get(q).map(String::as_str),
+            stage_variable: &|v| inner.stage_variables.get(v).map(String::as_str),
+        };
+        match inner.lambda_policies.authorize(&call, ctx.received) {
+            Ok(authorizer) => ctx.authorizer = Some(authorizer),
+            Err(why) => {
+                let (t, message) = match why {
+                    lambda_authorizer::Refused::Unauthorized => (ResponseType::Unauthorized, None),
+                    lambda_authorizer::Refused::Denied(m) => {
+                        (ResponseType::AccessDenied, Some(m.to_string()))
+                    }
+                };
+                let refusal = Refusal {
+                    t,
+                    message,
+                    validation_error: None,
+                    error_type: None,
                 };
                 return respond(refusal, ctx, Some(&m));
             }
