@@ -24,10 +24,12 @@ pub mod server;
 pub mod validate;
 
 // The pipeline, one module per step (ARCHITECTURE.md, "How a request flows through gateway"):
-// request (limits, parameters) -> route -> iam -> api_keys -> validate -> integrate (request_mapping ->
+// request (limits, parameters) -> route -> authorize (iam | cognito | lambda_authorizer, then
+// api_keys) -> validate -> integrate (request_mapping ->
 // call -> response_mapping) -> finish -> access_log; any step may stop with gateway_responses.
 mod access_log;
 pub mod api_keys;
+mod authorize;
 mod builder;
 pub mod cognito;
 mod execution_log;
@@ -339,128 +341,8 @@ async fn pipeline<'r>(
         Ok(r) => r,
         Err(refusal) => return respond(refusal, ctx, Some(&m)),
     };
-    if routed.op.authorization == apidef::Authorization::AwsIam {
-        let (raw_path, raw_query) = request::split_target(&req.target);
-        let signed = iam::Signed {
-            method,
-            raw_path,
-            raw_query,
-            headers: &req.headers,
-            body: &req.body,
-        };
-        match iam::verify(&signed, &inner.iam, &inner.account_id, ctx.received) {
-            Ok(caller) => ctx.identity.iam = Some(caller),
-            Err(iam::Denied::Missing) => {
-                return respond(
-                    ResponseType::MissingAuthenticationToken.into(),
-                    ctx,
-                    Some(&m),
-                );
-            }
-            Err(iam::Denied::Invalid {
-                message,
-                error_type,
-            }) => {
-                let refusal = Refusal {
-                    t: ResponseType::InvalidSignature,
-                    message: Some(message),
-                    validation_error: None,
-                    error_type: Some(error_type),
-                };
-                return respond(refusal, ctx, Some(&m));
-            }
-        }
-    }
-    if let apidef::Authorization::Authorizer {
-        scheme,
-        kind,
-        identity_source,
-        validation_expression,
-        ttl_secs,
-        ..
-    } = &routed.op.authorization
-        && (kind == "token" || kind == "request")
-    {
-        let (raw_path, _) = request::split_target(&req.target);
-        let region = inner
-            .api
-            .parameter_values
-            .get("AWS::Region")
-            .map_or("us-east-1", String::as_str);
-        let call = lambda_authorizer::Call {
-            scheme,
-            kind,
-            identity_source,
-            validation_expression: validation_expression.as_deref(),
-            ttl_secs: *ttl_secs,
-            method_arn: format!(
-                "arn:aws:execute-api:{region}:{}:{}/{}/{method}/{}",
-                inner.account_id,
-                inner.api_id,
-                ctx.stage,
-                raw_path.trim_start_matches('/')
-            ),
-            header: &|h| req.header_value(h),
-            query: &|q| m.querystring.get(q).map(String::as_str),
-            stage_variable: &|v| inner.stage_variables.get(v).map(String::as_str),
-        };
-        match inner.lambda_policies.authorize(&call, ctx.received) {
-            Ok(authorizer) => ctx.authorizer = Some(authorizer),
-            Err(why) => {
-                let (t, message) = match why {
-                    lambda_authorizer::Refused::Unauthorized => (ResponseType::Unauthorized, None),
-                    lambda_authorizer::Refused::Denied(m) => {
-                        (ResponseType::AccessDenied, Some(m.to_string()))
-                    }
-                };
-                let refusal = Refusal {
-                    t,
-                    message,
-                    validation_error: None,
-                    error_type: None,
-                };
-                return respond(refusal, ctx, Some(&m));
-            }
-        }
-    }
-    if let apidef::Authorization::Authorizer {
-        kind,
-        header,
-        provider_arns,
-        scopes,
-        ..
-    } = &routed.op.authorization
-        && kind == "cognito_user_pools"
-    {
-        let token = req.header_value(header);
-        match cognito::verify(token, &inner.cognito, provider_arns, scopes, ctx.received) {
-            Ok(authorizer) => ctx.authorizer = Some(authorizer),
-            Err(why) => {
-                let message = match why {
-                    cognito::Refused::Expired => Some("The incoming token has expired".to_string()),
-                    cognito::Refused::Invalid(why) => {
-                        ctx.log_info(|| format!("Unauthorized request: {why}"));
-                        None
-                    }
-                    cognito::Refused::Missing => None,
-                };
-                let refusal = Refusal {
-                    t: ResponseType::Unauthorized,
-                    message,
-                    validation_error: None,
-                    error_type: None,
-                };
-                return respond(refusal, ctx, Some(&m));
-            }
-        }
-    }
-    if routed.op.api_key_required {
-        // Only the HEADER source exists locally (dialect table, "API keys and usage plans").
-        let key = req.header_value("x-api-key");
-        match inner.keys.admit(key, ctx.received) {
-            Ok(id) => ctx.identity.api_key = key.map(|k| (k, id)),
-            Err(t) => return respond(t.into(), ctx, Some(&m)),
-        }
+    if let Err(refusal) = authorize::authorize(inner, req, method, &m, &routed, ctx) {
+        return respond(refusal, ctx, Some(&m));
     }
     if let Err(refusal) = validate::check(&routed, &m) {
         return respond(refusal, ctx, Some(&m));

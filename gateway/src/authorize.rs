@@ -1,0 +1,140 @@
+//! Step 3 of a request: authorization, as the method's `security` says (ARCHITECTURE.md): the
+//! authorizer first (`iam`, `cognito` or `lambda_authorizer`), then the API key (`api_keys`), as
+//! API Gateway orders them; each fills its part of `$context` or refuses with its gateway
+//! response.
+
+use crate::context::RequestContext;
+use crate::gateway_responses::{Refusal, ResponseType};
+use crate::request::{self, MethodRequest};
+use crate::route::Routed;
+use crate::{Inner, Request, cognito, iam, lambda_authorizer};
+
+pub(crate) fn authorize<'r>(
+    inner: &'r Inner,
+    req: &'r Request,
+    method: &'r str,
+    m: &MethodRequest<'_>,
+    routed: &Routed<'r>,
+    ctx: &mut RequestContext<'r>,
+) -> Result<(), Refusal> {
+    if routed.op.authorization == apidef::Authorization::AwsIam {
+        let (raw_path, raw_query) = request::split_target(&req.target);
+        let signed = iam::Signed {
+            method,
+            raw_path,
+            raw_query,
+            headers: &req.headers,
+            body: &req.body,
+        };
+        match iam::verify(&signed, &inner.iam, &inner.account_id, ctx.received) {
+            Ok(caller) => ctx.identity.iam = Some(caller),
+            Err(iam::Denied::Missing) => {
+                return Err(ResponseType::MissingAuthenticationToken.into());
+            }
+            Err(iam::Denied::Invalid {
+                message,
+                error_type,
+            }) => {
+                let refusal = Refusal {
+                    t: ResponseType::InvalidSignature,
+                    message: Some(message),
+                    validation_error: None,
+                    error_type: Some(error_type),
+                };
+                return Err(refusal);
+            }
+        }
+    }
+    if let apidef::Authorization::Authorizer {
+        scheme,
+        kind,
+        identity_source,
+        validation_expression,
+        ttl_secs,
+        ..
+    } = &routed.op.authorization
+        && (kind == "token" || kind == "request")
+    {
+        let (raw_path, _) = request::split_target(&req.target);
+        let region = inner
+            .api
+            .parameter_values
+            .get("AWS::Region")
+            .map_or("us-east-1", String::as_str);
+        let call = lambda_authorizer::Call {
+            scheme,
+            kind,
+            identity_source,
+            validation_expression: validation_expression.as_deref(),
+            ttl_secs: *ttl_secs,
+            method_arn: format!(
+                "arn:aws:execute-api:{region}:{}:{}/{}/{method}/{}",
+                inner.account_id,
+                inner.api_id,
+                ctx.stage,
+                raw_path.trim_start_matches('/')
+            ),
+            header: &|h| req.header_value(h),
+            query: &|q| m.querystring.get(q).map(String::as_str),
+            stage_variable: &|v| inner.stage_variables.get(v).map(String::as_str),
+        };
+        match inner.lambda_policies.authorize(&call, ctx.received) {
+            Ok(authorizer) => ctx.authorizer = Some(authorizer),
+            Err(why) => {
+                let (t, message) = match why {
+                    lambda_authorizer::Refused::Unauthorized => (ResponseType::Unauthorized, None),
+                    lambda_authorizer::Refused::Denied(m) => {
+                        (ResponseType::AccessDenied, Some(m.to_string()))
+                    }
+                };
+                let refusal = Refusal {
+                    t,
+                    message,
+                    validation_error: None,
+                    error_type: None,
+                };
+                return Err(refusal);
+            }
+        }
+    }
+    if let apidef::Authorization::Authorizer {
+        kind,
+        header,
+        provider_arns,
+        scopes,
+        ..
+    } = &routed.op.authorization
+        && kind == "cognito_user_pools"
+    {
+        let token = req.header_value(header);
+        match cognito::verify(token, &inner.cognito, provider_arns, scopes, ctx.received) {
+            Ok(authorizer) => ctx.authorizer = Some(authorizer),
+            Err(why) => {
+                let message = match why {
+                    cognito::Refused::Expired => Some("The incoming token has expired".to_string()),
+                    cognito::Refused::Invalid(why) => {
+                        ctx.log_info(|| format!("Unauthorized request: {why}"));
+                        None
+                    }
+                    cognito::Refused::Missing => None,
+                };
+                let refusal = Refusal {
+                    t: ResponseType::Unauthorized,
+                    message,
+                    validation_error: None,
+                    error_type: None,
+                };
+                return Err(refusal);
+            }
+        }
+    }
+    if routed.op.api_key_required {
+        // Only the HEADER source exists locally (dialect table, "API keys and usage plans").
+        let key = req.header_value("x-api-key");
+        match inner.keys.admit(key, ctx.received) {
+            Ok(id) => ctx.identity.api_key = key.map(|k| (k, id)),
+            Err(t) => return Err(t.into()),
+        }
+    }
+    Ok(())
+}
