@@ -522,3 +522,48 @@ fn transact_get_is_get_item_and_batch_actions_are_kept() {
         assert_eq!(granted(&stack), dynamodb(expected), "{action}");
     }
 }
+
+/// `x-usage-plans` become `AWS::ApiGateway::UsagePlan`s on the stack's stage, each with an API
+/// key linked to it (cfn-lint checks the example's stack in scripts/try-api); the imported
+/// third-party template (aws-samples apigw-rest-api-dynamodb-gsi) carries its plan across.
+#[test]
+fn usage_plans_are_declared_with_a_key_each() {
+    let text = std::fs::read_to_string(format!(
+        "{}/../examples/inventory/openapi.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the inventory example");
+    let stack = stack_of(&api_of(&text));
+    let plan = resource(&stack, "UsagePlanPartners");
+    assert_eq!(plan["Type"], "AWS::ApiGateway::UsagePlan");
+    assert_eq!(
+        plan["Properties"]["ApiStages"],
+        serde_json::json!([{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"}}])
+    );
+    assert_eq!(plan["Properties"]["Throttle"]["BurstLimit"], 100);
+    assert_eq!(plan["Properties"]["Quota"]["Period"], "MONTH");
+    assert_eq!(
+        resource(&stack, "UsagePlanPartnersKey")["Type"],
+        "AWS::ApiGateway::ApiKey"
+    );
+    let link = resource(&stack, "UsagePlanPartnersKeyLink");
+    assert_eq!(
+        link["Properties"]["UsagePlanId"],
+        serde_json::json!({"Ref": "UsagePlanPartners"})
+    );
+    assert_eq!(
+        link["Properties"]["KeyId"],
+        serde_json::json!({"Ref": "UsagePlanPartnersKey"})
+    );
+    assert!(stack["Outputs"]["UsagePlanPartnersKeyId"].is_object());
+
+    let path = format!(
+        "{}/../corpus/sp-apigw-rest-api-dynamodb-gsi/template.yml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let imported = import::import_file(&path, &import::ImportOptions::default()).expect("imports");
+    let stack = stack_of(&api_of(&imported.yaml));
+    let plan = resource(&stack, "UsagePlanApiUsagePlan");
+    assert_eq!(plan["Properties"]["Throttle"]["RateLimit"], 500.0);
+    assert_eq!(plan["Properties"]["Quota"]["Limit"], 10000);
+}

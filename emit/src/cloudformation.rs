@@ -702,6 +702,64 @@ impl<'a> Stack<'a> {
             STAGE.into(),
             json!({"Type": "AWS::ApiGateway::Stage", "Properties": props}),
         );
+        for (name, plan, id) in self.usage_plans() {
+            let mut props = Map::new();
+            props.insert(
+                "UsagePlanName".into(),
+                json!({"Fn::Sub": format!("${{AWS::StackName}}-{name}")}),
+            );
+            if let Some(d) = &plan.description {
+                props.insert("Description".into(), json!(d));
+            }
+            props.insert(
+                "ApiStages".into(),
+                json!([{"ApiId": {"Ref": API}, "Stage": {"Ref": STAGE}}]),
+            );
+            if let Some(t) = &plan.throttle {
+                props.insert(
+                    "Throttle".into(),
+                    json!({"RateLimit": t.rate_limit, "BurstLimit": t.burst_limit}),
+                );
+            }
+            if let Some(q) = &plan.quota {
+                let period = match q.period {
+                    apidef::QuotaPeriod::Day => "DAY",
+                    apidef::QuotaPeriod::Week => "WEEK",
+                    apidef::QuotaPeriod::Month => "MONTH",
+                };
+                props.insert(
+                    "Quota".into(),
+                    json!({"Limit": q.limit, "Period": period, "Offset": q.offset}),
+                );
+            }
+            r.insert(
+                id.clone(),
+                json!({"Type": "AWS::ApiGateway::UsagePlan", "Properties": props}),
+            );
+            // One key per plan, its value made by AWS (`aws apigateway get-api-key --include-value`).
+            r.insert(
+                format!("{id}Key"),
+                json!({
+                    "Type": "AWS::ApiGateway::ApiKey",
+                    "Properties": {
+                        "Name": {"Fn::Sub": format!("${{AWS::StackName}}-{name}")},
+                        "Enabled": true,
+                        "StageKeys": [{"RestApiId": {"Ref": API}, "StageName": {"Ref": STAGE}}],
+                    },
+                }),
+            );
+            r.insert(
+                format!("{id}KeyLink"),
+                json!({
+                    "Type": "AWS::ApiGateway::UsagePlanKey",
+                    "Properties": {
+                        "KeyId": {"Ref": format!("{id}Key")},
+                        "KeyType": "API_KEY",
+                        "UsagePlanId": {"Ref": id},
+                    },
+                }),
+            );
+        }
         if stage.access_log_format.is_some() {
             r.insert(
                 ACCESS_LOG_GROUP.into(),
@@ -779,8 +837,32 @@ impl<'a> Stack<'a> {
         })
     }
 
+    /// `x-usage-plans`, each with its logical id (`UsagePlan{Name}`, alphanumeric).
+    fn usage_plans(&self) -> Vec<(&'a String, &'a apidef::UsagePlan, String)> {
+        self.api
+            .usage_plans
+            .iter()
+            .map(|(name, plan)| {
+                let mut base: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+                if let Some(first) = base.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                (name, plan, format!("UsagePlan{base}"))
+            })
+            .collect()
+    }
+
     fn outputs(&self) -> Map<String, Value> {
         let mut o = Map::new();
+        for (name, _, id) in self.usage_plans() {
+            o.insert(
+                format!("{id}KeyId"),
+                json!({
+                    "Description": format!("Id of the API key of usage plan {name} (its value: aws apigateway get-api-key --include-value --api-key <id>)."),
+                    "Value": {"Ref": format!("{id}Key")},
+                }),
+            );
+        }
         o.insert(
             "ApiUrl".into(),
             json!({
