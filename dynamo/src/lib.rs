@@ -13,6 +13,7 @@ pub mod error;
 pub mod expr;
 pub mod legacy;
 pub mod number;
+pub mod persist;
 pub mod remote;
 pub mod retry;
 pub mod schema;
@@ -22,6 +23,7 @@ pub mod util;
 pub mod value;
 
 pub use error::DynamoError;
+pub use persist::Persistent;
 pub use remote::{Remote, RemoteConfig, TransportError, TransportErrorKind};
 pub use retry::RetryPolicy;
 pub use store::Embedded;

@@ -88,6 +88,10 @@ struct Serve {
         requires = "dynamodb_endpoint"
     )]
     dynamodb_backoff_ms: u64,
+    /// Keep the embedded store's tables in DIR across restarts (a write-ahead log, each write
+    /// fsynced before it is acknowledged, so it survives kill -9).
+    #[arg(long, value_name = "DIR", conflicts_with = "dynamodb_endpoint")]
+    data_dir: Option<PathBuf>,
     /// Also serve the embedded store as a DynamoDB endpoint on 127.0.0.1:PORT.
     #[arg(long, conflicts_with = "dynamodb_endpoint")]
     dynamodb_port: Option<u16>,
@@ -395,7 +399,27 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             };
             Arc::new(dynamo::Remote::new(config))
         }
-        None => Arc::new(dynamo::Embedded::new()),
+        None => match &s.data_dir {
+            None => Arc::new(dynamo::Embedded::new()),
+            Some(dir) => {
+                let (store, recovered) = dynamo::Persistent::open(dir)
+                    .map_err(|e| anyhow::anyhow!("--data-dir: {e}"))?;
+                eprintln!(
+                    "data dir {}: {} writes replayed{}",
+                    dir.display(),
+                    recovered.writes,
+                    if recovered.cut > 0 {
+                        format!(
+                            ", an interrupted last write ({} bytes) cut off",
+                            recovered.cut
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                Arc::new(store)
+            }
+        },
     };
 
     let sinks = Sinks {

@@ -91,6 +91,12 @@ impl Server {
         self.child.id()
     }
 
+    /// SIGKILL: no chance to clean up, as a crash.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM and wait: the server must stop by itself.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
