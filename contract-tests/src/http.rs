@@ -239,12 +239,14 @@ impl Connection {
     pub(crate) async fn open(
         api: &Arc<apidef::Api>,
         target: &Target,
+        credentials: &crate::credentials::Credentials,
         client: impl FnOnce() -> Result<RemoteClient, Error>,
     ) -> Result<Connection, Error> {
         match target {
             Target::Embedded => {
                 let store: Arc<dyn dynamo::Dynamo> = Arc::new(dynamo::Embedded::new());
-                let gw = gateway::Gateway::new((**api).clone(), store).map_err(|e| {
+                let builder = gateway::Gateway::builder((**api).clone(), store);
+                let gw = credentials.embedded_builder(builder).build().map_err(|e| {
                     Error::new(
                         ErrorKind::Target,
                         "embedded gateway",

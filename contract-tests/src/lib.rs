@@ -21,6 +21,7 @@
 
 mod case;
 mod checks;
+mod credentials;
 pub mod error;
 pub mod http;
 mod keys;
@@ -70,6 +71,9 @@ pub enum Property<'a> {
         operation: &'a str,
         links: &'a [&'a str],
     },
+    /// A valid request without the method's credentials (API key, signature, token) gets what
+    /// API Gateway answers: 403, or 401 for an authorizer.
+    Unauthenticated { operation: &'a str },
 }
 
 impl Property<'_> {
@@ -80,6 +84,7 @@ impl Property<'_> {
             Property::NoServerError { .. } => "no-server-error",
             Property::Links { .. } => "links",
             Property::StateMachine { .. } => "state-machine",
+            Property::Unauthenticated { .. } => "unauthenticated",
         }
     }
 
@@ -89,7 +94,8 @@ impl Property<'_> {
             | Property::Negative { operation, .. }
             | Property::NoServerError { operation }
             | Property::Links { operation, .. }
-            | Property::StateMachine { operation, .. } => operation,
+            | Property::StateMachine { operation, .. }
+            | Property::Unauthenticated { operation } => operation,
         }
     }
 }
@@ -181,6 +187,7 @@ pub struct Suite {
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
     cases: Option<u32>,
     client: std::sync::OnceLock<http::RemoteClient>,
+    pub(crate) credentials: credentials::Credentials,
 }
 
 /// Only one test at a time talks to a shared base URL: the list and model checks then see the
@@ -199,8 +206,10 @@ impl Suite {
                     format!("cannot start a runtime: {e}"),
                 )
             })?;
+        let credentials = credentials::Credentials::for_target(&target);
         Ok(Suite {
             api: Arc::new(api),
+            credentials,
             target,
             runtime,
             validators: Mutex::new(HashMap::new()),
@@ -273,6 +282,7 @@ impl Suite {
             Property::StateMachine { links, .. } => {
                 stateful::state_machine(self, op, links, property)
             }
+            Property::Unauthenticated { .. } => properties::unauthenticated(self, op, property),
         }
     }
 

@@ -294,3 +294,25 @@ pub(crate) fn no_server_error(
         },
     )
 }
+
+/// A valid request sent without the method's credentials gets API Gateway's refusal (403 for
+/// an API key or `AWS_IAM`, 401 for an authorizer), never the integration.
+pub(crate) fn unauthenticated(
+    suite: &Suite,
+    op: &Operation,
+    property: &Property<'_>,
+) -> Result<Report, Failure> {
+    let Some(want) = crate::credentials::unauthenticated_status(op) else {
+        return Ok(Report { cases: 0 });
+    };
+    run(suite, property, valid_case(op), |session, case| {
+        let resp = session.send_as_is(build(op, case))?;
+        if resp.status != want {
+            return Err(Outcome::Fail(format!(
+                "a request without credentials got HTTP {} (API Gateway answers {want})",
+                resp.status
+            )));
+        }
+        Ok(())
+    })
+}

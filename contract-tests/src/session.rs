@@ -30,11 +30,12 @@ pub(crate) struct Session<'a> {
 
 impl<'a> Session<'a> {
     fn open(suite: &'a Suite) -> Result<Session<'a>, Error> {
-        let conn = suite
-            .runtime
-            .block_on(Connection::open(&suite.api, &suite.target, || {
-                suite.remote_client()
-            }))?;
+        let conn = suite.runtime.block_on(Connection::open(
+            &suite.api,
+            &suite.target,
+            &suite.credentials,
+            || suite.remote_client(),
+        ))?;
         Ok(Session {
             suite,
             conn,
@@ -43,7 +44,50 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// Send `req` with the credentials its method asks for.
     pub(crate) fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, Outcome> {
+        let req = match self.operation_of(&req) {
+            Some(op) => self.suite.credentials.apply(op, req, &self.host()),
+            None => req,
+        };
+        self.send_as_is(req)
+    }
+
+    /// The operation a request reaches, by API Gateway's routing.
+    fn operation_of(&self, req: &HttpRequest) -> Option<&'a apidef::Operation> {
+        let segments: Vec<String> = req
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        match self.suite.api.route(&req.method, &segments) {
+            apidef::RouteMatch::Found { operation, .. } => self.suite.api.operations.get(operation),
+            apidef::RouteMatch::NotFound => None,
+        }
+    }
+
+    /// The `Host` requests are sent with (what a signature covers).
+    fn host(&self) -> String {
+        match &self.suite.target {
+            Target::Embedded => "localhost".into(),
+            Target::BaseUrl(base) => base
+                .split("://")
+                .nth(1)
+                .unwrap_or(base)
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+
+    /// Send `req` exactly as it is (no credentials added).
+    pub(crate) fn send_as_is(&mut self, req: HttpRequest) -> Result<HttpResponse, Outcome> {
         let result = self.suite.runtime.block_on(self.conn.send(&req));
         match result {
             Ok(resp) => {

@@ -8,6 +8,7 @@
 //! | `<op>_positive` | every operation with an `operationId` | valid requests get a documented status, schema and `Content-Type` |
 //! | `<op>_negative` | the operation takes a body or query/header parameters it can refuse | invalid requests get a documented 4xx and its error shape |
 //! | `<op>_no_server_error` | every operation | no request gets a 5xx |
+//! | `<op>_unauthenticated` | the operation requires an API key, a signature or a token | without them, API Gateway's 403 (401 for an authorizer) |
 //! | `<op>_links`, `<op>_state_machine` | a POST or PUT whose 2xx response links to a GET operation | create / read / update / list every page / delete agree (a conditional create of an existing key gets its documented refusal), and random sequences agree with a model |
 
 use apidef::{Api, Operation, ParamLocation};
@@ -129,6 +130,12 @@ fn test_tokens(t: &ContractTest) -> TokenStream {
             ),
             quote! { assert_property(Property::Links { operation: #id, links: &[#(#links),*] }); },
         ),
+        "unauthenticated" => (
+            format!(
+                " {label}: a request without the method's credentials gets API Gateway's 401 or 403."
+            ),
+            quote! { assert_property(Property::Unauthenticated { operation: #id }); },
+        ),
         "state_machine" => (
             format!(
                 " {label} and its links {joined}: random sequences agree with a model keyed by the table's key."
@@ -154,7 +161,8 @@ fn test_tokens(t: &ContractTest) -> TokenStream {
 pub struct ContractTest {
     /// The `#[test]` function's name.
     pub name: String,
-    /// `positive`, `negative`, `no_server_error`, `links` or `state_machine`.
+    /// `positive`, `negative`, `no_server_error`, `unauthenticated`, `links` or
+    /// `state_machine`.
     pub property: &'static str,
     pub operation_id: String,
     /// `POST /album`, for the doc comment.
@@ -191,6 +199,9 @@ pub fn tests(api: &Api) -> Vec<ContractTest> {
             push("negative", &statuses, &[]);
         }
         push("no_server_error", &[], &[]);
+        if op.api_key_required || op.authorization != apidef::Authorization::None {
+            push("unauthenticated", &[], &[]);
+        }
         if !links.is_empty() {
             push("links", &[], &links);
             push("state_machine", &[], &links);
