@@ -496,3 +496,44 @@ fn check_field(v: Option<&Value>, field: &Field, parent: &str, errors: &mut Vec<
         _ => {}
     }
 }
+
+/// DynamoDB's 4 KB limit on each expression parameter (Developer Guide, "Expression
+/// parameters"): the raw string's bytes as sent (names and values not substituted), 4096
+/// accepted, 4097 refused, with the message users capture (pynamodb#979: `Invalid
+/// FilterExpression: Expression size has exceeded the maximum allowed size; expression size:
+/// 4109`).
+pub const MAX_EXPRESSION_BYTES: usize = 4096;
+
+pub fn check_expression_sizes(data: &Value) -> Result<(), DynamoError> {
+    for name in [
+        "KeyConditionExpression",
+        "ConditionExpression",
+        "UpdateExpression",
+        "FilterExpression",
+        "ProjectionExpression",
+    ] {
+        if let Some(Value::String(e)) = data.get(name)
+            && e.len() > MAX_EXPRESSION_BYTES
+        {
+            return Err(DynamoError::Validation(format!(
+                "Invalid {name}: Expression size has exceeded the maximum allowed size; expression size: {}",
+                e.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod expression_size_tests {
+    use super::*;
+
+    #[test]
+    fn four_kilobytes_pass_one_byte_more_does_not() {
+        let at = serde_json::json!({"FilterExpression": "a".repeat(4096)});
+        assert!(check_expression_sizes(&at).is_ok());
+        let over = serde_json::json!({"ProjectionExpression": "a".repeat(4097)});
+        let e = check_expression_sizes(&over).unwrap_err().to_string();
+        assert!(e.contains("Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"), "{e}");
+    }
+}

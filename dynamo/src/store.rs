@@ -505,6 +505,7 @@ impl Embedded {
         }
         let data = check_types(&data, fields)?;
         check_constraints(&data, fields)?;
+        crate::schema::check_expression_sizes(&data)?;
         let json = match action {
             "GetItem" => return self.get_item(&data).map(Reply::Bytes),
             "Query" => return self.query(&data).map(Reply::Bytes),
