@@ -199,14 +199,14 @@ fn period_start(now: i64, period: QuotaPeriod, offset: u32) -> i64 {
             today - (weekday - offset).rem_euclid(7)
         }
         QuotaPeriod::Month => {
-            let (_, _, d) = crate::context::civil_from_days(today);
+            let (_, _, d) = crate::dates::civil_from_days(today);
             let first = offset + 1;
             if d >= first {
                 today - (d - first)
             } else {
                 // Back to the last day of the previous month, then to its `first`.
                 let last_of_previous = today - d;
-                let (_, _, pd) = crate::context::civil_from_days(last_of_previous);
+                let (_, _, pd) = crate::dates::civil_from_days(last_of_previous);
                 last_of_previous - (pd - first)
             }
         }
@@ -272,7 +272,7 @@ mod tests {
         let day = |y, m, d| {
             // Days from the civil date, by search (test only).
             let mut z = now / 86_400 - 400;
-            while crate::context::civil_from_days(z) != (y, m, d) {
+            while crate::dates::civil_from_days(z) != (y, m, d) {
                 z += 1;
             }
             z * 86_400

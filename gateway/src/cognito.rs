@@ -258,7 +258,7 @@ fn claims_as_text(claims: &Map<String, Value>) -> Map<String, Value> {
         .map(|(k, v)| {
             let text = match (k.as_str(), v) {
                 ("exp" | "iat", Value::Number(n)) => {
-                    n.as_i64().map_or_else(|| n.to_string(), java_date)
+                    n.as_i64().map_or_else(|| n.to_string(), crate::dates::java)
                 }
                 (_, Value::String(s)) => s.clone(),
                 (_, other) => other.to_string(),
@@ -268,32 +268,12 @@ fn claims_as_text(claims: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Java's `Date.toString()` in UTC: `Wed Dec 02 15:00:00 UTC 2026`.
-fn java_date(secs: i64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = secs.div_euclid(86_400);
-    let (y, m, d) = crate::context::civil_from_days(days);
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{} {} {d:02} {:02}:{:02}:{:02} UTC {y}",
-        DAYS[(days + 4).rem_euclid(7) as usize],
-        MONTHS[(m - 1) as usize],
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn java_dates_and_pool_issuers() {
-        assert_eq!(java_date(1_796_223_600), "Wed Dec 02 15:00:00 UTC 2026");
         assert_eq!(
             pool_issuer("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC"),
             Some("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC".into())

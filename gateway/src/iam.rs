@@ -16,7 +16,7 @@
 //! Every known credential may invoke every method: there are no IAM policies here.
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -141,7 +141,7 @@ pub(crate) fn verify(
             "IncompleteSignatureException",
         ));
     };
-    let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
+    let signed_at = crate::dates::parse_amz(amz_date).ok_or_else(|| {
         invalid(
             format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"),
             "IncompleteSignatureException",
@@ -151,8 +151,8 @@ pub(crate) fn verify(
         return Err(invalid(
             format!(
                 "Signature expired: {amz_date} is now earlier than {} ({} - 5 min.)",
-                amz_date_of(now - MAX_SKEW),
-                amz_date_of(now)
+                crate::dates::amz(now - MAX_SKEW),
+                crate::dates::amz(now)
             ),
             "InvalidSignatureException",
         ));
@@ -161,8 +161,8 @@ pub(crate) fn verify(
         return Err(invalid(
             format!(
                 "Signature not yet current: {amz_date} is still later than {} ({} + 5 min.)",
-                amz_date_of(now + MAX_SKEW),
-                amz_date_of(now)
+                crate::dates::amz(now + MAX_SKEW),
+                crate::dates::amz(now)
             ),
             "InvalidSignatureException",
         ));
@@ -177,9 +177,10 @@ pub(crate) fn verify(
         ));
     }
     let canonical = canonical_request(req, &parsed.signed_headers);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+    let string_to_sign = string_to_sign(
+        amz_date,
+        &format!("{date}/{region}/{service}/aws4_request"),
+        &canonical,
     );
     let key = signing_key(&cred.secret_access_key, date, region, service);
     let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
@@ -219,7 +220,7 @@ pub fn sign(
     region: &str,
     at: SystemTime,
 ) {
-    let amz_date = amz_date_of(at);
+    let amz_date = crate::dates::amz(at);
     let date = amz_date[..8].to_string();
     req.headers.retain(|(k, _)| {
         !["host", "x-amz-date", "authorization"]
@@ -240,10 +241,7 @@ pub fn sign(
     };
     let canonical = canonical_request(&signed, &names);
     let scope = format!("{date}/{region}/execute-api/aws4_request");
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
+    let string_to_sign = string_to_sign(&amz_date, &scope, &canonical);
     let signature = hex::encode(hmac(
         &signing_key(&credential.secret_access_key, &date, region, "execute-api"),
         string_to_sign.as_bytes(),
@@ -256,6 +254,14 @@ pub fn sign(
             names.join(";")
         ),
     ));
+}
+
+/// SigV4's string to sign: algorithm, time, scope, the canonical request's hash.
+fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
+    format!(
+        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
 }
 
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
@@ -407,64 +413,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// `20261202T151500Z`.
-fn parse_amz_date(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se;
-    u64::try_from(secs)
-        .ok()
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-}
-
-fn amz_date_of(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (y, m, d) = crate::context::civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// (year, month, day) to days since 1970-01-01 (H. Hinnant's algorithm, the inverse of
-/// `context::civil_from_days`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_round_trip() {
-        let t = parse_amz_date("20261202T151500Z").unwrap();
-        assert_eq!(amz_date_of(t), "20261202T151500Z");
-        assert_eq!(
-            parse_amz_date("20260230T000000Z").map(amz_date_of),
-            Some("20260302T000000Z".into())
-        );
-        assert_eq!(parse_amz_date("2026-12-02T15:15:00Z"), None);
-        assert_eq!(parse_amz_date("20261302T000000Z"), None);
-    }
 
     #[test]
     fn canonical_forms_follow_sigv4() {
@@ -477,7 +428,7 @@ mod tests {
     #[test]
     fn what_sign_signs_verify_accepts() {
         let cred = IamCredential::parse("AKID:secret").unwrap();
-        let at = parse_amz_date("20261202T151500Z").unwrap();
+        let at = crate::dates::parse_amz("20261202T151500Z").unwrap();
         let mut req = crate::Request::new("PUT", "/prod/a%20b?x=1&a=2").body("{}");
         sign(&mut req, &cred, "localhost", "us-east-1", at);
         let verify_at = |req: &crate::Request, creds: &[IamCredential]| {

@@ -32,6 +32,7 @@ pub mod api_keys;
 mod authorize;
 mod builder;
 pub mod cognito;
+mod dates;
 mod execution_log;
 mod finish;
 pub mod iam;

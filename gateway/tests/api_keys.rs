@@ -1,7 +1,7 @@
 //! API keys and usage plans, in process with a clock the test moves: the albums document with
 //! `security: [{api_key: []}]` on POST /album and a usage plan of 5 requests per second, burst 5,
 //! quota 8 a day. (A third party's template with `ApiKeyRequired` and an
-//! `AWS::ApiGateway::UsagePlan` is served over HTTP in codegen/tests/api_keys_corpus.rs.)
+//! `AWS::ApiGateway::UsagePlan` is served in codegen/tests/secured_corpus.rs.)
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};

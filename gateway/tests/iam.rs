@@ -3,7 +3,7 @@
 //! malformed credentials, with the status, body and `x-amzn-ErrorType` API Gateway answers, and
 //! `$context.identity` as a template sees it. The albums document with `AWS_IAM` on POST /album,
 //! in process with a clock the test sets. (A third party's `AWS_IAM` stack is in
-//! codegen/tests/iam_corpus.rs.)
+//! codegen/tests/secured_corpus.rs.)
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
