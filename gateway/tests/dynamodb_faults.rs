@@ -398,16 +398,19 @@ async fn retries_follow_the_sdks_standard_mode_when_asked() {
     backend.proxy.push("PutItem", Fault::internal_error());
     let r = post_album(&server, "Retried", "twice").await;
     assert_eq!(r.status, 204, "{}", r.text());
+    backend.proxy.settle().await;
     assert_eq!(backend.proxy.log("PutItem").len(), 3);
     // A reset after DynamoDB stored the item: retried, and PutItem stores it once.
     backend.proxy.push("PutItem", Fault::ResetAfter(0));
     assert_eq!(post_album(&server, "Retried", "reset").await.status, 204);
+    backend.proxy.settle().await;
     assert_eq!(backend.proxy.log("PutItem").len(), 5);
     // A ValidationException is final: one attempt, mapped to 400.
     backend.proxy.push("PutItem", Fault::validation());
     let r = post_album(&server, "Not", "retried").await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(r.json()["type"], "ValidationException");
+    backend.proxy.settle().await;
     assert_eq!(backend.proxy.log("PutItem").len(), 6);
     // Three throttled attempts: the last reply is mapped (429), nothing stored.
     for _ in 0..3 {
@@ -415,6 +418,7 @@ async fn retries_follow_the_sdks_standard_mode_when_asked() {
     }
     let r = post_album(&server, "Throttled", "thrice").await;
     assert_eq!(r.status, 429, "{}", r.text());
+    backend.proxy.settle().await;
     assert_eq!(backend.proxy.log("PutItem").len(), 9);
     backend.proxy.settle().await;
     assert_eq!(
@@ -430,6 +434,7 @@ async fn without_retries_one_attempt_is_made() {
     let server = start_gateway(&common::spec_path(), &backend, &[]);
     backend.proxy.push("PutItem", Fault::throttled());
     assert_eq!(post_album(&server, "Once", "only").await.status, 429);
+    backend.proxy.settle().await;
     assert_eq!(backend.proxy.log("PutItem").len(), 1);
     assert!(server.stop().success());
 }

@@ -131,7 +131,8 @@ impl FaultProxy {
             .collect()
     }
 
-    /// Wait (at most 10 s) until no request is being handled, delayed ones included.
+    /// Wait (at most 10 s) until no request is being handled, delayed ones included: a reply
+    /// reaches the client before its exchange is logged.
     pub async fn settle(&self) {
         for _ in 0..1000 {
             if self.state.lock().expect("proxy state").in_flight == 0 {
