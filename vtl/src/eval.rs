@@ -84,21 +84,6 @@ pub(crate) struct Renderer<'t, 'b> {
     total_iterations: usize,
     foreach: Vec<Rc<ForeachScope>>,
     regex_cache: HashMap<String, Arc<JavaPattern>>,
-    /// What `$util.parseJson` returned: tapes to release with the body's when the render ends.
-    parsed: Vec<Value>,
-}
-
-impl Drop for Renderer<'_, '_> {
-    /// The render is over: no tape it parsed is read again, so the Java objects recorded on them
-    /// (which point back at their tape) are dropped, and the tapes with them.
-    fn drop(&mut self) {
-        if let Some(Some(doc)) = self.input.doc.get() {
-            crate::json::release(doc);
-        }
-        for v in &self.parsed {
-            crate::json::release(v);
-        }
-    }
 }
 
 fn int_value(i: i128) -> Value {
@@ -225,7 +210,6 @@ impl<'t, 'b> Renderer<'t, 'b> {
             total_iterations: 0,
             foreach: Vec::new(),
             regex_cache: HashMap::new(),
-            parsed: Vec::new(),
         }
     }
 
@@ -903,12 +887,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Value::string(util::base64_decode(&s).map_err(|e| self.method_error(e))?)
             }
             "parseJson" => match crate::json::parse(&s) {
-                Some(v) => {
-                    if matches!(v, Value::Json(_)) {
-                        self.parsed.push(v.clone());
-                    }
-                    v
-                }
+                Some(v) => v,
                 // The tape accepts exactly what serde_json does; serde_json says why not.
                 None => {
                     let e = serde_json::from_str::<serde::de::IgnoredAny>(&s)

@@ -123,21 +123,6 @@ pub(crate) fn parse(src: &str) -> Option<Value> {
     Some(value_at(&tape, 0))
 }
 
-/// Breaks the cycle a container turned into a Java object makes: [`Tape::live`] holds that
-/// object, whose members are references to the same tape, so a tape with a live container would
-/// keep itself alive after the render (a leak per request: the soak's gateways grew by kilobytes
-/// per GET). The renderer calls this for every tape it parsed once its render is over, when no
-/// reference to the tape can be read again.
-pub(crate) fn release(v: &Value) {
-    if let Value::Json(j) = v {
-        // Taken out first: dropping the objects drops references to this tape, never the last
-        // one (`v` holds it), and must not run while `live` is borrowed.
-        let live = std::mem::take(&mut *j.tape.live.borrow_mut());
-        j.tape.any_live.set(false);
-        drop(live);
-    }
-}
-
 fn skip_ws(b: &[u8], mut p: usize) -> usize {
     while let Some(c) = b.get(p) {
         if matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
@@ -683,43 +668,6 @@ mod tests {
                 "{text:?}"
             );
         }
-    }
-
-    /// Whether the last tape this thread built is gone: its Drop hands the buffers back.
-    fn render_drops_its_tapes(template: &str, body: &str) -> bool {
-        SPARE.with(|s| s.borrow_mut().take());
-        let t = crate::Template::parse(template).unwrap();
-        let b = crate::Bindings {
-            body: body.into(),
-            ..Default::default()
-        };
-        t.render(&b).unwrap();
-        SPARE.with(|s| s.borrow().is_some())
-    }
-
-    #[test]
-    fn a_render_that_made_java_objects_of_containers_leaves_no_tape_behind() {
-        let body = r#"{"Item":{"Artist":{"S":"a"},"Tracks":{"L":[{"M":{"Title":{"S":"t"}}}]}}}"#;
-        // Written as Java (a Map whose members are still on the tape), by a method, by #foreach
-        // over an object's values: each makes a live object pointing back at its tape.
-        for t in [
-            "#set($item = $input.path('$.Item'))\"$!item\"",
-            "$input.path('$.Item').keySet()",
-            "#foreach($v in $input.path('$.Item'))$v.size()#end",
-            "$input.path('$').Item.Tracks.L.get(0).M",
-        ] {
-            assert!(
-                render_drops_its_tapes(t, body),
-                "the body's tape leaked: {t}"
-            );
-        }
-        let t = "#set($m = $util.parseJson('{\"a\":{\"b\":[1]}}'))$m.keySet() $m";
-        assert!(render_drops_its_tapes(t, ""), "parseJson's tape leaked");
-        // Without any Java object there is no cycle to break; still no leak.
-        assert!(render_drops_its_tapes(
-            "$input.path('$.Item.Artist.S')",
-            body
-        ));
     }
 
     #[test]
