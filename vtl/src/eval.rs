@@ -84,6 +84,23 @@ pub(crate) struct Renderer<'t, 'b> {
     total_iterations: usize,
     foreach: Vec<Rc<ForeachScope>>,
     regex_cache: HashMap<String, Arc<JavaPattern>>,
+    /// The documents `$util.parseJson` made, released with the body's when the render ends.
+    parsed: Vec<crate::json::TapeHandle>,
+}
+
+impl Drop for Renderer<'_, '_> {
+    /// Breaks the cycle between each tape of this render and the Java objects built from it
+    /// (`TapeHandle::release_live`); without it every body whose containers a template turned
+    /// into Java objects would stay allocated. Nothing of a render outlives it: `Rendered`
+    /// holds no template values.
+    fn drop(&mut self) {
+        if let Some(Some(Value::Json(j))) = self.input.doc.get() {
+            j.tape_handle().release_live();
+        }
+        for t in self.parsed.drain(..) {
+            t.release_live();
+        }
+    }
 }
 
 fn int_value(i: i128) -> Value {
@@ -210,6 +227,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             total_iterations: 0,
             foreach: Vec::new(),
             regex_cache: HashMap::new(),
+            parsed: Vec::new(),
         }
     }
 
@@ -887,7 +905,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Value::string(util::base64_decode(&s).map_err(|e| self.method_error(e))?)
             }
             "parseJson" => match crate::json::parse(&s) {
-                Some(v) => v,
+                Some(v) => {
+                    if let Value::Json(j) = &v {
+                        // Pruned when full, so a loop of parseJson keeps only the live ones.
+                        if self.parsed.len() == self.parsed.capacity() {
+                            self.parsed.retain(crate::json::TapeHandle::alive);
+                        }
+                        self.parsed.push(j.tape_handle());
+                    }
+                    v
+                }
                 // The tape accepts exactly what serde_json does; serde_json says why not.
                 None => {
                     let e = serde_json::from_str::<serde::de::IgnoredAny>(&s)
