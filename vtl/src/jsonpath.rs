@@ -23,8 +23,15 @@ fn shorthand_ok(name: &str) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())
 }
 
+/// A control character inside an RFC 9535 string literal, which must be escaped there; Jayway
+/// takes it as it is, in a dot-name or a quoted one.
+fn push_escaped_control(out: &mut String, c: char) {
+    out.push_str(&format!("\\u{:04x}", c as u32));
+}
+
 /// Rewrites Jayway spellings that RFC 9535 rejects: dot-names with `-` or other characters become
-/// `['name']`, and a path without `$` is taken relative to the root.
+/// `['name']`, control characters in names are escaped, and a path without `$` is taken relative
+/// to the root.
 pub fn to_rfc(path: &str) -> String {
     let path = path.trim();
     let mut p = if path.starts_with('$') {
@@ -45,6 +52,11 @@ pub fn to_rfc(path: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         if let Some(q) = quote {
+            if (c as u32) < 0x20 {
+                push_escaped_control(&mut out, c);
+                i += 1;
+                continue;
+            }
             out.push(c);
             if c == '\\' {
                 if let Some(n) = chars.get(i + 1) {
@@ -88,7 +100,16 @@ pub fn to_rfc(path: &str) -> String {
                         out.push_str("..");
                     }
                     out.push_str("['");
-                    out.push_str(&name.replace('\\', "\\\\").replace('\'', "\\'"));
+                    for c in name.chars() {
+                        match c {
+                            '\\' | '\'' => {
+                                out.push('\\');
+                                out.push(c);
+                            }
+                            c if (c as u32) < 0x20 => push_escaped_control(&mut out, c),
+                            c => out.push(c),
+                        }
+                    }
                     out.push_str("']");
                 }
                 i = e;
@@ -408,6 +429,30 @@ mod tests {
         assert!(matches!(
             query(&doc, "$.x-y").unwrap(),
             PathResult::One(Some(_))
+        ));
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$.a\x01\0\0\0\0\0\0\x07ty` over `{}`: the renderer's
+    /// own walk (`simple_steps`) took the control characters as part of the name, as Jayway's
+    /// dot-names do, while the RFC 9535 engine refused the rewritten `['...']` (control
+    /// characters must be escaped in its strings), so `$.a\x01b[*]` was an error. Jayway 2.0
+    /// (`tests/support/JsonPathOracle.java`) answers the three paths below `[1,2]`, `[1,2]`, `3`.
+    #[test]
+    fn control_characters_in_names_are_escaped_for_the_engine() {
+        let name = "a\u{1}\0\u{7}ty";
+        let doc = serde_json::json!({ name: [1, 2], "q\u{1f}": 3 });
+        assert_eq!(to_rfc("$.a\u{1}b"), "$['a\\u0001b']");
+        assert!(matches!(
+            query(&doc, &format!("$.{name}")).unwrap(),
+            PathResult::One(Some(v)) if *v == serde_json::json!([1, 2])
+        ));
+        assert!(matches!(
+            query(&doc, &format!("$.{name}[*]")).unwrap(),
+            PathResult::Many(v) if v.len() == 2
+        ));
+        assert!(matches!(
+            query(&doc, "$['q\u{1f}']").unwrap(),
+            PathResult::One(Some(v)) if *v == serde_json::json!(3)
         ));
     }
 
