@@ -49,6 +49,9 @@ pub fn to_rfc(path: &str) -> String {
     let mut i = 0;
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
+    // Whether the bracket segment open at depth 1 is a filter (`[?...]`), whose numbers are
+    // left to the filter code.
+    let mut filter = false;
     while i < chars.len() {
         let c = chars[i];
         if let Some(q) = quote {
@@ -77,6 +80,9 @@ pub fn to_rfc(path: &str) -> String {
             }
             '[' => {
                 depth += 1;
+                if depth == 1 {
+                    filter = chars[i + 1..].iter().find(|c| !c.is_whitespace()) == Some(&'?');
+                }
                 out.push(c);
                 i += 1;
             }
@@ -84,6 +90,25 @@ pub fn to_rfc(path: &str) -> String {
                 depth = depth.saturating_sub(1);
                 out.push(c);
                 i += 1;
+            }
+            // An index, slice bound or union member: Jayway reads it with `Integer.parseInt`, so
+            // `[01]` is `[1]` and `[-0]` is `[0]`; RFC 9535 refuses leading zeros and `-0`.
+            '0'..='9' if depth == 1 && !filter && number_starts(&out) => {
+                let mut e = i;
+                while e < chars.len() && chars[e].is_ascii_digit() {
+                    e += 1;
+                }
+                let digits: String = chars[i..e].iter().collect();
+                let digits = digits.trim_start_matches('0');
+                if digits.is_empty() {
+                    if out.ends_with('-') {
+                        out.pop();
+                    }
+                    out.push('0');
+                } else {
+                    out.push_str(digits);
+                }
+                i = e;
             }
             '.' if depth == 0 => {
                 let dots = if chars.get(i + 1) == Some(&'.') { 2 } else { 1 };
@@ -121,6 +146,14 @@ pub fn to_rfc(path: &str) -> String {
         }
     }
     out
+}
+
+/// Whether a digit after `out` starts a number inside brackets: after `[`, `,`, `:`, a sign or
+/// blanks.
+fn number_starts(out: &str) -> bool {
+    let before = out.trim_end();
+    let before = before.strip_suffix('-').unwrap_or(before).trim_end();
+    before.ends_with(['[', ',', ':'])
 }
 
 /// Jayway's notion of a definite path: no deep scan, wildcard, filter, slice or union.
@@ -454,6 +487,34 @@ mod tests {
             query(&doc, "$['q\u{1f}']").unwrap(),
             PathResult::One(Some(v)) if *v == serde_json::json!(3)
         ));
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$.a[01]` over `{}`: the renderer's own walk
+    /// read the index as 1, as Jayway does (`Integer.parseInt`), while the RFC 9535 engine
+    /// refused the leading zero, so `$.a[01:02]` or `$.a[00,02]` were errors. Jayway 2.0
+    /// (`tests/support/JsonPathOracle.java`) answers the paths below over `{"a":[10,11,12]}` with
+    /// `11`, `10`, `[11]`, `[10,12]`, `10`, `11`, and no match for `[007]`.
+    #[test]
+    fn indexes_with_leading_zeros_are_read_as_jayway_reads_them() {
+        assert_eq!(to_rfc("$.a[01]"), "$.a[1]");
+        assert_eq!(to_rfc("$.a[-01:007, 00]"), "$.a[-1:7, 0]");
+        assert_eq!(to_rfc("$.a['01'][?(@.x == 01)]"), "$.a['01'][?(@.x == 01)]");
+        let doc = serde_json::json!({"a": [10, 11, 12]});
+        let one = |p: &str| match query(&doc, p).unwrap() {
+            PathResult::One(v) => v.cloned(),
+            _ => panic!("{p} is definite"),
+        };
+        let many = |p: &str| match query(&doc, p).unwrap() {
+            PathResult::Many(v) => serde_json::Value::Array(v.into_iter().cloned().collect()),
+            _ => panic!("{p} is indefinite"),
+        };
+        assert_eq!(one("$.a[01]"), Some(serde_json::json!(11)));
+        assert_eq!(one("$.a[00]"), Some(serde_json::json!(10)));
+        assert_eq!(many("$.a[01:02]"), serde_json::json!([11]));
+        assert_eq!(many("$.a[00,02]"), serde_json::json!([10, 12]));
+        assert_eq!(one("$.a[-0]"), Some(serde_json::json!(10)));
+        assert_eq!(one("$.a[ 01 ]"), Some(serde_json::json!(11)));
+        assert_eq!(one("$.a[007]"), None);
     }
 
     #[test]
