@@ -156,28 +156,37 @@ fn number_starts(out: &str) -> bool {
     before.ends_with(['[', ',', ':'])
 }
 
-/// Jayway's notion of a definite path: no deep scan, wildcard, filter, slice or union.
+/// Jayway's notion of a definite path: no deep scan, wildcard, filter, slice or union. Only
+/// what is outside quotes counts: `$['a*b']` and `$['x, y']` name one member each.
 pub fn is_definite(rfc: &str) -> bool {
-    if rfc.contains("..") || rfc.contains('*') || rfc.contains("[?") {
-        return false;
-    }
-    // A `,` or `:` inside brackets (outside quotes) is a union or slice.
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = '\0';
     for c in rfc.chars() {
         if let Some(q) = quote {
-            if c == q {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
                 quote = None;
             }
+            prev = c;
             continue;
         }
         match c {
-            '\'' | '"' => quote = Some(c),
+            '\'' | '"' if depth > 0 => quote = Some(c),
             '[' => depth += 1,
             ']' => depth = depth.saturating_sub(1),
+            // A `,` or `:` inside brackets is a union or slice.
             ',' | ':' if depth > 0 => return false,
+            '*' => return false,
+            '.' if prev == '.' => return false,
+            '?' if prev == '[' => return false,
             _ => {}
         }
+        prev = c;
     }
     true
 }
@@ -515,6 +524,28 @@ mod tests {
         assert_eq!(one("$.a[-0]"), Some(serde_json::json!(10)));
         assert_eq!(one("$.a[ 01 ]"), Some(serde_json::json!(11)));
         assert_eq!(one("$.a[007]"), None);
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$['x-aArtist}, *Tracks-\0\x01\0\0i7']` over `[]`:
+    /// the renderer walked the one quoted name, as Jayway does, while `is_definite` saw the `*`
+    /// (and would have seen a `..` or `[?`) inside the quotes and made the engine answer a list.
+    /// Jayway 2.0 answers `$['a*b']` and `$['x, *y'].z` with one value each, not a list.
+    #[test]
+    fn quoted_names_do_not_make_a_path_indefinite() {
+        assert!(is_definite("$['a*b']"));
+        assert!(is_definite("$['x, *y'].z"));
+        assert!(is_definite("$['a..b']['[?c']"));
+        assert!(is_definite(r"$['it\'s *']"));
+        assert!(!is_definite(r"$['it\'s'][*]"));
+        assert!(!is_definite("$['a','b']"));
+        assert!(!is_definite("$..a"));
+        assert!(!is_definite("$.a[?(@.b)]"));
+        let doc = serde_json::json!({"a*b": 1, "x, *y": {"z": 2}});
+        assert!(matches!(query(&doc, "$['a*b']").unwrap(), PathResult::One(Some(v)) if *v == 1));
+        assert!(matches!(
+            query(&doc, "$['x, *y'].z").unwrap(),
+            PathResult::One(Some(v)) if *v == 2
+        ));
     }
 
     #[test]
