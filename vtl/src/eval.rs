@@ -14,7 +14,7 @@ use crate::error::{RenderError, RenderErrorKind};
 use crate::javaregex::JavaPattern;
 use crate::jsonpath::{self, PathResult};
 use crate::util;
-use crate::value::{ForeachScope, JMap, Key, ListKind, StrKey, TooBig, Value};
+use crate::value::{ForeachScope, JList, JMap, Key, ListKind, StrKey, TooBig, Value};
 
 /// Non-local exits while rendering.
 pub(crate) enum Flow {
@@ -84,6 +84,66 @@ pub(crate) struct Renderer<'t, 'b> {
     total_iterations: usize,
     foreach: Vec<Rc<ForeachScope>>,
     regex_cache: HashMap<String, Arc<JavaPattern>>,
+    /// The documents `$util.parseJson` made, released with the body's when the render ends.
+    parsed: Vec<crate::json::TapeHandle>,
+    /// The containers this render put another container into, emptied when it ends.
+    holders: Vec<Holder>,
+}
+
+/// A map or list a template put a container into (`$m.put('k', $l)`, `$l.add($m)`, `#set($m.k =
+/// $l)`): the only way a template makes a cycle of references (`$m.put('self', $m)`), which
+/// reference counting alone would never free. Weak: it keeps nothing alive.
+enum Holder {
+    Map(std::rc::Weak<RefCell<JMap>>),
+    List(std::rc::Weak<RefCell<JList>>),
+}
+
+impl Holder {
+    fn alive(&self) -> bool {
+        match self {
+            Holder::Map(w) => w.strong_count() > 0,
+            Holder::List(w) => w.strong_count() > 0,
+        }
+    }
+
+    /// Empties the container if something (a cycle) still holds it. `try_borrow_mut`: a render
+    /// that panicked may have left a borrow behind, and a panic in a drop would abort.
+    fn release(self) {
+        match self {
+            Holder::Map(w) => {
+                if let Some(m) = w.upgrade() {
+                    let entries = m
+                        .try_borrow_mut()
+                        .map(|mut m| std::mem::take(&mut m.entries));
+                    drop(entries);
+                }
+            }
+            Holder::List(w) => {
+                if let Some(l) = w.upgrade() {
+                    let items = l.try_borrow_mut().map(|mut l| std::mem::take(&mut l.items));
+                    drop(items);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Renderer<'_, '_> {
+    /// Breaks the cycle between each tape of this render and the Java objects built from it
+    /// (`TapeHandle::release_live`), and any cycle the template made (`Holder`); without it
+    /// every body whose containers a template turned into Java objects would stay allocated.
+    /// Nothing of a render outlives it: `Rendered` holds no template values.
+    fn drop(&mut self) {
+        if let Some(Some(Value::Json(j))) = self.input.doc.get() {
+            j.tape_handle().release_live();
+        }
+        for t in self.parsed.drain(..) {
+            t.release_live();
+        }
+        for h in self.holders.drain(..) {
+            h.release();
+        }
+    }
 }
 
 fn int_value(i: i128) -> Value {
@@ -210,7 +270,30 @@ impl<'t, 'b> Renderer<'t, 'b> {
             total_iterations: 0,
             foreach: Vec::new(),
             regex_cache: HashMap::new(),
+            parsed: Vec::new(),
+            holders: Vec::new(),
         }
+    }
+
+    /// `receiver` (a map or list) is about to hold `inserted`: when that is a container, the
+    /// receiver may close a cycle, and is released at the end of the render (`Holder`).
+    pub(crate) fn note_insert(&mut self, receiver: &Value, inserted: &Value) {
+        if !matches!(
+            inserted,
+            Value::Map(_) | Value::List(_) | Value::Entry(_) | Value::Json(_)
+        ) {
+            return;
+        }
+        let holder = match receiver {
+            Value::Map(m) => Holder::Map(Rc::downgrade(m)),
+            Value::List(l) => Holder::List(Rc::downgrade(l)),
+            _ => return,
+        };
+        // Pruned when full, so a loop that builds and drops containers keeps only the live ones.
+        if self.holders.len() == self.holders.capacity() {
+            self.holders.retain(Holder::alive);
+        }
+        self.holders.push(holder);
     }
 
     fn fail(&self, pos: usize, kind: RenderErrorKind) -> Flow {
@@ -508,6 +591,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
             Part::Index(e) => self.eval_expr(e)?,
             Part::Method(..) => return Ok(()),
         };
+        self.note_insert(&base, &v);
         match &base {
             Value::Map(m) => {
                 m.borrow_mut().entries.insert(Key::from_value(&key), v);
@@ -887,7 +971,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Value::string(util::base64_decode(&s).map_err(|e| self.method_error(e))?)
             }
             "parseJson" => match crate::json::parse(&s) {
-                Some(v) => v,
+                Some(v) => {
+                    if let Value::Json(j) = &v {
+                        // Pruned when full, so a loop of parseJson keeps only the live ones.
+                        if self.parsed.len() == self.parsed.capacity() {
+                            self.parsed.retain(crate::json::TapeHandle::alive);
+                        }
+                        self.parsed.push(j.tape_handle());
+                    }
+                    v
+                }
                 // The tape accepts exactly what serde_json does; serde_json says why not.
                 None => {
                     let e = serde_json::from_str::<serde::de::IgnoredAny>(&s)

@@ -100,6 +100,29 @@ pub(crate) struct Tape {
     any_live: Cell<bool>,
 }
 
+/// A tape, weakly: what the renderer keeps of each document it parsed, to release at the end.
+pub(crate) struct TapeHandle(std::rc::Weak<Tape>);
+
+impl TapeHandle {
+    pub(crate) fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+
+    /// Drops the Java objects built from the tape. They hold references to the tape (their
+    /// members are still on it) and the tape holds them (`live`): a cycle that would keep the
+    /// tape, the whole document, allocated after the render. The renderer calls this for every
+    /// tape it made when it is done.
+    pub(crate) fn release_live(&self) {
+        let Some(tape) = self.0.upgrade() else {
+            return;
+        };
+        let live = std::mem::take(&mut *tape.live.borrow_mut());
+        tape.any_live.set(false);
+        // Dropped after the borrow ends (a member's drop may reach the tape); `tape` last.
+        drop(live);
+    }
+}
+
 /// An object or array on a tape: a Java `Map`/`List` not yet built.
 #[derive(Clone)]
 pub struct JsonRef {
@@ -457,6 +480,11 @@ impl JsonRef {
             return None;
         }
         self.tape.live.borrow().get(&self.slot).cloned()
+    }
+
+    /// A handle on this container's tape that does not keep it alive.
+    pub(crate) fn tape_handle(&self) -> TapeHandle {
+        TapeHandle(Rc::downgrade(&self.tape))
     }
 
     /// Slots of the members (values only, for objects).

@@ -23,8 +23,15 @@ fn shorthand_ok(name: &str) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())
 }
 
+/// A control character inside an RFC 9535 string literal, which must be escaped there; Jayway
+/// takes it as it is, in a dot-name or a quoted one.
+fn push_escaped_control(out: &mut String, c: char) {
+    out.push_str(&format!("\\u{:04x}", c as u32));
+}
+
 /// Rewrites Jayway spellings that RFC 9535 rejects: dot-names with `-` or other characters become
-/// `['name']`, and a path without `$` is taken relative to the root.
+/// `['name']`, control characters in names are escaped, and a path without `$` is taken relative
+/// to the root.
 pub fn to_rfc(path: &str) -> String {
     let path = path.trim();
     let mut p = if path.starts_with('$') {
@@ -42,9 +49,17 @@ pub fn to_rfc(path: &str) -> String {
     let mut i = 0;
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
+    // Whether the bracket segment open at depth 1 is a filter (`[?...]`), whose numbers are
+    // left to the filter code.
+    let mut filter = false;
     while i < chars.len() {
         let c = chars[i];
         if let Some(q) = quote {
+            if (c as u32) < 0x20 {
+                push_escaped_control(&mut out, c);
+                i += 1;
+                continue;
+            }
             out.push(c);
             if c == '\\' {
                 if let Some(n) = chars.get(i + 1) {
@@ -65,6 +80,9 @@ pub fn to_rfc(path: &str) -> String {
             }
             '[' => {
                 depth += 1;
+                if depth == 1 {
+                    filter = chars[i + 1..].iter().find(|c| !c.is_whitespace()) == Some(&'?');
+                }
                 out.push(c);
                 i += 1;
             }
@@ -72,6 +90,25 @@ pub fn to_rfc(path: &str) -> String {
                 depth = depth.saturating_sub(1);
                 out.push(c);
                 i += 1;
+            }
+            // An index, slice bound or union member: Jayway reads it with `Integer.parseInt`, so
+            // `[01]` is `[1]` and `[-0]` is `[0]`; RFC 9535 refuses leading zeros and `-0`.
+            '0'..='9' if depth == 1 && !filter && number_starts(&out) => {
+                let mut e = i;
+                while e < chars.len() && chars[e].is_ascii_digit() {
+                    e += 1;
+                }
+                let digits: String = chars[i..e].iter().collect();
+                let digits = digits.trim_start_matches('0');
+                if digits.is_empty() {
+                    if out.ends_with('-') {
+                        out.pop();
+                    }
+                    out.push('0');
+                } else {
+                    out.push_str(digits);
+                }
+                i = e;
             }
             '.' if depth == 0 => {
                 let dots = if chars.get(i + 1) == Some(&'.') { 2 } else { 1 };
@@ -88,7 +125,16 @@ pub fn to_rfc(path: &str) -> String {
                         out.push_str("..");
                     }
                     out.push_str("['");
-                    out.push_str(&name.replace('\\', "\\\\").replace('\'', "\\'"));
+                    for c in name.chars() {
+                        match c {
+                            '\\' | '\'' => {
+                                out.push('\\');
+                                out.push(c);
+                            }
+                            c if (c as u32) < 0x20 => push_escaped_control(&mut out, c),
+                            c => out.push(c),
+                        }
+                    }
                     out.push_str("']");
                 }
                 i = e;
@@ -102,28 +148,45 @@ pub fn to_rfc(path: &str) -> String {
     out
 }
 
-/// Jayway's notion of a definite path: no deep scan, wildcard, filter, slice or union.
+/// Whether a digit after `out` starts a number inside brackets: after `[`, `,`, `:`, a sign or
+/// blanks.
+fn number_starts(out: &str) -> bool {
+    let before = out.trim_end();
+    let before = before.strip_suffix('-').unwrap_or(before).trim_end();
+    before.ends_with(['[', ',', ':'])
+}
+
+/// Jayway's notion of a definite path: no deep scan, wildcard, filter, slice or union. Only
+/// what is outside quotes counts: `$['a*b']` and `$['x, y']` name one member each.
 pub fn is_definite(rfc: &str) -> bool {
-    if rfc.contains("..") || rfc.contains('*') || rfc.contains("[?") {
-        return false;
-    }
-    // A `,` or `:` inside brackets (outside quotes) is a union or slice.
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = '\0';
     for c in rfc.chars() {
         if let Some(q) = quote {
-            if c == q {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
                 quote = None;
             }
+            prev = c;
             continue;
         }
         match c {
-            '\'' | '"' => quote = Some(c),
+            '\'' | '"' if depth > 0 => quote = Some(c),
             '[' => depth += 1,
             ']' => depth = depth.saturating_sub(1),
+            // A `,` or `:` inside brackets is a union or slice.
             ',' | ':' if depth > 0 => return false,
+            '*' => return false,
+            '.' if prev == '.' => return false,
+            '?' if prev == '[' => return false,
             _ => {}
         }
+        prev = c;
     }
     true
 }
@@ -408,6 +471,80 @@ mod tests {
         assert!(matches!(
             query(&doc, "$.x-y").unwrap(),
             PathResult::One(Some(_))
+        ));
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$.a\x01\0\0\0\0\0\0\x07ty` over `{}`: the renderer's
+    /// own walk (`simple_steps`) took the control characters as part of the name, as Jayway's
+    /// dot-names do, while the RFC 9535 engine refused the rewritten `['...']` (control
+    /// characters must be escaped in its strings), so `$.a\x01b[*]` was an error. Jayway 2.0
+    /// (`tests/support/JsonPathOracle.java`) answers the three paths below `[1,2]`, `[1,2]`, `3`.
+    #[test]
+    fn control_characters_in_names_are_escaped_for_the_engine() {
+        let name = "a\u{1}\0\u{7}ty";
+        let doc = serde_json::json!({ name: [1, 2], "q\u{1f}": 3 });
+        assert_eq!(to_rfc("$.a\u{1}b"), "$['a\\u0001b']");
+        assert!(matches!(
+            query(&doc, &format!("$.{name}")).unwrap(),
+            PathResult::One(Some(v)) if *v == serde_json::json!([1, 2])
+        ));
+        assert!(matches!(
+            query(&doc, &format!("$.{name}[*]")).unwrap(),
+            PathResult::Many(v) if v.len() == 2
+        ));
+        assert!(matches!(
+            query(&doc, "$['q\u{1f}']").unwrap(),
+            PathResult::One(Some(v)) if *v == serde_json::json!(3)
+        ));
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$.a[01]` over `{}`: the renderer's own walk
+    /// read the index as 1, as Jayway does (`Integer.parseInt`), while the RFC 9535 engine
+    /// refused the leading zero, so `$.a[01:02]` or `$.a[00,02]` were errors. Jayway 2.0
+    /// (`tests/support/JsonPathOracle.java`) answers the paths below over `{"a":[10,11,12]}` with
+    /// `11`, `10`, `[11]`, `[10,12]`, `10`, `11`, and no match for `[007]`.
+    #[test]
+    fn indexes_with_leading_zeros_are_read_as_jayway_reads_them() {
+        assert_eq!(to_rfc("$.a[01]"), "$.a[1]");
+        assert_eq!(to_rfc("$.a[-01:007, 00]"), "$.a[-1:7, 0]");
+        assert_eq!(to_rfc("$.a['01'][?(@.x == 01)]"), "$.a['01'][?(@.x == 01)]");
+        let doc = serde_json::json!({"a": [10, 11, 12]});
+        let one = |p: &str| match query(&doc, p).unwrap() {
+            PathResult::One(v) => v.cloned(),
+            _ => panic!("{p} is definite"),
+        };
+        let many = |p: &str| match query(&doc, p).unwrap() {
+            PathResult::Many(v) => serde_json::Value::Array(v.into_iter().cloned().collect()),
+            _ => panic!("{p} is indefinite"),
+        };
+        assert_eq!(one("$.a[01]"), Some(serde_json::json!(11)));
+        assert_eq!(one("$.a[00]"), Some(serde_json::json!(10)));
+        assert_eq!(many("$.a[01:02]"), serde_json::json!([11]));
+        assert_eq!(many("$.a[00,02]"), serde_json::json!([10, 12]));
+        assert_eq!(one("$.a[-0]"), Some(serde_json::json!(10)));
+        assert_eq!(one("$.a[ 01 ]"), Some(serde_json::json!(11)));
+        assert_eq!(one("$.a[007]"), None);
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$['x-aArtist}, *Tracks-\0\x01\0\0i7']` over `[]`:
+    /// the renderer walked the one quoted name, as Jayway does, while `is_definite` saw the `*`
+    /// (and would have seen a `..` or `[?`) inside the quotes and made the engine answer a list.
+    /// Jayway 2.0 answers `$['a*b']` and `$['x, *y'].z` with one value each, not a list.
+    #[test]
+    fn quoted_names_do_not_make_a_path_indefinite() {
+        assert!(is_definite("$['a*b']"));
+        assert!(is_definite("$['x, *y'].z"));
+        assert!(is_definite("$['a..b']['[?c']"));
+        assert!(is_definite(r"$['it\'s *']"));
+        assert!(!is_definite(r"$['it\'s'][*]"));
+        assert!(!is_definite("$['a','b']"));
+        assert!(!is_definite("$..a"));
+        assert!(!is_definite("$.a[?(@.b)]"));
+        let doc = serde_json::json!({"a*b": 1, "x, *y": {"z": 2}});
+        assert!(matches!(query(&doc, "$['a*b']").unwrap(), PathResult::One(Some(v)) if *v == 1));
+        assert!(matches!(
+            query(&doc, "$['x, *y'].z").unwrap(),
+            PathResult::One(Some(v)) if *v == 2
         ));
     }
 

@@ -83,6 +83,7 @@ fn last_index_of(_: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
 }
 
 fn add(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
+    r.note_insert(cur, &arg(args, 0));
     let Some(l) = list(cur) else {
         return Ok(Value::Null);
     };
@@ -95,6 +96,7 @@ fn add(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
 }
 
 fn add_at(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
+    r.note_insert(cur, &arg(args, 1));
     let (Some(l), Some(i)) = (list(cur), arg_int(args, 0)) else {
         return Ok(Value::Null);
     };
@@ -114,6 +116,7 @@ fn add_at(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
 }
 
 fn set(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
+    r.note_insert(cur, &arg(args, 1));
     let (Some(l), Some(i)) = (list(cur), arg_int(args, 0)) else {
         return Ok(Value::Null);
     };

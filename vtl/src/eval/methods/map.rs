@@ -40,6 +40,7 @@ fn get(_: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
 }
 
 fn put(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
+    r.note_insert(cur, &arg(args, 1));
     let Some(m) = map(cur) else {
         return Ok(Value::Null);
     };
@@ -116,8 +117,16 @@ fn clear(_: &mut Renderer, cur: &Value, _: &[Value]) -> R<Value> {
     Ok(Value::Null)
 }
 
-fn put_all(_: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
+fn put_all(r: &mut Renderer, cur: &Value, args: &[Value]) -> R<Value> {
     if let (Some(m), Some(Value::Map(other))) = (map(cur), args.first()) {
+        if other.borrow().entries.values().any(|v| {
+            matches!(
+                v,
+                Value::Map(_) | Value::List(_) | Value::Entry(_) | Value::Json(_)
+            )
+        }) {
+            r.note_insert(cur, &Value::Map(other.clone()));
+        }
         let add: Vec<(Key, Value)> = other
             .borrow()
             .entries

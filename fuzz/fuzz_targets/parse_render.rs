@@ -11,8 +11,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(t) = vtl::Template::parse(&text) {
         let b = vtl::Bindings {
             body,
-            vars: serde_json::from_str(r#"{"list": ["p", "q"], "map": {"a": 1}, "n": 5, "s": "Hello"}"#)
-                .unwrap_or_default(),
+            vars: serde_json::from_str(
+                r#"{"list": ["p", "q"], "map": {"a": 1}, "n": 5, "s": "Hello"}"#,
+            )
+            .unwrap_or_default(),
             ..vtl::Bindings::default()
         };
         let _ = t.render(&b);
