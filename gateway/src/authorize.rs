@@ -18,15 +18,12 @@ pub(crate) fn authorize<'r>(
     ctx: &mut RequestContext<'r>,
 ) -> Result<(), Refusal> {
     if routed.op.authorization == apidef::Authorization::AwsIam {
-        let (raw_path, raw_query) = request::split_target(&req.target);
-        let signed = iam::Signed {
-            method,
-            raw_path,
-            raw_query,
-            headers: &req.headers,
-            body: &req.body,
-        };
-        match iam::verify(&signed, &inner.iam, &inner.account_id, ctx.received) {
+        match iam::verify(
+            &iam::Signed::of(req, method),
+            &inner.iam,
+            &inner.account_id,
+            ctx.received,
+        ) {
             Ok(caller) => ctx.identity.iam = Some(caller),
             Err(iam::Denied::Missing) => {
                 return Err(ResponseType::MissingAuthenticationToken.into());

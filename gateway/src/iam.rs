@@ -85,6 +85,20 @@ pub(crate) struct Signed<'a> {
     pub body: &'a [u8],
 }
 
+impl<'a> Signed<'a> {
+    /// The signed parts of `req`, sent with `method` (upper-case).
+    pub fn of(req: &'a crate::Request, method: &'a str) -> Signed<'a> {
+        let (raw_path, raw_query) = crate::request::split_target(&req.target);
+        Signed {
+            method,
+            raw_path,
+            raw_query,
+            headers: &req.headers,
+            body: &req.body,
+        }
+    }
+}
+
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// API Gateway (like every AWS service) accepts a signature within 5 minutes of its clock.
 const MAX_SKEW: Duration = Duration::from_secs(300);
@@ -231,14 +245,7 @@ pub fn sign(
     req.headers.push(("x-amz-date".into(), amz_date.clone()));
     let mut names: Vec<String> = vec!["host".into(), "x-amz-date".into()];
     names.sort();
-    let (raw_path, raw_query) = crate::request::split_target(&req.target);
-    let signed = Signed {
-        method: &req.method,
-        raw_path,
-        raw_query,
-        headers: &req.headers,
-        body: &req.body,
-    };
+    let signed = Signed::of(req, &req.method);
     let canonical = canonical_request(&signed, &names);
     let scope = format!("{date}/{region}/execute-api/aws4_request");
     let string_to_sign = string_to_sign(&amz_date, &scope, &canonical);
@@ -432,15 +439,7 @@ mod tests {
         let mut req = crate::Request::new("PUT", "/prod/a%20b?x=1&a=2").body("{}");
         sign(&mut req, &cred, "localhost", "us-east-1", at);
         let verify_at = |req: &crate::Request, creds: &[IamCredential]| {
-            let (raw_path, raw_query) = crate::request::split_target(&req.target);
-            let signed = Signed {
-                method: &req.method,
-                raw_path,
-                raw_query,
-                headers: &req.headers,
-                body: &req.body,
-            };
-            verify(&signed, creds, "123456789012", at)
+            verify(&Signed::of(req, &req.method), creds, "123456789012", at)
         };
         let caller = verify_at(&req, std::slice::from_ref(&cred)).unwrap();
         assert_eq!(caller.access_key, "AKID");

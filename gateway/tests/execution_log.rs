@@ -20,8 +20,15 @@ async fn albums(stage: serde_json::Value) -> (Gateway, Lines) {
     for (k, v) in stage.as_object().expect("stage settings") {
         doc["x-deploy-stage"][k] = v.clone();
     }
-    let api = apidef::Api::from_str_with(&doc.to_string(), "albums.json", &Default::default())
-        .expect("loads");
+    let (gw, lines) = logged(&doc, "albums.json");
+    gw.create_tables().await.expect("tables");
+    (gw, lines)
+}
+
+/// A gateway for `doc` whose execution log goes to the returned lines.
+fn logged(doc: &serde_json::Value, file: &str) -> (Gateway, Lines) {
+    let api =
+        apidef::Api::from_str_with(&doc.to_string(), file, &Default::default()).expect("loads");
     let lines: Lines = Arc::default();
     let sink = lines.clone();
     let gw = Gateway::builder(api, Arc::new(dynamo::Embedded::new()))
@@ -30,7 +37,6 @@ async fn albums(stage: serde_json::Value) -> (Gateway, Lines) {
         }))
         .build()
         .expect("builds");
-    gw.create_tables().await.expect("tables");
     (gw, lines)
 }
 
@@ -172,16 +178,7 @@ async fn without_data_trace_no_headers_or_bodies_and_errors_at_every_level() {
     );
     let mut doc = apidef::source::parse(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
     doc["x-deploy-stage"] = json!({"name": "prod", "loggingLevel": "ERROR"});
-    let api = apidef::Api::from_str_with(&doc.to_string(), "crud.json", &Default::default())
-        .expect("loads");
-    let lines: Lines = Arc::default();
-    let sink = lines.clone();
-    let gw = Gateway::builder(api, Arc::new(dynamo::Embedded::new()))
-        .execution_log(Arc::new(move |l: &str| {
-            sink.lock().unwrap().push(l.to_string())
-        }))
-        .build()
-        .expect("builds");
+    let (gw, lines) = logged(&doc, "crud.json");
     let r = gw.handle(Request::new("GET", "/")).await;
     assert_eq!(r.status, 500, "{}", r.text());
     let id = r
