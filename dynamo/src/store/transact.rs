@@ -1,6 +1,6 @@
 //! TransactWriteItems and TransactGetItems for [`Embedded`].
 //!
-//! A child module of `store` (declared there with a `#[path]`), so it reuses the store's item
+//! A child module of `store`, so it reuses the store's item
 //! validation, key extraction, condition evaluation and update application unchanged: each write
 //! action runs as the matching PutItem, UpdateItem or DeleteItem against a scratch copy of the
 //! tables it touches, under the store's write lock; the copy replaces the tables only when every
@@ -17,11 +17,12 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    Embedded, Expressions, Table, add_batch_consumed, attr_map, check_condition, check_key_paths,
-    is_empty_scalar, item_json, names_map, read_units, str_field, table_name, validate_item_keys,
-    validate_key, write_units,
-};
+use super::capacity::{add_batch_consumed, read_units, write_units};
+use super::expressions::{Expressions, check_condition, item_json};
+use super::model::Table;
+use super::shapes::{attr_map, names_map, table_name};
+use super::validate::{check_key_paths, is_empty_scalar, validate_item_keys, validate_key};
+use super::{Embedded, str_field};
 use crate::error::DynamoError;
 use crate::schema::{Con, Field, Ty, f};
 use crate::value::{AttributeValue, Item, item_to_json, parse_item};
