@@ -125,3 +125,11 @@ impl DynamoError {
         Value::Object(m)
     }
 }
+
+/// The one place an expression problem becomes DynamoDB's error: a ValidationException whose
+/// message is the `ExprError`'s `Display` (`Invalid <Parameter>: ...`, or the bare message).
+impl From<crate::expr::ExprError> for DynamoError {
+    fn from(e: crate::expr::ExprError) -> DynamoError {
+        DynamoError::Validation(e.to_string())
+    }
+}

@@ -1,5 +1,6 @@
 //! Tokens of an expression, with their offsets, and DynamoDB's syntax error text.
 
+use super::error::{ExprError, ExprErrorKind};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
     Ident(String),
@@ -18,7 +19,11 @@ impl Tok {
     }
 }
 
-pub(crate) fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, String> {
+/// The tokens of `s`, each with its offset in characters (what DynamoDB's `near:` context counts).
+pub(crate) fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
+    let refuse = |at: usize, token: &str| {
+        ExprError::new(ExprErrorKind::Syntax, syntax_error(s, at, token)).at(byte_offset(s, at))
+    };
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -43,7 +48,7 @@ pub(crate) fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, String> {
             }
             let text: String = chars[start..i].iter().collect();
             if text.len() == 1 {
-                return Err(syntax_error(s, start, &text));
+                return Err(refuse(start, &text));
             }
             out.push((
                 if c == '#' {
@@ -86,7 +91,7 @@ pub(crate) fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, String> {
             '>' => ">",
             '+' => "+",
             '-' => "-",
-            _ => return Err(syntax_error(s, start, &c.to_string())),
+            _ => return Err(refuse(start, &c.to_string())),
         };
         out.push((Tok::Sym(sym), start));
         i += 1;
@@ -101,4 +106,9 @@ pub(crate) fn syntax_error(src: &str, at: usize, token: &str) -> String {
     let to = (at + token.chars().count() + 1).min(chars.len());
     let near: String = chars[from..to].iter().collect();
     format!("Syntax error; token: \"{token}\", near: \"{near}\"")
+}
+
+/// The byte offset of the character at index `chars` of `src` (its length past the end).
+pub(crate) fn byte_offset(src: &str, chars: usize) -> usize {
+    src.char_indices().nth(chars).map_or(src.len(), |(b, _)| b)
 }

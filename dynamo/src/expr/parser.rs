@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use super::ast::{CmpOp, Cond, Operand, Path, PathElem, UpdateAction, path_str};
-use super::lexer::{Tok, syntax_error, tokenize};
+use super::error::{ExprError, ExprErrorKind};
+use super::lexer::{Tok, byte_offset, syntax_error, tokenize};
 use crate::number::Number;
 use crate::value::AttributeValue;
 
 /// The reserved words of the DynamoDB Developer Guide ("Reserved words in DynamoDB"); an attribute
 /// name equal to one of them (case-insensitively) must be written through `#name`.
-pub(crate) static RESERVED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static RESERVED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("reserved_words.txt")
         .lines()
         .map(str::trim)
@@ -44,56 +45,90 @@ impl<'a> ExprContext<'a> {
             used_values: HashSet::new(),
         }
     }
+
+    /// DynamoDB refuses a request whose `ExpressionAttributeNames` or `ExpressionAttributeValues`
+    /// hold an entry no expression used; `names` and `values` are the request's keys in request
+    /// order (the message lists them so).
+    pub fn check_unused(&self, names: &[String], values: &[String]) -> Result<(), ExprError> {
+        fn unused<'k>(keys: &'k [String], used: &HashSet<String>) -> Vec<&'k str> {
+            keys.iter()
+                .filter(|k| !used.contains(*k))
+                .map(String::as_str)
+                .collect()
+        }
+        let names = unused(names, &self.used_names);
+        if !names.is_empty() {
+            return Err(ExprError::new(
+                ExprErrorKind::UnusedName,
+                format!(
+                    "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let values = unused(values, &self.used_values);
+        if !values.is_empty() {
+            return Err(ExprError::new(
+                ExprErrorKind::UnusedValue,
+                format!(
+                    "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
+                    values.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Semantic errors found while parsing, reported in DynamoDB's priority order once the whole
 /// expression has been read.
 #[derive(Default)]
-pub(crate) struct Errors {
-    pub(crate) parens: Option<String>,
-    pub(crate) unknown_function: Option<String>,
-    pub(crate) misused_function: Option<String>,
-    pub(crate) reserved: Option<String>,
-    pub(crate) section: Option<String>,
-    pub(crate) attr_name: Option<String>,
-    pub(crate) attr_val: Option<String>,
-    pub(crate) path_overlap: Option<String>,
-    pub(crate) path_conflict: Option<String>,
-    pub(crate) operand: Option<String>,
-    pub(crate) distinct: Option<String>,
-    pub(crate) function: Option<String>,
+struct Errors {
+    parens: Option<ExprError>,
+    unknown_function: Option<ExprError>,
+    misused_function: Option<ExprError>,
+    reserved: Option<ExprError>,
+    section: Option<ExprError>,
+    attr_name: Option<ExprError>,
+    attr_val: Option<ExprError>,
+    path_overlap: Option<ExprError>,
+    path_conflict: Option<ExprError>,
+    operand: Option<ExprError>,
+    distinct: Option<ExprError>,
+    function: Option<ExprError>,
 }
 
-pub(crate) fn set(slot: &mut Option<String>, msg: String) {
+/// Record the first problem of its kind; `at` is the byte offset the parser was at.
+fn set(kind: ExprErrorKind, at: usize, slot: &mut Option<ExprError>, msg: String) {
     if slot.is_none() {
-        *slot = Some(msg);
+        *slot = Some(ExprError::new(kind, msg).at(at));
     }
 }
 
-pub(crate) struct Parser<'s, 'c, 'a> {
-    pub(crate) src: &'s str,
-    pub(crate) toks: Vec<(Tok, usize)>,
-    pub(crate) pos: usize,
-    pub(crate) ctx: &'c mut ExprContext<'a>,
-    pub(crate) errors: Errors,
+struct Parser<'s, 'c, 'a> {
+    src: &'s str,
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+    ctx: &'c mut ExprContext<'a>,
+    errors: Errors,
     /// Parenthesis nesting, bounded so that no input can exhaust the stack.
-    pub(crate) depth: usize,
+    depth: usize,
     /// Grammar keywords of the expression kind being parsed; they cannot name an attribute.
-    pub(crate) keywords: &'static [&'static str],
+    keywords: &'static [&'static str],
 }
 
-pub(crate) const CONDITION_KEYWORDS: &[&str] = &["AND", "OR", "NOT", "IN", "BETWEEN"];
+const CONDITION_KEYWORDS: &[&str] = &["AND", "OR", "NOT", "IN", "BETWEEN"];
 
-pub(crate) const UPDATE_KEYWORDS: &[&str] = &["SET", "REMOVE", "ADD", "DELETE"];
+const UPDATE_KEYWORDS: &[&str] = &["SET", "REMOVE", "ADD", "DELETE"];
 
 /// Deeper nesting than this is refused as a syntax error (a 4 KB expression could otherwise nest
 /// thousands of levels).
-pub(crate) const MAX_DEPTH: usize = 100;
+const MAX_DEPTH: usize = 100;
 
-pub(crate) type PResult<T> = Result<T, String>;
+type PResult<T> = Result<T, ExprError>;
 
 impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
-    pub(crate) fn new(src: &'s str, ctx: &'c mut ExprContext<'a>) -> PResult<Self> {
+    fn new(src: &'s str, ctx: &'c mut ExprContext<'a>) -> PResult<Self> {
         Ok(Parser {
             src,
             toks: tokenize(src)?,
@@ -105,25 +140,44 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         })
     }
 
-    pub(crate) fn peek(&self) -> Option<&Tok> {
+    fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos).map(|(t, _)| t)
     }
 
-    pub(crate) fn peek_at(&self, k: usize) -> Option<&Tok> {
+    fn peek_at(&self, k: usize) -> Option<&Tok> {
         self.toks.get(self.pos + k).map(|(t, _)| t)
     }
 
-    pub(crate) fn err_here(&self) -> String {
-        match self.toks.get(self.pos) {
-            Some((t, at)) => syntax_error(self.src, *at, &t.text()),
+    /// A syntax error at the current token (or the end of the text).
+    fn err_here(&self) -> ExprError {
+        let (message, at) = match self.toks.get(self.pos) {
+            Some((t, at)) => (syntax_error(self.src, *at, &t.text()), *at),
             None => {
                 let n = self.src.chars().count();
-                syntax_error(self.src, n, "<EOF>")
+                (syntax_error(self.src, n, "<EOF>"), n)
             }
-        }
+        };
+        ExprError::new(ExprErrorKind::Syntax, message).at(byte_offset(self.src, at))
     }
 
-    pub(crate) fn eat_sym(&mut self, s: &str) -> bool {
+    /// Nesting beyond `MAX_DEPTH`: DynamoDB's words are a syntax error at the current token.
+    fn too_deep(&self) -> ExprError {
+        let e = self.err_here();
+        let at = e.offset().unwrap_or(0);
+        ExprError::new(ExprErrorKind::Limit, e.message()).at(at)
+    }
+
+    /// The byte offset of the token last read (the start of the text before any).
+    fn at(&self) -> usize {
+        let at = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(0, |(_, at)| *at);
+        byte_offset(self.src, at)
+    }
+
+    fn eat_sym(&mut self, s: &str) -> bool {
         if matches!(self.peek(), Some(Tok::Sym(x)) if *x == s) {
             self.pos += 1;
             true
@@ -132,7 +186,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn expect_sym(&mut self, s: &str) -> PResult<()> {
+    fn expect_sym(&mut self, s: &str) -> PResult<()> {
         if self.eat_sym(s) {
             Ok(())
         } else {
@@ -140,11 +194,11 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn is_keyword(&self, kw: &str) -> bool {
+    fn is_keyword(&self, kw: &str) -> bool {
         matches!(self.peek(), Some(Tok::Ident(x)) if x.eq_ignore_ascii_case(kw))
     }
 
-    pub(crate) fn eat_keyword(&mut self, kw: &str) -> bool {
+    fn eat_keyword(&mut self, kw: &str) -> bool {
         if self.is_keyword(kw) {
             self.pos += 1;
             true
@@ -153,16 +207,18 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn at_end(&self) -> bool {
+    fn at_end(&self) -> bool {
         self.pos >= self.toks.len()
     }
 
-    pub(crate) fn resolve_name(&mut self, n: &str) -> String {
+    fn resolve_name(&mut self, n: &str) -> String {
         if let Some(v) = self.ctx.names.get(n) {
             self.ctx.used_names.insert(n.to_string());
             v.clone()
         } else {
             set(
+                ExprErrorKind::UndefinedName,
+                self.at(),
                 &mut self.errors.attr_name,
                 format!(
                     "An expression attribute name used in the document path is not defined; attribute name: {n}"
@@ -172,12 +228,14 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn resolve_value(&mut self, n: &str) -> AttributeValue {
+    fn resolve_value(&mut self, n: &str) -> AttributeValue {
         if let Some(v) = self.ctx.values.get(n) {
             self.ctx.used_values.insert(n.to_string());
             v.clone()
         } else {
             set(
+                ExprErrorKind::UndefinedValue,
+                self.at(),
                 &mut self.errors.attr_val,
                 format!(
                     "An expression attribute value used in expression is not defined; attribute value: {n}"
@@ -187,7 +245,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn path_element_name(&mut self) -> PResult<String> {
+    fn path_element_name(&mut self) -> PResult<String> {
         match self.peek().cloned() {
             Some(Tok::Ident(n)) => {
                 if self.keywords.iter().any(|k| k.eq_ignore_ascii_case(&n)) {
@@ -196,6 +254,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 self.pos += 1;
                 if is_reserved(&n) {
                     set(
+                        ExprErrorKind::ReservedWord,
+                        self.at(),
                         &mut self.errors.reserved,
                         format!("Attribute name is a reserved keyword; reserved keyword: {n}"),
                     );
@@ -210,7 +270,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn path(&mut self) -> PResult<Path> {
+    fn path(&mut self) -> PResult<Path> {
         let mut p = vec![PathElem::Name(self.path_element_name()?)];
         loop {
             if self.eat_sym(".") {
@@ -230,7 +290,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn is_function_call(&self) -> bool {
+    fn is_function_call(&self) -> bool {
         match (self.peek(), self.peek_at(1)) {
             (Some(Tok::Ident(name)), Some(Tok::Sym("("))) => {
                 !self.keywords.iter().any(|k| k.eq_ignore_ascii_case(name))
@@ -239,17 +299,17 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn args(&mut self, update: bool) -> PResult<Vec<Operand>> {
+    fn args(&mut self, update: bool) -> PResult<Vec<Operand>> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err_here());
+            return Err(self.too_deep());
         }
         let r = self.args_inner(update);
         self.depth -= 1;
         r
     }
 
-    pub(crate) fn args_inner(&mut self, update: bool) -> PResult<Vec<Operand>> {
+    fn args_inner(&mut self, update: bool) -> PResult<Vec<Operand>> {
         self.expect_sym("(")?;
         let mut args = vec![self.operand(update)?];
         while self.eat_sym(",") {
@@ -260,7 +320,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     /// A condition operand: path, `:value`, or `size(path)`.
-    pub(crate) fn operand(&mut self, update: bool) -> PResult<Operand> {
+    fn operand(&mut self, update: bool) -> PResult<Operand> {
         match self.peek().cloned() {
             Some(Tok::ValueRef(v)) => {
                 self.pos += 1;
@@ -276,15 +336,18 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn function_operand(
+    fn function_operand(
         &mut self,
         name: &str,
         mut args: Vec<Operand>,
         update: bool,
     ) -> PResult<Operand> {
+        let at = self.at();
         let arity = |n: usize, args: &Vec<Operand>, errors: &mut Errors| {
             if args.len() != n {
                 set(
+                    ExprErrorKind::Operand,
+                    at,
                     &mut errors.function,
                     format!(
                         "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
@@ -308,6 +371,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                     )
                 {
                     set(
+                        ExprErrorKind::Operand,
+                        self.at(),
                         &mut self.errors.function,
                         format!(
                             "Incorrect operand type for operator or function; operator or function: size, operand type: {}",
@@ -325,8 +390,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 match args.remove(0) {
                     Operand::Path(p) => Ok(Operand::IfNotExists(p, Box::new(second))),
                     _ => {
-                        set(
-                            &mut self.errors.function,
+                        set(ExprErrorKind::Operand, self.at(), &mut self.errors.function,
                             "Operator or function requires a document path; operator or function: if_not_exists".to_string(),
                         );
                         Ok(Operand::Value(AttributeValue::Null))
@@ -342,6 +406,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                         && !matches!(v, AttributeValue::L(_))
                     {
                         set(
+                            ExprErrorKind::Operand,
+                            self.at(),
                             &mut self.errors.function,
                             format!(
                                 "Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
@@ -363,6 +429,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 false,
             ) => {
                 set(
+                    ExprErrorKind::Function,
+                    self.at(),
                     &mut self.errors.misused_function,
                     format!(
                         "The function is not allowed to be used this way in an expression; function: {name}"
@@ -372,6 +440,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             }
             _ => {
                 set(
+                    ExprErrorKind::Function,
+                    self.at(),
                     &mut self.errors.unknown_function,
                     format!("Invalid function name; function: {name}"),
                 );
@@ -381,7 +451,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     // condition ::= or
-    pub(crate) fn condition(&mut self) -> PResult<Cond> {
+    fn condition(&mut self) -> PResult<Cond> {
         let mut left = self.and_cond()?;
         while self.eat_keyword("OR") {
             let right = self.and_cond()?;
@@ -390,7 +460,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Ok(left)
     }
 
-    pub(crate) fn and_cond(&mut self) -> PResult<Cond> {
+    fn and_cond(&mut self) -> PResult<Cond> {
         let mut left = self.not_cond()?;
         while self.eat_keyword("AND") {
             let right = self.not_cond()?;
@@ -399,9 +469,9 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Ok(left)
     }
 
-    pub(crate) fn not_cond(&mut self) -> PResult<Cond> {
+    fn not_cond(&mut self) -> PResult<Cond> {
         if self.depth > MAX_DEPTH {
-            return Err(self.err_here());
+            return Err(self.too_deep());
         }
         if self.is_keyword("NOT")
             && !matches!(
@@ -419,7 +489,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
     }
 
     /// Index of the `)` matching the `(` at token index `open`.
-    pub(crate) fn matching_paren(&self, open: usize) -> Option<usize> {
+    fn matching_paren(&self, open: usize) -> Option<usize> {
         let mut depth = 0usize;
         for (i, (t, _)) in self.toks.iter().enumerate().skip(open) {
             match t {
@@ -436,12 +506,12 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         None
     }
 
-    pub(crate) fn primary_cond(&mut self) -> PResult<Cond> {
+    fn primary_cond(&mut self) -> PResult<Cond> {
         if self.eat_sym("(") {
             let inner_start = self.pos;
             self.depth += 1;
             if self.depth > MAX_DEPTH {
-                return Err(self.err_here());
+                return Err(self.too_deep());
             }
             let c = self.condition()?;
             self.depth -= 1;
@@ -452,6 +522,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 && self.matching_paren(inner_start) == Some(close.wrapping_sub(1))
             {
                 set(
+                    ExprErrorKind::RedundantParentheses,
+                    self.at(),
                     &mut self.errors.parens,
                     "The expression has redundant parentheses;".to_string(),
                 );
@@ -480,13 +552,15 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         self.comparison_rest(left)
     }
 
-    pub(crate) fn condition_function(&mut self, name: &str, mut args: Vec<Operand>) -> Cond {
+    fn condition_function(&mut self, name: &str, mut args: Vec<Operand>) -> Cond {
         let want = match name {
             "attribute_exists" | "attribute_not_exists" => 1,
             _ => 2,
         };
         if args.len() != want {
             set(
+                ExprErrorKind::Operand,
+                self.at(),
                 &mut self.errors.operand,
                 format!(
                     "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
@@ -507,6 +581,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 }
                 _ => {
                     set(
+                        ExprErrorKind::Operand,
+                        self.at(),
                         &mut self.errors.function,
                         format!(
                             "Operator or function requires a document path; operator or function: {name}"
@@ -523,27 +599,23 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                         if !["S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M"]
                             .contains(&s.as_str())
                         {
-                            set(
-                                &mut self.errors.function,
+                            set(ExprErrorKind::Operand, self.at(), &mut self.errors.function,
                                 format!(
                                     "Invalid attribute type name found; type: {s}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}"
                                 ),
                             );
                         }
                     }
-                    Operand::Value(v) => set(
-                        &mut self.errors.function,
+                    Operand::Value(v) => set(ExprErrorKind::Operand, self.at(), &mut self.errors.function,
                         format!(
                             "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {}",
                             v.type_name()
                         ),
                     ),
-                    Operand::Size(_) => set(
-                        &mut self.errors.function,
+                    Operand::Size(_) => set(ExprErrorKind::Operand, self.at(), &mut self.errors.function,
                         "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N".to_string(),
                     ),
-                    _ => set(
-                        &mut self.errors.function,
+                    _ => set(ExprErrorKind::Operand, self.at(), &mut self.errors.function,
                         "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}".to_string(),
                     ),
                 }
@@ -561,6 +633,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                         && ty != "B"
                     {
                         set(
+                            ExprErrorKind::Operand,
+                            self.at(),
                             &mut self.errors.function,
                             format!(
                                 "Incorrect operand type for operator or function; operator or function: begins_with, operand type: {ty}"
@@ -580,11 +654,13 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn check_distinct(&mut self, name: &str, args: &[Operand]) {
+    fn check_distinct(&mut self, name: &str, args: &[Operand]) {
         if let [Operand::Path(a), Operand::Path(b)] = args
             && a == b
         {
             set(
+                ExprErrorKind::Operand,
+                self.at(),
                 &mut self.errors.distinct,
                 format!(
                     "The first operand must be distinct from the remaining operands for this operator or function; operator: {name}, first operand: {}",
@@ -594,7 +670,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn comparison_rest(&mut self, left: Operand) -> PResult<Cond> {
+    fn comparison_rest(&mut self, left: Operand) -> PResult<Cond> {
         let op = match self.peek() {
             Some(Tok::Sym("=")) => Some(CmpOp::Eq),
             Some(Tok::Sym("<>")) => Some(CmpOp::Ne),
@@ -619,6 +695,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             if let (Operand::Value(a), Operand::Value(b)) = (&lo, &hi) {
                 if a.type_name() != b.type_name() {
                     set(
+                        ExprErrorKind::Operand,
+                        self.at(),
                         &mut self.errors.function,
                         format!(
                             "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {{{}:{}}}, upper bound operand: AttributeValue: {{{}:{}}}",
@@ -630,6 +708,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                     );
                 } else if a.compare_scalar(b) == Some(std::cmp::Ordering::Greater) {
                     set(
+                        ExprErrorKind::Operand,
+                        self.at(),
                         &mut self.errors.function,
                         format!(
                             "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {{{}:{}}}, upper bound operand: AttributeValue: {{{}:{}}}",
@@ -663,6 +743,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 || self.is_keyword("OR"))
         {
             set(
+                ExprErrorKind::Function,
+                self.at(),
                 &mut self.errors.misused_function,
                 "The function is not allowed to be used this way in an expression; function: size"
                     .to_string(),
@@ -672,7 +754,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Err(self.err_here())
     }
 
-    pub(crate) fn finish_condition(&mut self) -> PResult<()> {
+    fn finish_condition(&mut self) -> PResult<()> {
         let e = std::mem::take(&mut self.errors);
         if let Some(msg) = [
             e.parens,
@@ -696,7 +778,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
 
     // ------------------------------ update expressions ------------------------------
 
-    pub(crate) fn update_value(&mut self) -> PResult<Operand> {
+    fn update_value(&mut self) -> PResult<Operand> {
         let first = self.update_operand()?;
         if self.eat_sym("+") {
             let second = self.update_operand()?;
@@ -711,12 +793,14 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Ok(first)
     }
 
-    pub(crate) fn check_arith(&mut self, op: &str, ops: &[&Operand]) {
+    fn check_arith(&mut self, op: &str, ops: &[&Operand]) {
         for o in ops {
             if let Operand::Value(v) = o
                 && !matches!(v, AttributeValue::N(_))
             {
                 set(
+                    ExprErrorKind::Operand,
+                    self.at(),
                     &mut self.errors.function,
                     format!(
                         "Incorrect operand type for operator or function; operator or function: {op}, operand type: {}",
@@ -727,7 +811,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn update_operand(&mut self) -> PResult<Operand> {
+    fn update_operand(&mut self) -> PResult<Operand> {
         match self.peek().cloned() {
             Some(Tok::ValueRef(v)) => {
                 self.pos += 1;
@@ -743,17 +827,17 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         }
     }
 
-    pub(crate) fn update_args(&mut self) -> PResult<Vec<Operand>> {
+    fn update_args(&mut self) -> PResult<Vec<Operand>> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err_here());
+            return Err(self.too_deep());
         }
         let r = self.update_args_inner();
         self.depth -= 1;
         r
     }
 
-    pub(crate) fn update_args_inner(&mut self) -> PResult<Vec<Operand>> {
+    fn update_args_inner(&mut self) -> PResult<Vec<Operand>> {
         self.expect_sym("(")?;
         let mut args = vec![self.update_operand()?];
         while self.eat_sym(",") {
@@ -763,7 +847,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Ok(args)
     }
 
-    pub(crate) fn update_expression(&mut self) -> PResult<Vec<UpdateAction>> {
+    fn update_expression(&mut self) -> PResult<Vec<UpdateAction>> {
         let mut actions = Vec::new();
         let mut seen: HashSet<&'static str> = HashSet::new();
         let mut paths: Vec<Path> = Vec::new();
@@ -781,6 +865,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             self.pos += 1;
             if !seen.insert(section) {
                 set(
+                    ExprErrorKind::DuplicateSection,
+                    self.at(),
                     &mut self.errors.section,
                     format!(
                         "The \"{section}\" section can only be used once in an update expression;"
@@ -825,6 +911,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                             && self.errors.attr_val.is_none()
                         {
                             set(
+                                ExprErrorKind::Operand,
+                                self.at(),
                                 &mut self.errors.operand,
                                 format!(
                                     "Incorrect operand type for operator or function; operator: {section}, operand type: {bad}"
@@ -846,7 +934,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         Ok(actions)
     }
 
-    pub(crate) fn check_path(&mut self, paths: &mut Vec<Path>, path: &Path) {
+    fn check_path(&mut self, paths: &mut Vec<Path>, path: &Path) {
         if self.errors.path_overlap.is_some() {
             return;
         }
@@ -860,6 +948,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
                 );
                 if !same_kind {
                     set(
+                        ExprErrorKind::PathConflict,
+                        self.at(),
                         &mut self.errors.path_conflict,
                         format!(
                             "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
@@ -877,6 +967,8 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
             }
             if !diverged {
                 set(
+                    ExprErrorKind::PathOverlap,
+                    self.at(),
                     &mut self.errors.path_overlap,
                     format!(
                         "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
@@ -890,7 +982,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
         paths.push(path.clone());
     }
 
-    pub(crate) fn finish_update(&mut self) -> PResult<()> {
+    fn finish_update(&mut self) -> PResult<()> {
         let e = std::mem::take(&mut self.errors);
         if let Some(msg) = [
             e.reserved,
@@ -916,7 +1008,7 @@ impl<'s, 'c, 'a> Parser<'s, 'c, 'a> {
 
 /// A value as it appears inside a BETWEEN error message: the way dynalite (a JavaScript server)
 /// prints it — sets joined by commas, maps and list elements as `[object Object]`.
-pub(crate) fn scalar_text(v: &AttributeValue) -> String {
+fn scalar_text(v: &AttributeValue) -> String {
     match v {
         AttributeValue::S(s) | AttributeValue::B(s) => s.clone(),
         AttributeValue::N(n) => n.to_plain_string(),
@@ -934,10 +1026,11 @@ pub(crate) fn scalar_text(v: &AttributeValue) -> String {
 }
 
 /// Parse a condition (ConditionExpression, FilterExpression, KeyConditionExpression).
-/// `Err` carries DynamoDB's message without the "Invalid XExpression: " prefix.
-pub fn parse_condition(src: &str, ctx: &mut ExprContext<'_>) -> Result<Cond, String> {
+/// `Err` carries DynamoDB's message without the "Invalid XExpression: " prefix (the caller
+/// names the parameter, `ExprError::in_parameter`).
+pub fn parse_condition(src: &str, ctx: &mut ExprContext<'_>) -> Result<Cond, ExprError> {
     if src.is_empty() {
-        return Err("The expression can not be empty;".to_string());
+        return Err(ExprError::new(ExprErrorKind::Empty, "The expression can not be empty;").at(0));
     }
     let mut p = Parser::new(src, ctx)?;
     let c = p.condition()?;
@@ -950,6 +1043,8 @@ pub fn parse_condition(src: &str, ctx: &mut ExprContext<'_>) -> Result<Cond, Str
         && p.errors.operand.is_none()
     {
         set(
+            ExprErrorKind::Function,
+            p.at(),
             &mut p.errors.misused_function,
             "The function is not allowed to be used this way in an expression; function: size"
                 .to_string(),
@@ -959,9 +1054,9 @@ pub fn parse_condition(src: &str, ctx: &mut ExprContext<'_>) -> Result<Cond, Str
     Ok(c)
 }
 
-pub fn parse_update(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<UpdateAction>, String> {
+pub fn parse_update(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<UpdateAction>, ExprError> {
     if src.is_empty() {
-        return Err("The expression can not be empty;".to_string());
+        return Err(ExprError::new(ExprErrorKind::Empty, "The expression can not be empty;").at(0));
     }
     let mut p = Parser::new(src, ctx)?;
     p.keywords = UPDATE_KEYWORDS;
@@ -970,9 +1065,9 @@ pub fn parse_update(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<UpdateAc
     Ok(actions)
 }
 
-pub fn parse_projection(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<Path>, String> {
+pub fn parse_projection(src: &str, ctx: &mut ExprContext<'_>) -> Result<Vec<Path>, ExprError> {
     if src.is_empty() {
-        return Err("The expression can not be empty;".to_string());
+        return Err(ExprError::new(ExprErrorKind::Empty, "The expression can not be empty;").at(0));
     }
     let mut p = Parser::new(src, ctx)?;
     p.keywords = &[];

@@ -1,19 +1,15 @@
 //! Update actions (SET, REMOVE, ADD, DELETE) applied to an item.
 
 use super::ast::{Operand, Path, PathElem, UpdateAction};
+use super::error::{ExprError, ExprErrorKind};
 use super::eval::resolve_path;
 use crate::number::Number;
 use crate::value::{AttributeValue, Item};
 
 /// Evaluate a SET value.
-pub fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, String> {
-    const MISSING: &str =
-        "The provided expression refers to an attribute that does not exist in the item";
-    const BAD_TYPE: &str = "An operand in the update expression has an incorrect data type";
+pub fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, ExprError> {
     match op {
-        Operand::Path(p) => resolve_path(item, p)
-            .cloned()
-            .ok_or_else(|| MISSING.to_string()),
+        Operand::Path(p) => resolve_path(item, p).cloned().ok_or_else(missing_attribute),
         Operand::Value(v) => Ok(v.clone()),
         Operand::IfNotExists(p, alt) => match resolve_path(item, p) {
             Some(v) => Ok(v.clone()),
@@ -21,38 +17,36 @@ pub fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, St
         },
         Operand::ListAppend(a, b) => {
             let AttributeValue::L(mut x) = eval_update_value(item, a)? else {
-                return Err(BAD_TYPE.to_string());
+                return Err(type_mismatch());
             };
             let AttributeValue::L(y) = eval_update_value(item, b)? else {
-                return Err(BAD_TYPE.to_string());
+                return Err(type_mismatch());
             };
             x.extend(y);
             Ok(AttributeValue::L(x))
         }
         Operand::Plus(a, b) | Operand::Minus(a, b) => {
             let AttributeValue::N(x) = eval_update_value(item, a)? else {
-                return Err(BAD_TYPE.to_string());
+                return Err(type_mismatch());
             };
             let AttributeValue::N(y) = eval_update_value(item, b)? else {
-                return Err(BAD_TYPE.to_string());
+                return Err(type_mismatch());
             };
             let r = if matches!(op, Operand::Plus(..)) {
                 x.add(&y)
             } else {
                 x.sub(&y)
             };
-            r.check().map_err(|e| e.message(""))?;
+            r.check()
+                .map_err(|e| ExprError::new(ExprErrorKind::Number, e.message("")))?;
             Ok(AttributeValue::N(r))
         }
-        Operand::Size(_) => Err(BAD_TYPE.to_string()),
+        Operand::Size(_) => Err(type_mismatch()),
     }
 }
 
 /// Apply update actions to an item in place. Errors are DynamoDB's ValidationException messages.
-pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), String> {
-    const BAD_PATH: &str =
-        "The document path provided in the update expression is invalid for update";
-    const BAD_TYPE: &str = "An operand in the update expression has an incorrect data type";
+pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), ExprError> {
     // SET values are all computed against the item as it was before the update.
     let snapshot = item.clone();
     let mut set_values = Vec::new();
@@ -66,18 +60,19 @@ pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), Str
         match a {
             UpdateAction::Set(p, _) => {
                 let v = set_iter.next().unwrap_or(AttributeValue::Null);
-                put_path(item, p, v).ok_or_else(|| BAD_PATH.to_string())?;
+                put_path(item, p, v).ok_or_else(invalid_path)?;
             }
             UpdateAction::Remove(p) => {
-                remove_path(item, p).ok_or_else(|| BAD_PATH.to_string())?;
+                remove_path(item, p).ok_or_else(invalid_path)?;
             }
             UpdateAction::Add(p, v) => {
-                let existing = resolve_path_checked(item, p).ok_or_else(|| BAD_PATH.to_string())?;
+                let existing = resolve_path_checked(item, p).ok_or_else(invalid_path)?;
                 let new = match (existing, v) {
                     (None, v) => v.clone(),
                     (Some(AttributeValue::N(x)), AttributeValue::N(y)) => {
                         let r = x.add(y);
-                        r.check().map_err(|e| e.message(""))?;
+                        r.check()
+                            .map_err(|e| ExprError::new(ExprErrorKind::Number, e.message("")))?;
                         AttributeValue::N(r)
                     }
                     (Some(AttributeValue::SS(x)), AttributeValue::SS(y)) => {
@@ -113,12 +108,12 @@ pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), Str
                         x.extend(y.iter().cloned());
                         AttributeValue::L(x)
                     }
-                    _ => return Err(BAD_TYPE.to_string()),
+                    _ => return Err(type_mismatch()),
                 };
-                put_path(item, p, new).ok_or_else(|| BAD_PATH.to_string())?;
+                put_path(item, p, new).ok_or_else(invalid_path)?;
             }
             UpdateAction::Delete(p, v) => {
-                let existing = resolve_path_checked(item, p).ok_or_else(|| BAD_PATH.to_string())?;
+                let existing = resolve_path_checked(item, p).ok_or_else(invalid_path)?;
                 let new = match (existing, v) {
                     (None, _) => continue,
                     (Some(AttributeValue::SS(x)), AttributeValue::SS(y)) => {
@@ -145,11 +140,11 @@ pub fn apply_update(item: &mut Item, actions: &[UpdateAction]) -> Result<(), Str
                             Some(AttributeValue::BS(r))
                         }
                     }
-                    _ => return Err(BAD_TYPE.to_string()),
+                    _ => return Err(type_mismatch()),
                 };
                 match new {
-                    Some(v) => put_path(item, p, v).ok_or_else(|| BAD_PATH.to_string())?,
-                    None => remove_path(item, p).ok_or_else(|| BAD_PATH.to_string())?,
+                    Some(v) => put_path(item, p, v).ok_or_else(invalid_path)?,
+                    None => remove_path(item, p).ok_or_else(invalid_path)?,
                 }
             }
         }
@@ -250,4 +245,26 @@ pub(crate) fn remove_path(item: &mut Item, path: &Path) -> Option<()> {
         }
         _ => None,
     }
+}
+
+/// DynamoDB's ValidationException messages for an update that cannot be applied to the item.
+fn missing_attribute() -> ExprError {
+    ExprError::new(
+        ExprErrorKind::MissingAttribute,
+        "The provided expression refers to an attribute that does not exist in the item",
+    )
+}
+
+fn type_mismatch() -> ExprError {
+    ExprError::new(
+        ExprErrorKind::TypeMismatch,
+        "An operand in the update expression has an incorrect data type",
+    )
+}
+
+fn invalid_path() -> ExprError {
+    ExprError::new(
+        ExprErrorKind::InvalidPath,
+        "The document path provided in the update expression is invalid for update",
+    )
 }

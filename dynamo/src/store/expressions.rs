@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::model::Stored;
 use crate::error::DynamoError;
-use crate::expr::{self, Cond, ExprContext, Path, UpdateAction};
+use crate::expr::{self, Cond, ExprContext, Expression, Path, UpdateAction};
 use crate::value::{AttributeValue, Item, item_to_json, parse_attribute_value, write_item_json};
 
 pub(crate) fn check_condition(
@@ -209,51 +209,38 @@ impl Expressions {
             let Some((_, src)) = self.raw.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
-            let wrap = |m: String| DynamoError::Validation(format!("Invalid {name}: {m}"));
             match name {
-                "UpdateExpression" => update = expr::parse_update(src, &mut ctx).map_err(wrap)?,
+                "UpdateExpression" => {
+                    update = expr::parse_update(src, &mut ctx)
+                        .map_err(|e| e.in_parameter(Expression::Update))?
+                }
                 "ConditionExpression" => {
-                    condition = Some(expr::parse_condition(src, &mut ctx).map_err(wrap)?)
+                    condition = Some(
+                        expr::parse_condition(src, &mut ctx)
+                            .map_err(|e| e.in_parameter(Expression::Condition))?,
+                    )
                 }
                 "KeyConditionExpression" => {
-                    key_condition = Some(expr::parse_condition(src, &mut ctx).map_err(wrap)?)
+                    key_condition = Some(
+                        expr::parse_condition(src, &mut ctx)
+                            .map_err(|e| e.in_parameter(Expression::KeyCondition))?,
+                    )
                 }
                 "FilterExpression" => {
-                    filter = Some(expr::parse_condition(src, &mut ctx).map_err(wrap)?)
+                    filter = Some(
+                        expr::parse_condition(src, &mut ctx)
+                            .map_err(|e| e.in_parameter(Expression::Filter))?,
+                    )
                 }
-                _ => projection = Some(expr::parse_projection(src, &mut ctx).map_err(wrap)?),
+                _ => {
+                    projection = Some(
+                        expr::parse_projection(src, &mut ctx)
+                            .map_err(|e| e.in_parameter(Expression::Projection))?,
+                    )
+                }
             }
         }
-        let unused_names: Vec<&String> = self
-            .name_order
-            .iter()
-            .filter(|n| !ctx.used_names.contains(*n))
-            .collect();
-        if !unused_names.is_empty() {
-            return Err(v(format!(
-                "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
-                unused_names
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        let unused_values: Vec<&String> = self
-            .value_order
-            .iter()
-            .filter(|n| !ctx.used_values.contains(*n))
-            .collect();
-        if !unused_values.is_empty() {
-            return Err(v(format!(
-                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
-                unused_values
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+        ctx.check_unused(&self.name_order, &self.value_order)?;
         drop(ctx);
         let op = self
             .legacy

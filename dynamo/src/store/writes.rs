@@ -7,7 +7,7 @@ use super::expressions::{Expressions, check_condition};
 use super::validate::{check_key_paths, validate_index_keys, validate_item_keys, validate_key};
 use super::{Embedded, MAX_ITEM_SIZE, str_field};
 use crate::error::DynamoError;
-use crate::expr::{self, Path, UpdateAction};
+use crate::expr::{self, ExprErrorKind, Path, UpdateAction};
 use crate::value::{Item, item_size, item_to_json, parse_item};
 
 impl Embedded {
@@ -130,12 +130,12 @@ impl Embedded {
             Some(o) => o.clone(),
             None => key.clone(),
         };
-        expr::apply_update(&mut item, &exprs.update).map_err(|m| {
+        expr::apply_update(&mut item, &exprs.update).map_err(|e| {
             // The legacy AttributeUpdates report a type clash in their own words.
-            if exprs.legacy_updates && m.contains("incorrect data type") {
+            if exprs.legacy_updates && e.kind() == ExprErrorKind::TypeMismatch {
                 DynamoError::validation("Type mismatch for attribute to update")
             } else {
-                DynamoError::Validation(m)
+                DynamoError::from(e)
             }
         })?;
         validate_index_keys(t, &item, true)?;
