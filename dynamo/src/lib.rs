@@ -7,23 +7,33 @@
 //! - [`Embedded`]: an in-process store (zero set-up, safe under concurrent callers);
 //! - [`Remote`]: a SigV4-signing HTTP client for any DynamoDB endpoint (dynalite, DynamoDB Local, AWS).
 //!
-//! [`server`] serves any `Arc<dyn Dynamo>` as a DynamoDB HTTP endpoint.
+//! [`server`] serves any `Arc<dyn Dynamo>` as a DynamoDB HTTP endpoint. Everything else is
+//! private to the crate; the few public modules say why they are public.
 
-pub mod error;
+mod error;
+mod legacy;
+mod number;
+mod persist;
+mod remote;
+mod retry;
+mod schema;
+mod store;
+
+/// Public for the fuzz target `dynamo_expression` (fuzz/), which drives the expression parsers
+/// and evaluator directly: parse a condition, update or projection, evaluate or apply it.
 pub mod expr;
-pub mod legacy;
-pub mod number;
-pub mod persist;
-pub mod remote;
-pub mod retry;
-pub mod schema;
+/// The DynamoDB HTTP endpoint: `gateway serve --dynamodb-port` and the tests and benches serve a
+/// store with [`server::serve`].
 pub mod server;
-pub mod store;
+/// Public for `crc32` (the `x-amz-crc32` header) and `http_date` (the `Date` header), which the
+/// gateway writes in the same format and the tests check.
 pub mod util;
+/// Attribute values and items: public because [`expr`] takes and returns them, and the fuzz
+/// target builds them from JSON and checks that an updated item reads back as itself.
 pub mod value;
 
 pub use error::DynamoError;
-pub use persist::Persistent;
+pub use persist::{Persistent, Recovered};
 pub use remote::{Remote, RemoteConfig, TransportError, TransportErrorKind};
 pub use retry::RetryPolicy;
 pub use store::Embedded;

@@ -151,7 +151,9 @@ impl RetryQuota {
         *t = (*t + spent.max(1)).min(Self::CAPACITY);
     }
 
-    pub fn available(&self) -> u32 {
+    /// Tokens left (the tests read it).
+    #[cfg(test)]
+    fn available(&self) -> u32 {
         *self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

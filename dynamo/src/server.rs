@@ -18,10 +18,10 @@ use tokio::sync::watch;
 use crate::{Dynamo, DynamoError, DynamoResponse};
 
 /// The `X-Amz-Target` prefix of DynamoDB's JSON protocol, API version 2012-08-10.
-pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+pub(crate) const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 
 /// Answer one HTTP request the way DynamoDB does.
-pub async fn handle_request(
+pub(crate) async fn handle_request(
     dynamo: &dyn Dynamo,
     method: &http::Method,
     target: Option<&str>,

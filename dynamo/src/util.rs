@@ -1,6 +1,6 @@
 //! Small self-contained digests: CRC32 (IEEE, the `x-amz-crc32` response header DynamoDB sends)
 //! and MD5 (RFC 1321, used only to reproduce the hash-partition order in which DynamoDB-compatible
-//! servers return Scan results; see `store::partition_key_string`).
+//! servers return Scan results; see `store::keys::storage_key`).
 
 /// Slicing-by-8 tables of the reflected CRC-32 polynomial: `CRC_TABLES[0]` is the classic
 /// byte-at-a-time table, `CRC_TABLES[k][b]` the CRC of byte `b` followed by `k` zero bytes.
@@ -80,7 +80,7 @@ const MD5_K: [u32; 64] = [
 ];
 
 /// MD5 digest (RFC 1321).
-pub fn md5(data: &[u8]) -> [u8; 16] {
+pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
     let k = &MD5_K;
     let mut a0: u32 = 0x6745_2301;
     let mut b0: u32 = 0xefcd_ab89;
@@ -132,7 +132,7 @@ pub fn md5(data: &[u8]) -> [u8; 16] {
 
 /// A 52-character request id in the alphabet DynamoDB uses for `x-amzn-RequestId`
 /// (unique per process: a counter and the clock mixed by a xorshift generator).
-pub fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut state = random_u64();
     let mut out = String::with_capacity(52);
@@ -145,7 +145,7 @@ pub fn request_id() -> String {
 
 /// A number that differs per call and per process (a counter and the clock mixed by a xorshift
 /// generator): for ids and jitter, never for anything secret.
-pub fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -169,7 +169,7 @@ fn xorshift(mut state: u64) -> u64 {
 }
 
 /// `http_date` of the current time; the text is formatted once per second per thread.
-pub fn http_date_now() -> String {
+pub(crate) fn http_date_now() -> String {
     use std::cell::RefCell;
     thread_local! {
         static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };

@@ -7,7 +7,8 @@ use base64::Engine as _;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use crate::number::Number;
+/// The number of an `N` value (and why a number text was refused): public with the value.
+pub use crate::number::{Number, NumberError};
 
 /// One item: attribute name to value, in the order the client sent them.
 pub type Item = IndexMap<String, AttributeValue>;
@@ -29,14 +30,14 @@ pub enum AttributeValue {
 
 /// The scalar type of a key attribute (`AttributeType` in `AttributeDefinitions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScalarType {
+pub(crate) enum ScalarType {
     S,
     N,
     B,
 }
 
 impl ScalarType {
-    pub fn parse(s: &str) -> Option<ScalarType> {
+    pub(crate) fn parse(s: &str) -> Option<ScalarType> {
         match s {
             "S" => Some(ScalarType::S),
             "N" => Some(ScalarType::N),
@@ -44,7 +45,7 @@ impl ScalarType {
             _ => None,
         }
     }
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ScalarType::S => "S",
             ScalarType::N => "N",
@@ -53,7 +54,7 @@ impl ScalarType {
     }
 }
 
-pub fn decode_b64(s: &str) -> Vec<u8> {
+pub(crate) fn decode_b64(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
         .unwrap_or_default()
@@ -75,7 +76,7 @@ impl AttributeValue {
         }
     }
 
-    pub fn scalar_type(&self) -> Option<ScalarType> {
+    pub(crate) fn scalar_type(&self) -> Option<ScalarType> {
         match self {
             AttributeValue::S(_) => Some(ScalarType::S),
             AttributeValue::N(_) => Some(ScalarType::N),
@@ -160,14 +161,14 @@ pub fn item_to_json(item: &Item) -> Value {
 }
 
 /// A JSON string literal, escaped exactly as `serde_json` escapes it.
-pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     // Writing into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// The bytes `item_to_json(item).to_string()` gives, written straight into `out` (no intermediate
 /// `serde_json::Value` tree).
-pub fn write_item_json(out: &mut Vec<u8>, item: &Item) {
+pub(crate) fn write_item_json(out: &mut Vec<u8>, item: &Item) {
     out.push(b'{');
     for (i, (k, v)) in item.iter().enumerate() {
         if i > 0 {
@@ -181,7 +182,7 @@ pub fn write_item_json(out: &mut Vec<u8>, item: &Item) {
 }
 
 /// The bytes `v.to_json().to_string()` gives.
-pub fn write_value_json(out: &mut Vec<u8>, v: &AttributeValue) {
+pub(crate) fn write_value_json(out: &mut Vec<u8>, v: &AttributeValue) {
     fn strings<'a>(out: &mut Vec<u8>, ty: &[u8], list: impl Iterator<Item = &'a str>) {
         out.extend_from_slice(ty);
         out.push(b'[');
@@ -408,7 +409,7 @@ pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
 }
 
-pub fn value_size(v: &AttributeValue) -> usize {
+pub(crate) fn value_size(v: &AttributeValue) -> usize {
     match v {
         AttributeValue::S(s) => s.len(),
         AttributeValue::B(b) => decode_b64(b).len(),
@@ -489,7 +490,7 @@ fn stored_map_size(m: &Item, compress: bool, range_key: Option<&str>) -> (usize,
 /// Bytes an item counts towards the 1 MB limit of one Query or Scan page. DynamoDB does not
 /// document the exact accounting; this is the storage-size estimate dynalite uses (its Scan of
 /// 300 × ~10 KB items pages 104/104/92), so page boundaries are the same on both backends.
-pub fn page_size(item: &Item, range_key: Option<&str>) -> usize {
+pub(crate) fn page_size(item: &Item, range_key: Option<&str>) -> usize {
     let (size, range_size) = stored_map_size(item, true, range_key);
     2 + size + (1 + (1 + size) / 3072) * (18 + range_size)
 }

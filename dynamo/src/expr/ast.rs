@@ -11,7 +11,7 @@ pub enum PathElem {
 
 pub type Path = Vec<PathElem>;
 
-pub fn path_str(p: &Path) -> String {
+pub(crate) fn path_str(p: &Path) -> String {
     let parts: Vec<String> = p
         .iter()
         .map(|e| match e {

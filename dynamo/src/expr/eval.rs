@@ -4,7 +4,7 @@ use super::ast::{CmpOp, Cond, Operand, Path, PathElem};
 use crate::number::Number;
 use crate::value::{AttributeValue, Item, decode_b64};
 
-pub fn resolve_path<'i>(item: &'i Item, path: &Path) -> Option<&'i AttributeValue> {
+pub(crate) fn resolve_path<'i>(item: &'i Item, path: &Path) -> Option<&'i AttributeValue> {
     let mut iter = path.iter();
     let mut cur = match iter.next()? {
         PathElem::Name(n) => item.get(n)?,

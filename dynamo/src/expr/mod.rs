@@ -14,11 +14,12 @@ mod lexer;
 mod parser;
 mod update;
 
-pub use ast::{CmpOp, Cond, Operand, Path, PathElem, UpdateAction, path_heads_cond, path_str};
+// What the fuzz target calls, and what the parsers return.
+pub use ast::{CmpOp, Cond, Operand, Path, PathElem, UpdateAction, path_heads_cond};
 pub use error::{ExprError, ExprErrorKind, Expression};
-pub use eval::{eval_condition, project, resolve_path};
-pub use parser::{ExprContext, is_reserved, parse_condition, parse_projection, parse_update};
-pub use update::{apply_update, eval_update_value};
+pub use eval::{eval_condition, project};
+pub use parser::{ExprContext, parse_condition, parse_projection, parse_update};
+pub use update::apply_update;
 
 #[cfg(test)]
 mod tests {

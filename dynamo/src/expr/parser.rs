@@ -21,7 +21,7 @@ static RESERVED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-pub fn is_reserved(name: &str) -> bool {
+pub(crate) fn is_reserved(name: &str) -> bool {
     RESERVED.contains(name.to_ascii_uppercase().as_str())
 }
 

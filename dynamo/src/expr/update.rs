@@ -7,7 +7,7 @@ use crate::number::Number;
 use crate::value::{AttributeValue, Item};
 
 /// Evaluate a SET value.
-pub fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, ExprError> {
+pub(crate) fn eval_update_value(item: &Item, op: &Operand) -> Result<AttributeValue, ExprError> {
     match op {
         Operand::Path(p) => resolve_path(item, p).cloned().ok_or_else(missing_attribute),
         Operand::Value(v) => Ok(v.clone()),

@@ -44,9 +44,9 @@ use reply::aws_key_order;
 use shapes::ACTION_FIELDS;
 
 /// DynamoDB's maximum item size, 400 KB (Developer Guide, "Service, account, and table quotas").
-pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+pub(crate) const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// Query and Scan read at most 1 MB per call (Developer Guide, "Paginating table query results").
-pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_PAGE_BYTES: usize = 1024 * 1024;
 
 /// What an action answers: a JSON tree (its members are put in DynamoDB's order by
 /// `aws_key_order`), or the reply bytes already written in that order (Query, Scan and GetItem,
