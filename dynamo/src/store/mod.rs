@@ -17,18 +17,20 @@
 //! - `model`: tables, indexes and stored items; `keys`: the storage key that orders them;
 //! - `capacity`: consumed capacity units; `reply`: reply bytes in DynamoDB's member order.
 
-mod capacity;
-mod expressions;
+// The shared pieces are visible crate-wide (for actions written outside `store/`); the action
+// modules only add `impl Embedded` methods, reached through `dispatch`.
+pub(crate) mod capacity;
+pub(crate) mod expressions;
 mod key_condition;
-mod keys;
-mod model;
+pub(crate) mod keys;
+pub(crate) mod model;
 mod query;
 mod reads;
-mod reply;
-mod shapes;
+pub(crate) mod reply;
+pub(crate) mod shapes;
 mod tables;
 mod transact;
-mod validate;
+pub(crate) mod validate;
 mod writes;
 
 use std::collections::BTreeMap;
@@ -60,7 +62,7 @@ enum Reply {
 /// duration of its read-modify-write, so concurrent callers never lose a write.
 #[derive(Clone, Default)]
 pub struct Embedded {
-    tables: Arc<RwLock<BTreeMap<String, Table>>>,
+    pub(crate) tables: Arc<RwLock<BTreeMap<String, Table>>>,
 }
 
 impl Embedded {
