@@ -3,10 +3,11 @@
 //!
 //! The directory holds a write-ahead log, `writes.log`: every write action that succeeded
 //! (`PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, `TransactWriteItems`, `CreateTable`,
-//! `DeleteTable`), as the request DynamoDB got, in the order the store applied it. A record is
-//! `len: u32 LE | crc32: u32 LE | action NUL body`; it is written and `fsync`ed before the reply
-//! leaves. Opening replays the log into a fresh store; a record cut short or failing its CRC
-//! (the one a crash interrupted, never acknowledged) ends the log and is cut off.
+//! `DeleteTable`, `UpdateTable`, `UpdateTimeToLive`), as the request DynamoDB got, in the order
+//! the store applied it. A record is `len: u32 LE | crc32: u32 LE | action NUL body`; it is
+//! written and `fsync`ed before the reply leaves. Opening replays the log into a fresh store; a
+//! record cut short or failing its CRC (the one a crash interrupted, never acknowledged) ends the
+//! log and is cut off.
 //!
 //! Writes are applied and logged one at a time (the store's state sequence and the log's order
 //! are then the same, so the replay rebuilds exactly the acknowledged state); reads run beside
@@ -29,6 +30,8 @@ const WRITES: &[&str] = &[
     "TransactWriteItems",
     "CreateTable",
     "DeleteTable",
+    "UpdateTable",
+    "UpdateTimeToLive",
 ];
 
 /// Records larger than this are corrupt (DynamoDB's largest request is 16 MB, BatchWriteItem).

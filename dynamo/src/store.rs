@@ -23,6 +23,15 @@ use crate::{Dynamo, DynamoResponse};
 #[path = "transact.rs"]
 mod transact;
 
+/// UpdateTimeToLive, DescribeTimeToLive and the expiry of items (a child module, as above).
+#[path = "ttl.rs"]
+mod ttl;
+pub use ttl::{Clock, ManualClock};
+
+/// UpdateTable (a child module, as above).
+#[path = "update_table.rs"]
+mod update_table;
+
 /// DynamoDB's maximum item size, 400 KB (Developer Guide, "Service, account, and table quotas").
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// Query and Scan read at most 1 MB per call (Developer Guide, "Paginating table query results").
@@ -113,6 +122,8 @@ struct Table {
     items: Items,
     /// Local and global secondary indexes.
     indexes: Vec<Index>,
+    /// The TTL attribute while Time to Live is enabled (see `ttl`).
+    ttl: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -470,6 +481,8 @@ impl ReplyWriter {
 #[derive(Clone, Default)]
 pub struct Embedded {
     tables: Arc<RwLock<BTreeMap<String, Table>>>,
+    /// The clock TTL expiry reads and when it last swept (see `ttl`).
+    expiry: Arc<ttl::Expiry>,
 }
 
 impl Embedded {
@@ -506,6 +519,7 @@ impl Embedded {
         let data = check_types(&data, fields)?;
         check_constraints(&data, fields)?;
         crate::schema::check_expression_sizes(&data)?;
+        self.expire_items();
         let json = match action {
             "GetItem" => return self.get_item(&data).map(Reply::Bytes),
             "Query" => return self.query(&data).map(Reply::Bytes),
@@ -521,8 +535,14 @@ impl Embedded {
             "BatchGetItem" => self.batch_get_item(&data),
             "TransactWriteItems" => self.transact_write_items(&data),
             "TransactGetItems" => self.transact_get_items(&data),
+            "UpdateTable" => self.update_table(&data),
+            "DescribeTimeToLive" => self.describe_time_to_live(&data),
+            "UpdateTimeToLive" => self.update_time_to_live(&data),
             _ => Err(DynamoError::UnknownOperation),
         };
+        if json.is_ok() {
+            self.note_write(action);
+        }
         json.map(Reply::Json)
     }
 
@@ -804,6 +824,7 @@ impl Embedded {
             range,
             items,
             indexes,
+            ttl: None,
         };
         // DynamoDB answers CreateTable with status CREATING; the embedded table is usable at once,
         // so DescribeTable reports ACTIVE from then on.
@@ -2812,6 +2833,9 @@ const ACTIONS: &[&str] = &[
     "BatchGetItem",
     "TransactWriteItems",
     "TransactGetItems",
+    "UpdateTable",
+    "DescribeTimeToLive",
+    "UpdateTimeToLive",
 ];
 
 /// Input shapes, built once.
@@ -3058,6 +3082,8 @@ fn action_fields(action: &str) -> Option<Vec<Field>> {
         ],
         "TransactWriteItems" => transact::write_fields(),
         "TransactGetItems" => transact::get_fields(),
+        "UpdateTable" => update_table::fields(),
+        "DescribeTimeToLive" | "UpdateTimeToLive" => ttl::fields(action),
         "BatchGetItem" => vec![
             rcc(),
             f(
