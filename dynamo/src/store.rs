@@ -483,6 +483,8 @@ pub struct Embedded {
     tables: Arc<RwLock<BTreeMap<String, Table>>>,
     /// The clock TTL expiry reads and when it last swept (see `ttl`).
     expiry: Arc<ttl::Expiry>,
+    /// TransactWriteItems client tokens seen in the last 10 minutes (see `transact`).
+    tokens: Arc<transact::Tokens>,
 }
 
 impl Embedded {

@@ -187,6 +187,7 @@ impl Embedded {
         Embedded {
             tables: Default::default(),
             expiry: Arc::new(Expiry::new(clock)),
+            tokens: Default::default(),
         }
     }
 
@@ -210,6 +211,11 @@ impl Embedded {
             }
         }
         self.expiry.next_due.store(next.to_bits(), Ordering::SeqCst);
+    }
+
+    /// The store's clock (epoch seconds).
+    pub(super) fn now(&self) -> f64 {
+        self.expiry.clock.now()
     }
 
     /// Called after every action that succeeded.
