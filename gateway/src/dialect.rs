@@ -133,7 +133,7 @@ pub const CHOICES: &[Choice] = &[
     },
     Choice {
         topic: "TTL expiry",
-        choice: "With Time to Live enabled (UpdateTimeToLive), an item whose TTL attribute is a Number of epoch seconds less than the store's clock is deleted, from the table and its indexes, before the next request is served: Get, Query, Scan, batches and transactions never return it. A TTL attribute that is absent or not a Number never expires. The clock is the system's (`Embedded::with_clock` injects another); deletions are not written to the `--data-dir` log, the replay expires the items again.",
+        choice: "With Time to Live enabled (UpdateTimeToLive), an item whose TTL attribute is a Number of epoch seconds less than the store's clock is deleted, from the table and its indexes, before the next request is served: Get, Query, Scan, batches and transactions never return it. A TTL attribute that is absent or not a Number never expires. The clock is the system's (`Embedded::with_clock` injects another); with `--data-dir` the log records the time of every write and replays each write at that time, so expiry answers as it did.",
         evidence: "Expired when \"less than the current time\", Numbers only, deletion \"typically within two days\" and expired items \"still show up in reads, queries, and scans\" until then [DOC: API reference UpdateTimeToLive, Developer Guide Time to Live]; deleting at once is a local choice for deterministic tests.",
     },
     Choice {
