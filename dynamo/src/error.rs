@@ -27,6 +27,10 @@ pub enum DynamoError {
     /// `com.amazonaws.dynamodb.v20120810#InternalServerError` (500)
     #[error("InternalServerError: {0}")]
     Internal(String),
+    /// `com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException`: a
+    /// TransactWriteItems `ClientRequestToken` reused with another request.
+    #[error("IdempotentParameterMismatchException: {0}")]
+    IdempotentParameterMismatch(String),
     /// `com.amazonaws.dynamodb.v20120810#TransactionCanceledException`: one `CancellationReason`
     /// object per action of the transaction, in request order.
     #[error("TransactionCanceledException")]
@@ -113,6 +117,11 @@ impl DynamoError {
             ),
             DynamoError::Internal(m) => (
                 "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                "message",
+                Some(m),
+            ),
+            DynamoError::IdempotentParameterMismatch(m) => (
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
                 "message",
                 Some(m),
             ),

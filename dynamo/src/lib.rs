@@ -36,7 +36,7 @@ pub use error::DynamoError;
 pub use persist::{Persistent, Recovered};
 pub use remote::{Remote, RemoteConfig, TransportError, TransportErrorKind};
 pub use retry::RetryPolicy;
-pub use store::Embedded;
+pub use store::{Clock, Embedded, ManualClock};
 
 /// One DynamoDB HTTP response: status, headers (`Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`,
 /// `Date`) and body bytes.

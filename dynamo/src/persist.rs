@@ -3,10 +3,16 @@
 //!
 //! The directory holds a write-ahead log, `writes.log`: every write action that succeeded
 //! (`PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, `TransactWriteItems`, `CreateTable`,
-//! `DeleteTable`), as the request DynamoDB got, in the order the store applied it. A record is
-//! `len: u32 LE | crc32: u32 LE | action NUL body`; it is written and `fsync`ed before the reply
-//! leaves. Opening replays the log into a fresh store; a record cut short or failing its CRC
-//! (the one a crash interrupted, never acknowledged) ends the log and is cut off.
+//! `DeleteTable`, `UpdateTable`, `UpdateTimeToLive`), as the request DynamoDB got, in the order
+//! the store applied it. A record is `len: u32 LE | crc32: u32 LE | action NUL body`; it is
+//! written and `fsync`ed before the reply leaves. Opening replays the log into a fresh store; a
+//! record cut short or failing its CRC (the one a crash interrupted, never acknowledged) ends the
+//! log and is cut off.
+//!
+//! TTL expiry deletes items by the store's clock without a request, so the log also keeps the
+//! time: before each write record, a `@clock` record with the epoch seconds the write was applied
+//! at. The write runs with the store's clock pinned to that time, and so does its replay: an
+//! item that had expired (or not) for a write has expired (or not) for its replay too.
 //!
 //! Writes are applied and logged one at a time (the store's state sequence and the log's order
 //! are then the same, so the replay rebuilds exactly the acknowledged state); reads run beside
@@ -16,9 +22,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
+use crate::store::Clock;
 use crate::{Dynamo, DynamoResponse, Embedded};
+
+/// The record before each write: the time it was applied at (see the module comment).
+const CLOCK: &str = "@clock";
 
 /// The actions whose success changes the store.
 const WRITES: &[&str] = &[
@@ -29,6 +40,8 @@ const WRITES: &[&str] = &[
     "TransactWriteItems",
     "CreateTable",
     "DeleteTable",
+    "UpdateTable",
+    "UpdateTimeToLive",
 ];
 
 /// Records larger than this are corrupt (DynamoDB's largest request is 16 MB, BatchWriteItem).
@@ -38,6 +51,10 @@ pub struct Persistent {
     store: Embedded,
     log: Mutex<File>,
     path: PathBuf,
+    /// The clock the store reads, unpinned.
+    clock: Clock,
+    /// `f64` bits of the time the store's clock is pinned to (NaN: not pinned).
+    pinned: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Persistent {
@@ -60,6 +77,11 @@ pub struct Recovered {
 impl Persistent {
     /// Open (or create) `dir` and replay its log.
     pub fn open(dir: &Path) -> Result<(Persistent, Recovered), String> {
+        Persistent::open_with_clock(dir, Clock::system())
+    }
+
+    /// [`Persistent::open`] with the store's TTL expiry reading `clock`.
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<(Persistent, Recovered), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("data dir {}: {e}", dir.display()))?;
         let path = dir.join("writes.log");
         let mut file = OpenOptions::new()
@@ -71,10 +93,28 @@ impl Persistent {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let store = Embedded::new();
+        let pinned = Arc::new(AtomicU64::new(f64::NAN.to_bits()));
+        let store = {
+            let (pinned, clock) = (pinned.clone(), clock.clone());
+            Embedded::with_clock(Clock::from_fn(move || {
+                let p = f64::from_bits(pinned.load(Ordering::SeqCst));
+                if p.is_nan() { clock.now() } else { p }
+            }))
+        };
         let mut at = 0usize;
         let mut writes = 0;
         while let Some((action, body, next)) = record(&bytes, at) {
+            if action == CLOCK {
+                // A log written before TTL had none; a bad one leaves the clock as it was.
+                if let Some(t) = std::str::from_utf8(body)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                {
+                    pinned.store(t.to_bits(), Ordering::SeqCst);
+                }
+                at = next;
+                continue;
+            }
             let r = store.handle(action, body);
             if r.status != 200 {
                 return Err(format!(
@@ -86,6 +126,7 @@ impl Persistent {
             writes += 1;
             at = next;
         }
+        pinned.store(f64::NAN.to_bits(), Ordering::SeqCst);
         let cut = (bytes.len() - at) as u64;
         if cut > 0 {
             file.set_len(at as u64)
@@ -97,6 +138,8 @@ impl Persistent {
                 store,
                 log: Mutex::new(file),
                 path,
+                clock,
+                pinned,
             },
             Recovered { writes, cut },
         ))
@@ -147,11 +190,15 @@ impl Dynamo for Persistent {
         }
         // Apply and log under one lock: the log's order is the order of the store's states.
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        // Reads running beside see the pinned time too: it is the current time.
+        let now = self.clock.now();
+        self.pinned.store(now.to_bits(), Ordering::SeqCst);
         let r = self.store.handle(action, body);
+        self.pinned.store(f64::NAN.to_bits(), Ordering::SeqCst);
         if r.status == 200 {
-            let logged = log
-                .write_all(&encode(action, body))
-                .and_then(|()| log.sync_data());
+            let mut records = encode(CLOCK, now.to_string().as_bytes());
+            records.extend(encode(action, body));
+            let logged = log.write_all(&records).and_then(|()| log.sync_data());
             if let Err(e) = logged {
                 // Not durable: say so rather than acknowledge (the store has applied it; a
                 // restart will not have it).
@@ -226,6 +273,31 @@ mod tests {
             p.call("Scan", br#"{"TableName":"tab"}"#).await.json_body()["Count"],
             5
         );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[tokio::test]
+    async fn a_replay_sees_ttl_expiry_as_the_writes_did() {
+        let d = dir("ttl");
+        let clock = crate::store::ManualClock::at(1_000.0);
+        let (p, _) = Persistent::open_with_clock(&d, clock.clock()).unwrap();
+        let table = r#"{"TableName":"tab","AttributeDefinitions":[{"AttributeName":"k","AttributeType":"S"}],"KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}"#;
+        assert_eq!(p.call("CreateTable", table.as_bytes()).await.status, 200);
+        let ttl = r#"{"TableName":"tab","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"exp"}}"#;
+        assert_eq!(p.call("UpdateTimeToLive", ttl.as_bytes()).await.status, 200);
+        let put = r#"{"TableName":"tab","Item":{"k":{"S":"a"},"exp":{"N":"1010"}}}"#;
+        assert_eq!(p.call("PutItem", put.as_bytes()).await.status, 200);
+        // At 1005 the item is there, so an update that needs it succeeds.
+        clock.set(1_005.0);
+        let update = r#"{"TableName":"tab","Key":{"k":{"S":"a"}},"UpdateExpression":"SET n = :one","ConditionExpression":"attribute_exists(k)","ExpressionAttributeValues":{":one":{"N":"1"}}}"#;
+        assert_eq!(p.call("UpdateItem", update.as_bytes()).await.status, 200);
+        drop(p);
+        // Replayed at 2000 (the item long expired), every write still succeeds as it did.
+        clock.set(2_000.0);
+        let (p, r) = Persistent::open_with_clock(&d, clock.clock()).unwrap();
+        assert_eq!(r, Recovered { writes: 4, cut: 0 });
+        let scan = p.call("Scan", br#"{"TableName":"tab"}"#).await.json_body();
+        assert_eq!(scan["Count"], 0);
         let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -428,3 +428,57 @@ fn transact_get_key_fault_is_a_cancellation() {
         })
     );
 }
+
+#[test]
+fn client_request_token_makes_a_write_idempotent() {
+    let clock = dynamo::ManualClock::at(1_800_000_000.0);
+    let d = Embedded::with_clock(clock.clock());
+    ok(
+        &d,
+        "CreateTable",
+        json!({"TableName": "counters",
+               "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+               "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+               "BillingMode": "PAY_PER_REQUEST"}),
+    );
+    let add = |token: &str, by: &str| {
+        json!({"ClientRequestToken": token, "TransactItems": [{"Update": {
+            "TableName": "counters", "Key": {"id": {"S": "c"}},
+            "UpdateExpression": "ADD n :by",
+            "ExpressionAttributeValues": {":by": {"N": by}}}}]})
+    };
+    let n = |d: &Embedded| {
+        ok(
+            d,
+            "GetItem",
+            json!({"TableName": "counters", "Key": {"id": {"S": "c"}}}),
+        )["Item"]["n"]
+            .clone()
+    };
+    assert_eq!(ok(&d, "TransactWriteItems", add("t-1", "1")), json!({}));
+    // A repeat within 10 minutes succeeds without applying again (API reference).
+    let mut again = add("t-1", "1");
+    again["ReturnConsumedCapacity"] = json!("TOTAL");
+    assert_eq!(ok(&d, "TransactWriteItems", again), json!({}));
+    assert_eq!(n(&d), json!({"N": "1"}));
+    // The same token with another request is refused, and changes nothing.
+    let (status, body) = call(&d, "TransactWriteItems", add("t-1", "5"));
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+    );
+    assert_eq!(n(&d), json!({"N": "1"}));
+    // Another token applies; after 10 minutes the first token is new again.
+    ok(&d, "TransactWriteItems", add("t-2", "1"));
+    assert_eq!(n(&d), json!({"N": "2"}));
+    clock.advance(601.0);
+    ok(&d, "TransactWriteItems", add("t-1", "1"));
+    assert_eq!(n(&d), json!({"N": "3"}));
+    // A cancelled transaction does not use up its token.
+    let failing = json!({"ClientRequestToken": "t-3", "TransactItems": [{"ConditionCheck": {
+        "TableName": "counters", "Key": {"id": {"S": "c"}},
+        "ConditionExpression": "attribute_not_exists(id)"}}]});
+    assert_eq!(call(&d, "TransactWriteItems", failing.clone()).0, 400);
+    assert_eq!(call(&d, "TransactWriteItems", failing).0, 400);
+}

@@ -132,6 +132,21 @@ pub const CHOICES: &[Choice] = &[
         evidence: "Index wording for Query and writes [USER: real DynamoDB errors]; table wording from PutItem's [USER]; sort-key conditions [INF].",
     },
     Choice {
+        topic: "TTL expiry",
+        choice: "With Time to Live enabled (UpdateTimeToLive), an item whose TTL attribute is a Number of epoch seconds less than the store's clock is deleted, from the table and its indexes, before the next request is served: Get, Query, Scan, batches and transactions never return it. A TTL attribute that is absent or not a Number never expires. The clock is the system's (`Embedded::with_clock` injects another); with `--data-dir` the log records the time of every write and replays each write at that time, so expiry answers as it did.",
+        evidence: "Expired when \"less than the current time\", Numbers only, deletion \"typically within two days\" and expired items \"still show up in reads, queries, and scans\" until then [DOC: API reference UpdateTimeToLive, Developer Guide Time to Live]; deleting at once is a local choice for deterministic tests.",
+    },
+    Choice {
+        topic: "UpdateTable and UpdateTimeToLive take effect at once",
+        choice: "UpdateTable replies UPDATING (a new global index CREATING, a deleted one DELETING, a throughput change with the units still in force) and the table is ACTIVE with the change for the next request; a new index is backfilled before the reply. TTL goes straight to ENABLED/DISABLED, and the one-hour wait before another UpdateTimeToLive is not enforced. So ResourceInUseException for an update in progress never occurs.",
+        evidence: "The asynchronous statuses, the backfill and the one-hour limit [DOC: API reference UpdateTable, UpdateTimeToLive]; the reply's throughput [INF: dynalite]; skipping the waits is a local choice.",
+    },
+    Choice {
+        topic: "TransactWriteItems client tokens",
+        choice: "A `ClientRequestToken` seen in a successful TransactWriteItems within the last 10 minutes (store clock): the same request (reporting options aside) replies `{}` and changes nothing; another request is IdempotentParameterMismatchException with the API reference's description as message. A cancelled or refused transaction does not record its token.",
+        evidence: "10 minutes, no changes on repeat, the exception [DOC: API reference TransactWriteItems]; its message, and whether a failed call records the token [UNK]. moto applies repeats again (README, Where moto differs from DynamoDB).",
+    },
+    Choice {
         topic: "Response Content-Type",
         choice: "The media type of the response template used; `application/json` when none was used; a `responseParameters` or responseOverride header replaces it.",
         evidence: "Default application/json [DOC known-issues + AWS-REC]; template media type [INF].",

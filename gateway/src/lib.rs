@@ -104,6 +104,12 @@ pub enum GatewayError {
     },
     #[error("table {table} did not become ACTIVE: {message}")]
     TableNotActive { table: String, message: String },
+    #[error("UpdateTimeToLive {table} failed with HTTP {status}: {body}")]
+    UpdateTimeToLive {
+        table: String,
+        status: u16,
+        body: String,
+    },
 }
 
 /// Where access-log lines go.
@@ -193,7 +199,8 @@ impl Gateway {
     }
 
     /// CreateTable for every `x-dynamodb-tables` entry (an existing table is fine), then wait
-    /// until each is ACTIVE (dynalite and DynamoDB create tables asynchronously).
+    /// until each is ACTIVE (dynalite and DynamoDB create tables asynchronously), then enable
+    /// its `TimeToLiveSpecification`, if any.
     pub async fn create_tables(&self) -> Result<(), GatewayError> {
         for t in self.inner.api.tables.values() {
             let req = t.create_table_request();
@@ -229,6 +236,31 @@ impl Gateway {
                     });
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            // CreateTable has no TTL member: DynamoDB enables TTL with UpdateTimeToLive (as
+            // CloudFormation does for AWS::DynamoDB::Table's TimeToLiveSpecification).
+            if let Some(spec) = &t.time_to_live_specification
+                && spec.get("Enabled") == Some(&json!(true))
+            {
+                let req = json!({"TableName": t.table_name, "TimeToLiveSpecification": spec});
+                let r = self
+                    .inner
+                    .dynamo
+                    .call("UpdateTimeToLive", req.to_string().as_bytes())
+                    .await;
+                let body = String::from_utf8_lossy(&r.body).into_owned();
+                // Already enabled: a table kept from an earlier run. dynalite has no TTL
+                // actions (UnknownOperationException): its tables just never expire items.
+                if r.status != 200
+                    && !body.contains("TimeToLive is already enabled")
+                    && !body.contains("UnknownOperationException")
+                {
+                    return Err(GatewayError::UpdateTimeToLive {
+                        table: t.table_name.clone(),
+                        status: r.status,
+                        body,
+                    });
+                }
             }
         }
         Ok(())

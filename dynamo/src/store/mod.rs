@@ -11,6 +11,8 @@
 //! - `query`: Query and Scan (index choice, `ExclusiveStartKey`, the 1 MB page, the filter),
 //!   with `key_condition` for `KeyConditionExpression`/`KeyConditions`;
 //! - `transact`: TransactWriteItems, TransactGetItems;
+//! - `update_table`: UpdateTable; `ttl`: UpdateTimeToLive, DescribeTimeToLive and the expiry
+//!   of items;
 //! - `expressions`: a request's expression parameters (names, values, legacy forms) and what
 //!   they do to an item (condition, projection);
 //! - `validate`: key attributes of keys and items (types, sizes, empty values);
@@ -30,8 +32,12 @@ pub(crate) mod reply;
 pub(crate) mod shapes;
 mod tables;
 mod transact;
+mod ttl;
+mod update_table;
 pub(crate) mod validate;
 mod writes;
+
+pub use ttl::{Clock, ManualClock};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -63,6 +69,10 @@ enum Reply {
 #[derive(Clone, Default)]
 pub struct Embedded {
     pub(crate) tables: Arc<RwLock<BTreeMap<String, Table>>>,
+    /// The clock TTL expiry reads and when it last swept (see `ttl`).
+    expiry: Arc<ttl::Expiry>,
+    /// TransactWriteItems client tokens seen in the last 10 minutes (see `transact`).
+    tokens: Arc<transact::Tokens>,
 }
 
 impl Embedded {
@@ -99,6 +109,7 @@ impl Embedded {
         let data = check_types(&data, fields)?;
         check_constraints(&data, fields)?;
         crate::schema::check_expression_sizes(&data)?;
+        self.expire_items();
         let json = match action {
             "GetItem" => return self.get_item(&data).map(Reply::Bytes),
             "Query" => return self.query(&data).map(Reply::Bytes),
@@ -114,8 +125,14 @@ impl Embedded {
             "BatchGetItem" => self.batch_get_item(&data),
             "TransactWriteItems" => self.transact_write_items(&data),
             "TransactGetItems" => self.transact_get_items(&data),
+            "UpdateTable" => self.update_table(&data),
+            "DescribeTimeToLive" => self.describe_time_to_live(&data),
+            "UpdateTimeToLive" => self.update_time_to_live(&data),
             _ => Err(DynamoError::UnknownOperation),
         };
+        if json.is_ok() {
+            self.note_write(action);
+        }
         json.map(Reply::Json)
     }
 

@@ -94,6 +94,8 @@ pub(crate) struct Table {
     pub(crate) items: Items,
     /// Local and global secondary indexes.
     pub(crate) indexes: Vec<Index>,
+    /// The TTL attribute while Time to Live is enabled (see `ttl`).
+    pub(crate) ttl: Option<String>,
 }
 
 #[derive(Debug, Clone)]

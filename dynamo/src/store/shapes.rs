@@ -231,6 +231,9 @@ pub(crate) const ACTIONS: &[&str] = &[
     "BatchGetItem",
     "TransactWriteItems",
     "TransactGetItems",
+    "UpdateTable",
+    "DescribeTimeToLive",
+    "UpdateTimeToLive",
 ];
 
 /// Input shapes, built once.
@@ -477,6 +480,8 @@ pub(crate) fn action_fields(action: &str) -> Option<Vec<Field>> {
         ],
         "TransactWriteItems" => super::transact::write_fields(),
         "TransactGetItems" => super::transact::get_fields(),
+        "UpdateTable" => super::update_table::fields(),
+        "DescribeTimeToLive" | "UpdateTimeToLive" => super::ttl::fields(action),
         "BatchGetItem" => vec![
             rcc(),
             f(

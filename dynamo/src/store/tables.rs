@@ -278,6 +278,7 @@ impl Embedded {
             range,
             items,
             indexes,
+            ttl: None,
         };
         // DynamoDB answers CreateTable with status CREATING; the embedded table is usable at once,
         // so DescribeTable reports ACTIVE from then on.

@@ -32,6 +32,14 @@ const WRITE_KINDS: [&str; 4] = ["ConditionCheck", "Put", "Delete", "Update"];
 
 const SAME_ITEM: &str = "Transaction request cannot include multiple operations on one item";
 
+/// How long a `ClientRequestToken` identifies its request (API reference: 10 minutes).
+const TOKEN_SECONDS: f64 = 600.0;
+
+/// The `ClientRequestToken`s of successful TransactWriteItems calls: the request (without its
+/// reporting options) and when it completed.
+#[derive(Debug, Default)]
+pub(super) struct Tokens(std::sync::Mutex<std::collections::HashMap<String, (Value, f64)>>);
+
 fn rvoccf() -> Field {
     f(
         "ReturnValuesOnConditionCheckFailure",
@@ -218,7 +226,39 @@ fn consumed_units(reply: &Value) -> f64 {
 }
 
 impl Embedded {
+    /// TransactWriteItems, idempotent per `ClientRequestToken` (API reference,
+    /// `TransactWriteItems`: a token "is valid for 10 minutes after the first request that uses
+    /// it completes"; a repeat of a successful call returns success "without making any
+    /// changes"; the same token with other parameters is an `IdempotentParameterMismatch`).
     pub(super) fn transact_write_items(&self, data: &Value) -> Result<Value, DynamoError> {
+        let Some(token) = data.get("ClientRequestToken").and_then(Value::as_str) else {
+            return self.transact_write_items_once(data);
+        };
+        // Held for the whole call, so two concurrent calls with one token apply it once.
+        let mut seen = self.tokens.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.now();
+        seen.retain(|_, (_, at)| now - *at < TOKEN_SECONDS);
+        let mut request = data.clone();
+        if let Some(o) = request.as_object_mut() {
+            // What the reply reports is not part of what the token identifies.
+            o.remove("ReturnConsumedCapacity");
+            o.remove("ReturnItemCollectionMetrics");
+        }
+        if let Some((first, _)) = seen.get(token) {
+            if *first == request {
+                return Ok(json!({}));
+            }
+            return Err(DynamoError::IdempotentParameterMismatch(
+                "DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used."
+                    .to_string(),
+            ));
+        }
+        let out = self.transact_write_items_once(data)?;
+        seen.insert(token.to_string(), (request, self.now()));
+        Ok(out)
+    }
+
+    fn transact_write_items_once(&self, data: &Value) -> Result<Value, DynamoError> {
         let entries = data
             .get("TransactItems")
             .and_then(Value::as_array)
