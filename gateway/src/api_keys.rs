@@ -2,11 +2,15 @@
 //! `apiKeyRequired` (DG "Usage plans and API keys for REST APIs").
 //!
 //! - The key comes from the `x-api-key` header (`x-amazon-apigateway-api-key-source: HEADER`, the
-//!   default). A missing or unknown key is INVALID_API_KEY: 403 `{"message":"Forbidden"}`.
+//!   default) or, with the source AUTHORIZER, from the Lambda authorizer's `usageIdentifierKey`
+//!   (DG "Choose an API key source"; `authorize` picks it). A missing or unknown key is
+//!   INVALID_API_KEY: 403 `{"message":"Forbidden"}`.
 //! - A known key is metered by its usage plan (`x-usage-plans`): first the quota (QUOTA_EXCEEDED,
 //!   429 `Limit Exceeded`), then the throttle, a token bucket of `burstLimit` tokens refilled at
-//!   `rateLimit` per second (THROTTLED, 429 `Too Many Requests`). A refused request uses up
-//!   neither. A key given without a plan is not metered.
+//!   `rateLimit` per second (THROTTLED, 429 `Too Many Requests`): the plan's `methodThrottle`
+//!   bucket for the method when it has one (per key and method), else the plan's `throttle`
+//!   (per key). Then the stage's and account's throttles (`throttle`). A request refused at any
+//!   of these uses up none of them. A key given without a plan is not metered.
 //! - `$context.identity.apiKey` and `apiKeyId` are set.
 //!
 //! Time is the request's receipt time (`Gateway` builder's clock), so a test can move it.
