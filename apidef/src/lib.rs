@@ -42,8 +42,8 @@ use serde_json::Value;
 pub use error::{ErrorKind, Location, Severity, SpecError};
 pub use model::{
     ApiKeySource, DeployParameter, DeployStage, EndpointConfiguration, GatewayResponse,
-    IntegrationType, PassthroughBehavior, QuotaPeriod, QuotaSettings, RawIntegration,
-    MethodSetting, RawIntegrationResponse, RequestValidator, TableDefinition, ThrottleSettings,
+    IntegrationType, MethodSetting, PassthroughBehavior, QuotaPeriod, QuotaSettings,
+    RawIntegration, RawIntegrationResponse, RequestValidator, TableDefinition, ThrottleSettings,
     UsagePlan, split_method_key,
 };
 pub use pattern::SelectionPattern;

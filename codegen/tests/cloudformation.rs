@@ -586,7 +586,10 @@ fn stage_method_and_plan_throttles_are_declared() {
     let stack = stack_of(&api);
     let settings = &resource(&stack, "Stage")["Properties"]["MethodSettings"];
     let all = &settings[0];
-    assert_eq!((&all["ResourcePath"], &all["HttpMethod"]), (&json!("/*"), &json!("*")));
+    assert_eq!(
+        (&all["ResourcePath"], &all["HttpMethod"]),
+        (&json!("/*"), &json!("*"))
+    );
     assert_eq!(all["ThrottlingRateLimit"], 50.0);
     assert_eq!(all["ThrottlingBurstLimit"], 20);
     let one = &settings[1];

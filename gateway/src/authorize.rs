@@ -142,10 +142,7 @@ pub(crate) fn authorize<'r>(
             Some(apidef::ApiKeySource::Authorizer) => usage_identifier_key.as_deref(),
             Some(apidef::ApiKeySource::Header) | None => req.header_value("x-api-key"),
         };
-        match inner
-            .keys
-            .admit(key, &method, received, stage_and_account)
-        {
+        match inner.keys.admit(key, &method, received, stage_and_account) {
             Ok(admitted) => ctx.identity.api_key = Some(admitted),
             Err(t) => return Err(t.into()),
         }

@@ -214,8 +214,12 @@ fn authorizer_key_source_gateway() -> Gateway {
             }}}
         }
     }});
-    let api = apidef::Api::from_str_with(&doc.to_string(), "authorizer-keys.json", &Default::default())
-        .expect("loads");
+    let api = apidef::Api::from_str_with(
+        &doc.to_string(),
+        "authorizer-keys.json",
+        &Default::default(),
+    )
+    .expect("loads");
     assert_eq!(api.api_key_source, Some(apidef::ApiKeySource::Authorizer));
     let policies = r#"{"TokenAuth": {
         "Bearer keyed": {"principalId": "kim", "usageIdentifierKey": "authorizer-given-key"},
@@ -252,7 +256,9 @@ async fn with_the_authorizer_key_source_the_key_is_the_authorizers_usage_identif
     // The key's plan meters it (burst 2): the second is admitted, the third throttled, and a
     // header naming another valid key changes nothing.
     assert_eq!(
-        gw.handle(who("Bearer keyed", Some("header-key"))).await.status,
+        gw.handle(who("Bearer keyed", Some("header-key")))
+            .await
+            .status,
         200
     );
     let r = gw.handle(who("Bearer keyed", None)).await;
@@ -283,5 +289,8 @@ fn a_usage_identifier_key_must_be_a_string() {
     let e = Policies::parse(r#"{"Auth": {"tok": {"usageIdentifierKey": 7}}}"#)
         .err()
         .unwrap();
-    assert!(e.contains("Auth.tok") && e.contains("usageIdentifierKey"), "{e}");
+    assert!(
+        e.contains("Auth.tok") && e.contains("usageIdentifierKey"),
+        "{e}"
+    );
 }

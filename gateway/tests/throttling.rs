@@ -126,7 +126,10 @@ fn gateway(stage: Value) -> Clocked {
 fn assert_throttled(r: &Response) {
     assert_eq!(r.status, 429, "{}", r.text());
     assert_eq!(r.json(), Some(json!({"message": "Too Many Requests"})));
-    assert_eq!(r.header("x-amzn-ErrorType"), Some("TooManyRequestsException"));
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("TooManyRequestsException")
+    );
 }
 
 #[tokio::test]
@@ -235,8 +238,7 @@ fn a_method_key_that_names_no_method_is_refused_with_its_location() {
         json!({}),
     );
     let err = apidef::Api::from_str_with(&text, "throttled.json", &Default::default())
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let all: Vec<String> = err.all().map(|e| format!("{e} {e:?}")).collect();
     let all = all.join("\n");
     assert!(all.contains("/nope/GET"), "{all}");

@@ -1558,8 +1558,7 @@ impl<'t> Builder<'t> {
             if path != "/*" || method != "*" {
                 // One method's entry: its throttle is carried (x-deploy-stage.methodSettings,
                 // keyed /{resource path}/{METHOD}); its other settings are not.
-                let Some(resource) = unescape_resource_path(path).filter(|_| method != "*")
-                else {
+                let Some(resource) = unescape_resource_path(path).filter(|_| method != "*") else {
                     self.r.note(
                         &q,
                         owner,
@@ -1583,7 +1582,10 @@ impl<'t> Builder<'t> {
                 for k in ms.keys() {
                     if !matches!(
                         k.as_str(),
-                        "ResourcePath" | "HttpMethod" | "ThrottlingRateLimit" | "ThrottlingBurstLimit"
+                        "ResourcePath"
+                            | "HttpMethod"
+                            | "ThrottlingRateLimit"
+                            | "ThrottlingBurstLimit"
                     ) {
                         self.r.note(
                             &pointer_push(&q, k),
@@ -1599,7 +1601,9 @@ impl<'t> Builder<'t> {
             }
             for (k, x) in ms {
                 match k.as_str() {
-                    "ResourcePath" | "HttpMethod" | "ThrottlingRateLimit"
+                    "ResourcePath"
+                    | "HttpMethod"
+                    | "ThrottlingRateLimit"
                     | "ThrottlingBurstLimit" => {}
                     "LoggingLevel" => {
                         if let Some(l) = scalar_string(x) {
