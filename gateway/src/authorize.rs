@@ -9,7 +9,7 @@ use crate::context::RequestContext;
 use crate::gateway_responses::{Refusal, ResponseType};
 use crate::request::{self, MethodRequest};
 use crate::route::Routed;
-use crate::{Inner, Request, cognito, iam, lambda_authorizer, throttle};
+use crate::{Inner, Request, cognito, iam, lambda_authorizer};
 
 pub(crate) fn authorize<'r>(
     inner: &'r Inner,
@@ -132,9 +132,9 @@ pub(crate) fn authorize<'r>(
             }
         }
     }
-    let method = throttle::method_key(routed.op);
+    let method = &routed.plan.method_key;
     let received = ctx.received;
-    let stage_and_account = || inner.throttles.admit(&method, received);
+    let stage_and_account = || inner.throttles.admit(method, received);
     if routed.op.api_key_required {
         // DG "Choose an API key source": HEADER (the default) reads `x-api-key`; AUTHORIZER
         // takes the Lambda authorizer's `usageIdentifierKey`, and no header is read.
@@ -142,7 +142,7 @@ pub(crate) fn authorize<'r>(
             Some(apidef::ApiKeySource::Authorizer) => usage_identifier_key.as_deref(),
             Some(apidef::ApiKeySource::Header) | None => req.header_value("x-api-key"),
         };
-        match inner.keys.admit(key, &method, received, stage_and_account) {
+        match inner.keys.admit(key, method, received, stage_and_account) {
             Ok(admitted) => ctx.identity.api_key = Some(admitted),
             Err(t) => return Err(t.into()),
         }

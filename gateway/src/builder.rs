@@ -174,6 +174,8 @@ impl GatewayBuilder {
 pub(crate) struct OpPlan {
     /// `$context.resourceId`.
     pub resource_id: String,
+    /// `/{resource path}/{METHOD}`: the key of the method's throttles.
+    pub method_key: String,
     /// Media type -> compiled draft-4 validator of the request model.
     pub models: HashMap<String, Arc<jsonschema::Validator>>,
     /// The media type of each request template, in the integration's order.
@@ -254,6 +256,7 @@ impl OpPlan {
             .collect();
         Ok(OpPlan {
             resource_id: resource_id(&op.path),
+            method_key: crate::throttle::method_key(op),
             models,
             request_templates: integ
                 .request_templates

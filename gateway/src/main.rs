@@ -586,3 +586,19 @@ fn parse_account_throttle(v: &str) -> Result<AccountThrottle, String> {
         burst_limit,
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_throttle_takes_rate_burst_or_off() {
+        let t = parse_account_throttle("250.5:40").unwrap().0.unwrap();
+        assert_eq!((t.rate_limit, t.burst_limit), (250.5, 40));
+        assert!(parse_account_throttle("off").unwrap().0.is_none());
+        for bad in ["", "10", "x:1", "1:-1", "-1:5", "inf:5"] {
+            let e = parse_account_throttle(bad).unwrap_err();
+            assert!(e.contains("RATE:BURST"), "{bad}: {e}");
+        }
+    }
+}
