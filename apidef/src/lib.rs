@@ -42,8 +42,9 @@ use serde_json::Value;
 pub use error::{ErrorKind, Location, Severity, SpecError};
 pub use model::{
     ApiKeySource, DeployParameter, DeployStage, EndpointConfiguration, GatewayResponse,
-    IntegrationType, PassthroughBehavior, QuotaPeriod, QuotaSettings, RawIntegration,
-    RawIntegrationResponse, RequestValidator, TableDefinition, ThrottleSettings, UsagePlan,
+    IntegrationType, MethodSetting, PassthroughBehavior, QuotaPeriod, QuotaSettings,
+    RawIntegration, RawIntegrationResponse, RequestValidator, TableDefinition, ThrottleSettings,
+    UsagePlan, split_method_key,
 };
 pub use pattern::SelectionPattern;
 pub use routes::{RouteMatch, RouteTable, Segment};
@@ -1192,7 +1193,61 @@ impl Builder<'_> {
             intrinsic_params: Vec::new(),
         };
         self.build_operations(&mut api);
+        self.check_throttles(&api);
         Some(api)
+    }
+
+    /// The stage's and the plans' throttles: rates AWS takes (numbers >= 0) and method keys
+    /// that name an operation of the document (AWS refuses settings for a method that does not
+    /// exist: UpdateStage's `NotFoundException`).
+    fn check_throttles(&self, api: &Api) {
+        let check = |extension: &str, at: String, t: &ThrottleSettings| {
+            if !(t.rate_limit.is_finite() && t.rate_limit >= 0.0) {
+                self.report(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: extension.into(),
+                        message: format!("rateLimit {} must be a number >= 0", t.rate_limit),
+                    },
+                    at,
+                ));
+            }
+        };
+        let method_key = |extension: &str, at: String, key: &str| {
+            let known = split_method_key(key).is_some_and(|(path, method)| {
+                api.operations
+                    .iter()
+                    .any(|o| o.path == path && o.method == method)
+            });
+            if !known {
+                self.report(self.err(
+                    ErrorKind::InvalidExtension {
+                        extension: extension.into(),
+                        message: format!(
+                            "{key:?} names no method of the document (keys are /{{resource path}}/{{METHOD}}, e.g. /album/GET)"
+                        ),
+                    },
+                    at,
+                ));
+            }
+        };
+        if let Some(t) = &api.stage.throttling {
+            check("x-deploy-stage", "/x-deploy-stage/throttling".into(), t);
+        }
+        for (key, ms) in &api.stage.method_settings {
+            let at = pointer_push("/x-deploy-stage/methodSettings", key);
+            method_key("x-deploy-stage", at.clone(), key);
+            if let Some(t) = &ms.throttling {
+                check("x-deploy-stage", pointer_push(&at, "throttling"), t);
+            }
+        }
+        for (name, plan) in &api.usage_plans {
+            let at = pointer_push(&pointer_push("/x-usage-plans", name), "methodThrottle");
+            for (key, t) in &plan.method_throttle {
+                let at = pointer_push(&at, key);
+                method_key("x-usage-plans", at.clone(), key);
+                check("x-usage-plans", at, t);
+            }
+        }
     }
 
     /// The shapes the rest of the builder relies on, checked where they are (the typed

@@ -534,6 +534,11 @@ pub struct UsagePlan {
     pub throttle: Option<ThrottleSettings>,
     #[serde(default)]
     pub quota: Option<QuotaSettings>,
+    /// Per-method throttles of this plan on the stage, keyed `/{resource path}/{METHOD}`
+    /// (`/album/{id}/GET`): AWS's `apiStages[].throttle` for this API's one stage. For that
+    /// method a key's requests are metered by this bucket instead of the plan's `throttle`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub method_throttle: IndexMap<String, ThrottleSettings>,
 }
 
 /// A token bucket: `burstLimit` requests at once, refilled at `rateLimit` per second.
@@ -583,6 +588,37 @@ pub struct DeployStage {
     /// Stage variables (`$stageVariables`).
     #[serde(default)]
     pub variables: IndexMap<String, String>,
+    /// The stage's default throttle for every method: AWS's `throttlingRateLimit` /
+    /// `throttlingBurstLimit` of the method settings `*/*` (CloudFormation: `MethodSettings`
+    /// with `ResourcePath: /*`, `HttpMethod: '*'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling: Option<ThrottleSettings>,
+    /// Per-method overrides, keyed `/{resource path}/{METHOD}` (`/album/{id}/GET`), as AWS's
+    /// stage `methodSettings` keys them (there with the path's `/` written `~1`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub method_settings: IndexMap<String, MethodSetting>,
+}
+
+/// One method's settings in `x-deploy-stage.methodSettings`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MethodSetting {
+    /// Replaces the stage's `throttling` for this method (DG "Throttle requests to your REST
+    /// APIs": per-method settings override the stage's).
+    #[serde(default)]
+    pub throttling: Option<ThrottleSettings>,
+}
+
+/// A `/{resource path}/{METHOD}` key (of `methodSettings` or a plan's `methodThrottle`) split
+/// at its last `/`: (`/album/{id}`, `GET`); the root resource is `//GET`.
+pub fn split_method_key(key: &str) -> Option<(&str, &str)> {
+    let (path, method) = key.rsplit_once('/')?;
+    if !path.starts_with('/') || method.is_empty() {
+        return None;
+    }
+    // AWS's root resource, `/`, makes the key `//GET`.
+    let path = if path == "/" { "/" } else { path };
+    Some((path, method))
 }
 
 impl Default for DeployStage {
@@ -595,6 +631,8 @@ impl Default for DeployStage {
             data_trace_enabled: false,
             access_log_format: None,
             variables: IndexMap::new(),
+            throttling: None,
+            method_settings: IndexMap::new(),
         }
     }
 }

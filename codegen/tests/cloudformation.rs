@@ -567,3 +567,47 @@ fn usage_plans_are_declared_with_a_key_each() {
     assert_eq!(plan["Properties"]["Throttle"]["RateLimit"], 500.0);
     assert_eq!(plan["Properties"]["Quota"]["Limit"], 10000);
 }
+
+/// The stage's throttle is the `/*` `*` method setting's, each `methodSettings` override is a
+/// MethodSettings entry of its own (resource path `~1`-escaped, the stage's logging and metrics
+/// kept), and a plan's `methodThrottle` is its `ApiStages` entry's `Throttle`.
+#[test]
+fn stage_method_and_plan_throttles_are_declared() {
+    let mut doc: Value = serde_yaml::from_str(&openapi_yaml()).expect("YAML");
+    doc["x-deploy-stage"]["throttling"] = json!({"rateLimit": 50, "burstLimit": 20});
+    doc["x-deploy-stage"]["methodSettings"] = json!({
+        "/{artist}/{album}/GET": {"throttling": {"rateLimit": 5.5, "burstLimit": 2}}
+    });
+    doc["x-usage-plans"] = json!({"basic": {
+        "throttle": {"rateLimit": 10, "burstLimit": 10},
+        "methodThrottle": {"/album/POST": {"rateLimit": 1, "burstLimit": 1}}
+    }});
+    let api = api_of(&serde_json::to_string(&doc).unwrap());
+    let stack = stack_of(&api);
+    let settings = &resource(&stack, "Stage")["Properties"]["MethodSettings"];
+    let all = &settings[0];
+    assert_eq!(
+        (&all["ResourcePath"], &all["HttpMethod"]),
+        (&json!("/*"), &json!("*"))
+    );
+    assert_eq!(all["ThrottlingRateLimit"], 50.0);
+    assert_eq!(all["ThrottlingBurstLimit"], 20);
+    let one = &settings[1];
+    assert_eq!(one["ResourcePath"], "/~1{artist}~1{album}");
+    assert_eq!(one["HttpMethod"], "GET");
+    assert_eq!(one["ThrottlingRateLimit"], 5.5);
+    assert_eq!(one["ThrottlingBurstLimit"], 2);
+    assert_eq!(one["LoggingLevel"], all["LoggingLevel"]);
+    assert_eq!(one["MetricsEnabled"], all["MetricsEnabled"]);
+    assert_eq!(settings.as_array().map(Vec::len), Some(2));
+    let plan = resource(&stack, "UsagePlanBasic");
+    assert_eq!(
+        plan["Properties"]["ApiStages"],
+        json!([{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"},
+                "Throttle": {"/album/POST": {"RateLimit": 1.0, "BurstLimit": 1}}}])
+    );
+    if let Ok(out) = std::env::var("THROTTLE_STACK_OUT") {
+        let artifact = emit::cloudformation::emit(&api, &Options::default()).expect("emit");
+        std::fs::write(out, &artifact.contents).expect("write");
+    }
+}

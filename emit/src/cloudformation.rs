@@ -17,8 +17,11 @@
 //!   `Fn::Sub` turns back into `${` (user guide, `Fn::Sub`);
 //! - a `Deployment` whose logical id carries a hash of the body, because CloudFormation does not
 //!   redeploy an unchanged `AWS::ApiGateway::Deployment` when only the API changes;
-//! - the `Stage` of `x-deploy-stage`: X-Ray tracing, method logging and metrics for every method
-//!   (`/*/*`), access logs in its JSON format to `AccessLogGroup`;
+//! - the `Stage` of `x-deploy-stage`: X-Ray tracing, method logging, metrics and throttling for
+//!   every method (`/*/*`), a `MethodSettings` entry per `methodSettings` override (its throttle;
+//!   the resource path `~1`-escaped), access logs in its JSON format to `AccessLogGroup`;
+//! - each usage plan of `x-usage-plans` on that stage, its `methodThrottle` as the `ApiStages`
+//!   entry's `Throttle`, with one API key;
 //! - optionally (`ConfigureApiGatewayAccount`) the account-wide CloudWatch role that API Gateway
 //!   needs before a stage may log; the stage depends on it only when it is created, through an
 //!   `Fn::If` tag (a plain `DependsOn` on a conditional resource is invalid);
@@ -54,6 +57,16 @@ const LOG_RETENTION: &str = "AccessLogRetentionInDays";
 /// Key prefix, in the table -> actions map, of a table the templates name that
 /// `x-dynamodb-tables` does not declare.
 const EXTERNAL_TABLE: &str = "external table/";
+
+/// A resource path as `AWS::ApiGateway::Stage` MethodSetting `ResourcePath` writes it: a `/`,
+/// then the whole path with `~` as `~0` and every `/` as `~1` (`/album/{id}` ->
+/// `/~1album~1{id}`; the root is `/` alone), per the CloudFormation user guide.
+fn cfn_resource_path(path: &str) -> String {
+    if path == "/" {
+        return "/".into();
+    }
+    format!("/{}", path.replace('~', "~0").replace('/', "~1"))
+}
 
 /// DynamoDB API actions that are not IAM actions, and the IAM actions that authorize them (every
 /// other action of an integration URI, `BatchWriteItem` and `BatchGetItem` included, is its own
@@ -671,7 +684,28 @@ impl<'a> Stack<'a> {
         }
         method.insert("MetricsEnabled".into(), json!(stage.metrics_enabled));
         method.insert("DataTraceEnabled".into(), json!(stage.data_trace_enabled));
-        props.insert("MethodSettings".into(), json!([method]));
+        let mut settings = Vec::new();
+        // A method's own entry starts from the stage's settings, so overriding its throttle
+        // does not turn its logging and metrics off (an override is a whole MethodSetting).
+        for (key, ms) in &stage.method_settings {
+            let (Some((path, http_method)), Some(t)) =
+                (apidef::split_method_key(key), &ms.throttling)
+            else {
+                continue;
+            };
+            let mut m = method.clone();
+            m.insert("ResourcePath".into(), json!(cfn_resource_path(path)));
+            m.insert("HttpMethod".into(), json!(http_method));
+            m.insert("ThrottlingRateLimit".into(), json!(t.rate_limit));
+            m.insert("ThrottlingBurstLimit".into(), json!(t.burst_limit));
+            settings.push(Value::Object(m));
+        }
+        if let Some(t) = &stage.throttling {
+            method.insert("ThrottlingRateLimit".into(), json!(t.rate_limit));
+            method.insert("ThrottlingBurstLimit".into(), json!(t.burst_limit));
+        }
+        settings.insert(0, Value::Object(method));
+        props.insert("MethodSettings".into(), Value::Array(settings));
         if let Some(format) = &stage.access_log_format {
             props.insert(
                 "AccessLogSetting".into(),
@@ -711,10 +745,23 @@ impl<'a> Stack<'a> {
             if let Some(d) = &plan.description {
                 props.insert("Description".into(), json!(d));
             }
-            props.insert(
-                "ApiStages".into(),
-                json!([{"ApiId": {"Ref": API}, "Stage": {"Ref": STAGE}}]),
-            );
+            let mut api_stage = json!({"ApiId": {"Ref": API}, "Stage": {"Ref": STAGE}});
+            if !plan.method_throttle.is_empty() {
+                // Keyed `/{resource path}/{METHOD}`, the path as written (CloudFormation user
+                // guide, AWS::ApiGateway::UsagePlan ApiStage `Throttle`).
+                let throttle: Map<String, Value> = plan
+                    .method_throttle
+                    .iter()
+                    .map(|(k, t)| {
+                        (
+                            k.clone(),
+                            json!({"RateLimit": t.rate_limit, "BurstLimit": t.burst_limit}),
+                        )
+                    })
+                    .collect();
+                api_stage["Throttle"] = Value::Object(throttle);
+            }
+            props.insert("ApiStages".into(), json!([api_stage]));
             if let Some(t) = &plan.throttle {
                 props.insert(
                     "Throttle".into(),

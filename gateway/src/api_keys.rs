@@ -2,22 +2,27 @@
 //! `apiKeyRequired` (DG "Usage plans and API keys for REST APIs").
 //!
 //! - The key comes from the `x-api-key` header (`x-amazon-apigateway-api-key-source: HEADER`, the
-//!   default). A missing or unknown key is INVALID_API_KEY: 403 `{"message":"Forbidden"}`.
+//!   default) or, with the source AUTHORIZER, from the Lambda authorizer's `usageIdentifierKey`
+//!   (DG "Choose an API key source"; `authorize` picks it). A missing or unknown key is
+//!   INVALID_API_KEY: 403 `{"message":"Forbidden"}`.
 //! - A known key is metered by its usage plan (`x-usage-plans`): first the quota (QUOTA_EXCEEDED,
 //!   429 `Limit Exceeded`), then the throttle, a token bucket of `burstLimit` tokens refilled at
-//!   `rateLimit` per second (THROTTLED, 429 `Too Many Requests`). A refused request uses up
-//!   neither. A key given without a plan is not metered.
+//!   `rateLimit` per second (THROTTLED, 429 `Too Many Requests`): the plan's `methodThrottle`
+//!   bucket for the method when it has one (per key and method), else the plan's `throttle`
+//!   (per key). Then the stage's and account's throttles (`throttle`). A request refused at any
+//!   of these uses up none of them. A key given without a plan is not metered.
 //! - `$context.identity.apiKey` and `apiKeyId` are set.
 //!
 //! Time is the request's receipt time (`Gateway` builder's clock), so a test can move it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use apidef::{QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan};
+use apidef::{QuotaPeriod, QuotaSettings, UsagePlan};
 
 use crate::gateway_responses::ResponseType;
+use crate::throttle::{Bucket, seconds};
 
 /// One API key the gateway accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,23 +101,31 @@ impl Keys {
         Ok(Keys { by_value })
     }
 
-    /// Admit a request presenting `key` at `now`: the key id, or why not.
-    pub fn admit(&self, key: Option<&str>, now: SystemTime) -> Result<&str, ResponseType> {
-        let entry = key
-            .and_then(|k| self.by_value.get(k))
+    /// Admit a request of the method `method` (`/{resource path}/{METHOD}`) presenting `key`
+    /// at `now`: the key as stored and its id, or why not. The key's plan is checked (quota,
+    /// then its throttle), then `then` (the stage's and account's throttles), and only when
+    /// both admit the request does the plan count it, so a refused request uses up nothing.
+    pub(crate) fn admit(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        now: SystemTime,
+        then: impl FnOnce() -> Result<(), ResponseType>,
+    ) -> Result<(&str, &str), ResponseType> {
+        let (value, entry) = key
+            .and_then(|k| self.by_value.get_key_value(k))
             .ok_or(ResponseType::InvalidApiKey)?;
-        if let Some(m) = &entry.meter {
-            m.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(seconds(now))?;
+        match &entry.meter {
+            Some(m) => {
+                let mut m = m.lock().unwrap_or_else(|p| p.into_inner());
+                m.check(seconds(now), method)?;
+                then()?;
+                m.commit(method);
+            }
+            None => then()?,
         }
-        Ok(&entry.id)
+        Ok((value, &entry.id))
     }
-}
-
-fn seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// A stable 10-character id for a key value (FNV-1a, base 36).
@@ -134,11 +147,11 @@ fn key_id(value: &str) -> String {
 
 /// One key's use of its plan.
 struct Meter {
-    throttle: Option<ThrottleSettings>,
     quota: Option<QuotaSettings>,
-    /// Tokens in the bucket at `at`.
-    tokens: f64,
-    at: f64,
+    /// The plan's throttle, for every method without one of its own.
+    throttle: Option<Bucket>,
+    /// The plan's `methodThrottle`: `/{resource path}/{METHOD}` -> this key's bucket there.
+    methods: HashMap<String, Bucket>,
     /// Start (seconds) of the quota period `used` counts.
     period_start: i64,
     used: u64,
@@ -147,16 +160,29 @@ struct Meter {
 impl Meter {
     fn new(plan: &UsagePlan) -> Meter {
         Meter {
-            throttle: plan.throttle,
             quota: plan.quota,
-            tokens: plan.throttle.map_or(0.0, |t| t.burst_limit as f64),
-            at: f64::NEG_INFINITY,
+            throttle: plan.throttle.as_ref().map(Bucket::new),
+            methods: plan
+                .method_throttle
+                .iter()
+                .map(|(k, t)| (k.clone(), Bucket::new(t)))
+                .collect(),
             period_start: i64::MIN,
             used: 0,
         }
     }
 
-    fn take(&mut self, now: f64) -> Result<(), ResponseType> {
+    /// The bucket that meters `method`: its own in the plan, else the plan's.
+    fn bucket(&mut self, method: &str) -> Option<&mut Bucket> {
+        match self.methods.get_mut(method) {
+            Some(b) => Some(b),
+            None => self.throttle.as_mut(),
+        }
+    }
+
+    /// Whether the plan admits a request of `method` at `now`: the quota first, then the
+    /// throttle (counting nothing yet).
+    fn check(&mut self, now: f64, method: &str) -> Result<(), ResponseType> {
         if let Some(q) = self.quota {
             let start = period_start(now as i64, q.period, q.offset);
             if start != self.period_start {
@@ -167,21 +193,26 @@ impl Meter {
                 return Err(ResponseType::QuotaExceeded);
             }
         }
-        if let Some(t) = self.throttle {
-            let burst = t.burst_limit as f64;
-            // A clock that steps back refills nothing.
-            if self.at.is_finite() && now > self.at {
-                self.tokens = (self.tokens + (now - self.at) * t.rate_limit).min(burst);
-            }
-            if !self.at.is_finite() || now > self.at {
-                self.at = now;
-            }
-            if self.tokens < 1.0 {
-                return Err(ResponseType::Throttled);
-            }
-            self.tokens -= 1.0;
+        if let Some(b) = self.bucket(method)
+            && !b.ready(now)
+        {
+            return Err(ResponseType::Throttled);
+        }
+        Ok(())
+    }
+
+    /// Count the request `check` admitted.
+    fn commit(&mut self, method: &str) {
+        if let Some(b) = self.bucket(method) {
+            b.take();
         }
         self.used += 1;
+    }
+
+    #[cfg(test)]
+    fn take(&mut self, now: f64) -> Result<(), ResponseType> {
+        self.check(now, "/x/GET")?;
+        self.commit("/x/GET");
         Ok(())
     }
 }
@@ -217,6 +248,7 @@ fn period_start(now: i64, period: QuotaPeriod, offset: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use apidef::ThrottleSettings;
 
     fn plan(throttle: Option<(f64, u64)>, quota: Option<(u64, QuotaPeriod, u32)>) -> UsagePlan {
         UsagePlan {
@@ -230,6 +262,7 @@ mod tests {
                 period,
                 offset,
             }),
+            method_throttle: Default::default(),
         }
     }
 
@@ -249,6 +282,47 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 5);
+    }
+
+    #[test]
+    fn a_method_throttle_of_the_plan_replaces_the_plans_for_that_method() {
+        let mut p = plan(Some((1.0, 1)), None);
+        p.method_throttle.insert(
+            "/album/GET".into(),
+            ThrottleSettings {
+                rate_limit: 1.0,
+                burst_limit: 3,
+            },
+        );
+        let mut m = Meter::new(&p);
+        for _ in 0..3 {
+            assert_eq!(m.check(10.0, "/album/GET"), Ok(()));
+            m.commit("/album/GET");
+        }
+        assert_eq!(m.check(10.0, "/album/GET"), Err(ResponseType::Throttled));
+        // The plan's own bucket is untouched by that method's requests.
+        assert_eq!(m.check(10.0, "/album/POST"), Ok(()));
+        m.commit("/album/POST");
+        assert_eq!(m.check(10.0, "/album/POST"), Err(ResponseType::Throttled));
+    }
+
+    #[test]
+    fn a_request_refused_after_the_plan_uses_none_of_it() {
+        let plans = indexmap::IndexMap::from([(
+            "basic".to_string(),
+            plan(Some((1.0, 1)), Some((5, QuotaPeriod::Day, 0))),
+        )]);
+        let keys = Keys::new(&[ApiKey::parse("k:basic").unwrap()], &plans).unwrap();
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let refuse = || Err(ResponseType::Throttled);
+        for _ in 0..3 {
+            assert_eq!(
+                keys.admit(Some("k"), "/x/GET", now, refuse),
+                Err(ResponseType::Throttled)
+            );
+        }
+        // The plan's one token is still there.
+        assert!(keys.admit(Some("k"), "/x/GET", now, || Ok(())).is_ok());
     }
 
     #[test]
@@ -310,12 +384,16 @@ mod tests {
         );
         let keys = Keys::new(&[ApiKey::parse("k:basic").unwrap()], &plans).unwrap();
         let now = SystemTime::now();
-        let id = keys.admit(Some("k"), now).unwrap();
-        assert_eq!(id.len(), 10);
+        let ok = || Ok(());
+        let (value, id) = keys.admit(Some("k"), "/x/GET", now, ok).unwrap();
+        assert_eq!((value, id.len()), ("k", 10));
         assert_eq!(
-            keys.admit(Some("other"), now),
+            keys.admit(Some("other"), "/x/GET", now, ok),
             Err(ResponseType::InvalidApiKey)
         );
-        assert_eq!(keys.admit(None, now), Err(ResponseType::InvalidApiKey));
+        assert_eq!(
+            keys.admit(None, "/x/GET", now, ok),
+            Err(ResponseType::InvalidApiKey)
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Step 3 of a request: authorization, as the method's `security` says (ARCHITECTURE.md): the
-//! authorizer first (`iam`, `cognito` or `lambda_authorizer`), then the API key (`api_keys`), as
-//! API Gateway orders them; each fills its part of `$context` or refuses with its gateway
-//! response.
+//! authorizer first (`iam`, `cognito` or `lambda_authorizer`), then the API key and its usage
+//! plan (`api_keys`), then the stage's and account's throttles (`throttle`), as API Gateway
+//! orders them (DG "How throttling limit settings are applied": usage plan, then the stage's
+//! per-method limits, then the account's); each fills its part of `$context` or refuses with
+//! its gateway response.
 
 use crate::context::RequestContext;
 use crate::gateway_responses::{Refusal, ResponseType};
@@ -17,6 +19,8 @@ pub(crate) fn authorize<'r>(
     routed: &Routed<'r>,
     ctx: &mut RequestContext<'r>,
 ) -> Result<(), Refusal> {
+    // What a Lambda authorizer returned as the API key (`usageIdentifierKey`).
+    let mut usage_identifier_key: Option<String> = None;
     if routed.op.authorization == apidef::Authorization::AwsIam {
         match iam::verify(
             &iam::Signed::of(req, method),
@@ -76,7 +80,10 @@ pub(crate) fn authorize<'r>(
             stage_variable: &|v| inner.stage_variables.get(v).map(String::as_str),
         };
         match inner.lambda_policies.authorize(&call, ctx.received) {
-            Ok(authorizer) => ctx.authorizer = Some(authorizer),
+            Ok(authorized) => {
+                ctx.authorizer = Some(authorized.context);
+                usage_identifier_key = authorized.usage_identifier_key;
+            }
             Err(why) => {
                 let (t, message) = match why {
                     lambda_authorizer::Refused::Unauthorized => (ResponseType::Unauthorized, None),
@@ -125,13 +132,22 @@ pub(crate) fn authorize<'r>(
             }
         }
     }
+    let method = &routed.plan.method_key;
+    let received = ctx.received;
+    let stage_and_account = || inner.throttles.admit(method, received);
     if routed.op.api_key_required {
-        // Only the HEADER source exists locally (dialect table, "API keys and usage plans").
-        let key = req.header_value("x-api-key");
-        match inner.keys.admit(key, ctx.received) {
-            Ok(id) => ctx.identity.api_key = key.map(|k| (k, id)),
+        // DG "Choose an API key source": HEADER (the default) reads `x-api-key`; AUTHORIZER
+        // takes the Lambda authorizer's `usageIdentifierKey`, and no header is read.
+        let key = match inner.api.api_key_source {
+            Some(apidef::ApiKeySource::Authorizer) => usage_identifier_key.as_deref(),
+            Some(apidef::ApiKeySource::Header) | None => req.header_value("x-api-key"),
+        };
+        match inner.keys.admit(key, method, received, stage_and_account) {
+            Ok(admitted) => ctx.identity.api_key = Some(admitted),
             Err(t) => return Err(t.into()),
         }
+    } else if let Err(t) = stage_and_account() {
+        return Err(t.into());
     }
     Ok(())
 }

@@ -33,6 +33,8 @@ pub struct GatewayBuilder {
     pub(crate) iam_credentials: Vec<crate::iam::IamCredential>,
     pub(crate) cognito: crate::cognito::TrustedKeys,
     pub(crate) lambda_policies: crate::lambda_authorizer::Policies,
+    /// The account's throttle (AWS's default unless `account_throttle` says otherwise).
+    pub(crate) account_throttle: Option<apidef::ThrottleSettings>,
 }
 
 impl GatewayBuilder {
@@ -102,6 +104,14 @@ impl GatewayBuilder {
         self
     }
 
+    /// The account's throttle, which every request of this gateway draws on: AWS's default
+    /// (`throttle::ACCOUNT_DEFAULT`, 10,000 per second, burst 5,000) unless changed here;
+    /// `None` turns it off.
+    pub fn account_throttle(mut self, throttle: Option<apidef::ThrottleSettings>) -> Self {
+        self.account_throttle = throttle;
+        self
+    }
+
     /// What the Lambda authorizers would return, per identity (a policy file, parsed).
     pub fn lambda_policies(mut self, policies: crate::lambda_authorizer::Policies) -> Self {
         self.lambda_policies = policies;
@@ -133,6 +143,7 @@ impl GatewayBuilder {
             .and_then(|sink| Some((sink, crate::execution_log::Level::of(&self.api.stage)?)));
         let keys = crate::api_keys::Keys::new(&self.api_keys, &self.api.usage_plans)
             .map_err(GatewayError::ApiKeys)?;
+        let throttles = crate::throttle::Throttles::new(&self.api, self.account_throttle);
         Ok(Gateway {
             inner: Arc::new(Inner {
                 api: self.api,
@@ -150,6 +161,7 @@ impl GatewayBuilder {
                 api_id: self.api_id,
                 account_id: self.account_id,
                 keys,
+                throttles,
                 iam: self.iam_credentials,
                 cognito: self.cognito,
                 lambda_policies: self.lambda_policies,
@@ -162,6 +174,8 @@ impl GatewayBuilder {
 pub(crate) struct OpPlan {
     /// `$context.resourceId`.
     pub resource_id: String,
+    /// `/{resource path}/{METHOD}`: the key of the method's throttles.
+    pub method_key: String,
     /// Media type -> compiled draft-4 validator of the request model.
     pub models: HashMap<String, Arc<jsonschema::Validator>>,
     /// The media type of each request template, in the integration's order.
@@ -242,6 +256,7 @@ impl OpPlan {
             .collect();
         Ok(OpPlan {
             resource_id: resource_id(&op.path),
+            method_key: crate::throttle::method_key(op),
             models,
             request_templates: integ
                 .request_templates

@@ -21,8 +21,9 @@
 //!
 //! The file (`gateway serve --authorizer-policies FILE`), JSON:
 //! `{"<authorizer scheme, or *>": {"<identity>": {"principalId": "alice", "effect": "Allow",
-//! "resource": ["arn:aws:execute-api:*:*:*/*/GET/*"], "context": {"role": "reader"}}}}`
-//! (`resource` defaults to `*`).
+//! "resource": ["arn:aws:execute-api:*:*:*/*/GET/*"], "context": {"role": "reader"},
+//! "usageIdentifierKey": "KEY"}}}` (`resource` defaults to `*`; `usageIdentifierKey`, optional, is
+//! the request's API key when `x-amazon-apigateway-api-key-source` is AUTHORIZER).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -37,6 +38,17 @@ struct Outcome {
     allow: bool,
     resources: Vec<String>,
     context: Map<String, Value>,
+    /// The `usageIdentifierKey` the function returns: the API key of the request when the API's
+    /// key source is AUTHORIZER (DG "Choose an API key source").
+    usage_identifier_key: Option<String>,
+}
+
+/// What an authorizer that admits a request gives.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Authorized {
+    /// `$context.authorizer`.
+    pub context: Value,
+    pub usage_identifier_key: Option<String>,
 }
 
 /// The policy file, read once, and the results cache.
@@ -111,6 +123,11 @@ impl Policies {
                     Some(Value::Object(m)) => m.clone(),
                     Some(_) => return Err(format!("{at}: context must be an object")),
                 };
+                let usage_identifier_key = match o.get("usageIdentifierKey") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(k)) => Some(k.clone()),
+                    Some(_) => return Err(format!("{at}: usageIdentifierKey must be a string")),
+                };
                 out.insert(
                     id.clone(),
                     Outcome {
@@ -122,6 +139,7 @@ impl Policies {
                         allow,
                         resources,
                         context,
+                        usage_identifier_key,
                     },
                 );
             }
@@ -134,7 +152,11 @@ impl Policies {
     }
 
     /// Authorize one request at `now`: `$context.authorizer`, or why not.
-    pub(crate) fn authorize(&self, call: &Call<'_>, now: SystemTime) -> Result<Value, Refused> {
+    pub(crate) fn authorize(
+        &self,
+        call: &Call<'_>,
+        now: SystemTime,
+    ) -> Result<Authorized, Refused> {
         let identity = identity(call).ok_or(Refused::Unauthorized)?;
         let key = (call.scheme.to_string(), identity.clone());
         let cached = {
@@ -181,7 +203,10 @@ impl Policies {
             (true, true) => {
                 let mut auth = outcome.context.clone();
                 auth.insert("principalId".into(), json!(outcome.principal_id));
-                Ok(Value::Object(auth))
+                Ok(Authorized {
+                    context: Value::Object(auth),
+                    usage_identifier_key: outcome.usage_identifier_key,
+                })
             }
         }
     }

@@ -21,6 +21,7 @@ pub mod context;
 pub mod dialect;
 pub mod gateway_responses;
 pub mod server;
+pub mod throttle;
 pub mod validate;
 
 // The pipeline, one module per step (ARCHITECTURE.md, "How a request flows through gateway"):
@@ -140,6 +141,7 @@ pub(crate) struct Inner {
     api_id: String,
     account_id: String,
     keys: api_keys::Keys,
+    throttles: throttle::Throttles,
     iam: Vec<iam::IamCredential>,
     cognito: cognito::TrustedKeys,
     lambda_policies: lambda_authorizer::Policies,
@@ -183,6 +185,7 @@ impl Gateway {
             iam_credentials: Vec::new(),
             cognito: cognito::TrustedKeys::default(),
             lambda_policies: lambda_authorizer::Policies::default(),
+            account_throttle: Some(throttle::ACCOUNT_DEFAULT),
         }
     }
 

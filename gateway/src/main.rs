@@ -140,6 +140,10 @@ struct Serve {
     /// Lambda runs locally.
     #[arg(long, value_name = "FILE")]
     authorizer_policies: Option<PathBuf>,
+    /// The account-level throttle every request draws on, `RATE:BURST` (requests per second,
+    /// bucket size), or `off`; default AWS's 10000:5000.
+    #[arg(long, value_name = "RATE:BURST|off", value_parser = parse_account_throttle)]
+    account_throttle: Option<AccountThrottle>,
     /// Access log destination: a file (appended) or `-` for standard output.
     #[arg(long, default_value = "-")]
     access_log: String,
@@ -349,6 +353,9 @@ fn build_gateway(
             .map_err(|e| anyhow::anyhow!("--authorizer-policies {}: {e}", f.display()))?;
         builder = builder.lambda_policies(policies);
     }
+    if let Some(AccountThrottle(t)) = s.account_throttle {
+        builder = builder.account_throttle(t);
+    }
     let gw = builder.build()?;
     for op in &gw.api().operations {
         if let apidef::Authorization::Authorizer { scheme, kind, .. } = &op.authorization
@@ -557,4 +564,41 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
             let _ = tokio::signal::ctrl_c().await;
         }
     })
+}
+
+/// `--account-throttle`: `None` is `off`.
+#[derive(Debug, Clone, Copy)]
+struct AccountThrottle(Option<apidef::ThrottleSettings>);
+
+fn parse_account_throttle(v: &str) -> Result<AccountThrottle, String> {
+    if v == "off" {
+        return Ok(AccountThrottle(None));
+    }
+    let bad = || format!("{v:?}: expected RATE:BURST (e.g. 10000:5000) or off");
+    let (rate, burst) = v.split_once(':').ok_or_else(bad)?;
+    let rate_limit: f64 = rate.trim().parse().map_err(|_| bad())?;
+    let burst_limit: u64 = burst.trim().parse().map_err(|_| bad())?;
+    if !(rate_limit.is_finite() && rate_limit >= 0.0) {
+        return Err(bad());
+    }
+    Ok(AccountThrottle(Some(apidef::ThrottleSettings {
+        rate_limit,
+        burst_limit,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_throttle_takes_rate_burst_or_off() {
+        let t = parse_account_throttle("250.5:40").unwrap().0.unwrap();
+        assert_eq!((t.rate_limit, t.burst_limit), (250.5, 40));
+        assert!(parse_account_throttle("off").unwrap().0.is_none());
+        for bad in ["", "10", "x:1", "1:-1", "-1:5", "inf:5"] {
+            let e = parse_account_throttle(bad).unwrap_err();
+            assert!(e.contains("RATE:BURST"), "{bad}: {e}");
+        }
+    }
 }

@@ -194,3 +194,103 @@ async fn without_a_customisation_access_denied_says_message_capitalised() {
         r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
     );
 }
+
+/// The albums with `x-amazon-apigateway-api-key-source: AUTHORIZER`: GET /keyed-whoami requires
+/// the TOKEN authorizer and an API key, which comes from the authorizer's `usageIdentifierKey`.
+fn authorizer_key_source_gateway() -> Gateway {
+    let mut doc: Value = serde_json::from_str(&document()).unwrap();
+    doc["x-amazon-apigateway-api-key-source"] = json!("AUTHORIZER");
+    doc["components"]["securitySchemes"]["api_key"] =
+        json!({"type": "apiKey", "name": "x-api-key", "in": "header"});
+    doc["x-usage-plans"] = json!({"basic": {"throttle": {"rateLimit": 1, "burstLimit": 2}}});
+    doc["paths"]["/keyed-whoami"] = json!({"get": {
+        "security": [{"TokenAuth": [], "api_key": []}],
+        "responses": {"200": {"description": "who"}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+            "responses": {"default": {"statusCode": "200", "responseTemplates": {
+                "application/json": "{\"apiKey\":\"$context.identity.apiKey\",\"principal\":\"$context.authorizer.principalId\"}"
+            }}}
+        }
+    }});
+    let api = apidef::Api::from_str_with(
+        &doc.to_string(),
+        "authorizer-keys.json",
+        &Default::default(),
+    )
+    .expect("loads");
+    assert_eq!(api.api_key_source, Some(apidef::ApiKeySource::Authorizer));
+    let policies = r#"{"TokenAuth": {
+        "Bearer keyed": {"principalId": "kim", "usageIdentifierKey": "authorizer-given-key"},
+        "Bearer unknown-key": {"principalId": "uma", "usageIdentifierKey": "no-such-key"},
+        "Bearer keyless": {"principalId": "lee"}
+    }}"#;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_223_600);
+    Gateway::builder(api, Arc::new(dynamo::Embedded::new()))
+        .clock(Arc::new(move || now))
+        .lambda_policies(Policies::parse(policies).expect("policies"))
+        .api_key(gateway::api_keys::ApiKey::parse("authorizer-given-key:basic").unwrap())
+        .api_key(gateway::api_keys::ApiKey::parse("header-key:basic").unwrap())
+        .build()
+        .expect("builds")
+}
+
+#[tokio::test]
+async fn with_the_authorizer_key_source_the_key_is_the_authorizers_usage_identifier_key() {
+    let gw = authorizer_key_source_gateway();
+    let who = |token: &str, header: Option<&str>| {
+        let r = Request::new("GET", "/keyed-whoami").header("Authorization", token);
+        match header {
+            Some(h) => r.header("x-api-key", h),
+            None => r,
+        }
+    };
+    // No x-api-key header: the authorizer's key is the request's.
+    let r = gw.handle(who("Bearer keyed", None)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        Some(json!({"apiKey": "authorizer-given-key", "principal": "kim"}))
+    );
+    // The key's plan meters it (burst 2): the second is admitted, the third throttled, and a
+    // header naming another valid key changes nothing.
+    assert_eq!(
+        gw.handle(who("Bearer keyed", Some("header-key")))
+            .await
+            .status,
+        200
+    );
+    let r = gw.handle(who("Bearer keyed", None)).await;
+    assert_refused(
+        &r,
+        429,
+        json!({"message": "Too Many Requests", "type": "THROTTLED"}),
+        "TooManyRequestsException",
+    );
+    // An authorizer that returns no key, or one no plan knows: 403 Forbidden, even with a
+    // valid key in the header (it is not read).
+    let forbidden = json!({"message": "Forbidden", "type": "INVALID_API_KEY"});
+    for (token, header) in [
+        ("Bearer keyless", Some("header-key")),
+        ("Bearer keyless", None),
+        ("Bearer unknown-key", None),
+    ] {
+        let r = gw.handle(who(token, header)).await;
+        assert_refused(&r, 403, forbidden.clone(), "ForbiddenException");
+    }
+    // The authorizer still comes first: an unknown token is 401, not 403.
+    let r = gw.handle(who("Bearer nobody", Some("header-key"))).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+}
+
+#[test]
+fn a_usage_identifier_key_must_be_a_string() {
+    let e = Policies::parse(r#"{"Auth": {"tok": {"usageIdentifierKey": 7}}}"#)
+        .err()
+        .unwrap();
+    assert!(
+        e.contains("Auth.tok") && e.contains("usageIdentifierKey"),
+        "{e}"
+    );
+}

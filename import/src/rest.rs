@@ -316,6 +316,30 @@ impl<'t> Builder<'t> {
                 }
                 plan.insert(member.to_ascii_lowercase(), Value::Object(m));
             }
+            // The API stage's per-method throttles (`/{resource path}/{METHOD}` ->
+            // ThrottleSettings) become the plan's `methodThrottle`.
+            let mut method_throttle = Map::new();
+            for (i, st) in stages.into_iter().flatten().enumerate() {
+                if !self.is_this_api(st.get("ApiId")) {
+                    continue;
+                }
+                let p = format!("{at}/ApiStages/{i}/Throttle");
+                let Some(Value::Object(th)) = st.get("Throttle").and_then(|t| self.r.tree(t, &p))
+                else {
+                    continue;
+                };
+                for (key, t) in th {
+                    if let Some(t) = t
+                        .as_object()
+                        .and_then(|t| throttle_of(t, "RateLimit", "BurstLimit"))
+                    {
+                        method_throttle.insert(key, t);
+                    }
+                }
+            }
+            if !method_throttle.is_empty() {
+                plan.insert("methodThrottle".into(), Value::Object(method_throttle));
+            }
             self.used.insert(id.clone());
             out.insert(id, Value::Object(plan));
         }
@@ -1530,17 +1554,57 @@ impl<'t> Builder<'t> {
                 .and_then(Value::as_str)
                 .unwrap_or("/*");
             let method = ms.get("HttpMethod").and_then(Value::as_str).unwrap_or("*");
+            let throttling = throttle_of(ms, "ThrottlingRateLimit", "ThrottlingBurstLimit");
             if path != "/*" || method != "*" {
-                self.r.note(
-                    &q,
-                    owner,
-                    format!("method settings of {method} {path}: x-deploy-stage's settings apply to every method"),
-                );
+                // One method's entry: its throttle is carried (x-deploy-stage.methodSettings,
+                // keyed /{resource path}/{METHOD}); its other settings are not.
+                let Some(resource) = unescape_resource_path(path).filter(|_| method != "*") else {
+                    self.r.note(
+                        &q,
+                        owner,
+                        format!("method settings of {method} {path}: only one method's (or every method's) settings are carried"),
+                    );
+                    continue;
+                };
+                if let Some(t) = throttling {
+                    let key = if resource == "/" {
+                        format!("//{method}")
+                    } else {
+                        format!("{resource}/{method}")
+                    };
+                    let all = st
+                        .entry("methodSettings")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Some(all) = all.as_object_mut() {
+                        all.insert(key, json!({"throttling": t}));
+                    }
+                }
+                for k in ms.keys() {
+                    if !matches!(
+                        k.as_str(),
+                        "ResourcePath"
+                            | "HttpMethod"
+                            | "ThrottlingRateLimit"
+                            | "ThrottlingBurstLimit"
+                    ) {
+                        self.r.note(
+                            &pointer_push(&q, k),
+                            owner,
+                            format!("{k} of {method} {path}: x-deploy-stage's settings other than throttling apply to every method"),
+                        );
+                    }
+                }
                 continue;
+            }
+            if let Some(t) = throttling {
+                st.insert("throttling".into(), t);
             }
             for (k, x) in ms {
                 match k.as_str() {
-                    "ResourcePath" | "HttpMethod" => {}
+                    "ResourcePath"
+                    | "HttpMethod"
+                    | "ThrottlingRateLimit"
+                    | "ThrottlingBurstLimit" => {}
                     "LoggingLevel" => {
                         if let Some(l) = scalar_string(x) {
                             st.insert("loggingLevel".into(), Value::String(l));
@@ -1678,6 +1742,39 @@ fn components<'a>(root: &'a mut Map<String, Value>, section: &str) -> &'a mut Ma
     s.as_object_mut().expect("an object")
 }
 
+/// A MethodSetting's `ResourcePath` (`/~1album~1{id}`; `/` the root) as the resource path
+/// (`/album/{id}`); `None` for a wildcard or a path not written that way.
+fn unescape_resource_path(p: &str) -> Option<String> {
+    if p == "/" {
+        return Some("/".into());
+    }
+    let rest = p.strip_prefix('/')?;
+    if rest.contains('*') || !rest.starts_with("~1") {
+        return None;
+    }
+    Some(rest.replace("~1", "/").replace("~0", "~"))
+}
+
+/// `{rateLimit, burstLimit}` from a map's two members (numbers, or numbers written as strings);
+/// a missing one is AWS's account default (DG "Amazon API Gateway quotas": 10,000 per second,
+/// burst 5,000), as the stage would have it.
+fn throttle_of(m: &Map<String, Value>, rate: &str, burst: &str) -> Option<Value> {
+    let num = |k: &str| {
+        m.get(k).and_then(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        })
+    };
+    let (r, b) = (num(rate), num(burst));
+    if r.is_none() && b.is_none() {
+        return None;
+    }
+    let r = r.unwrap_or(10_000.0);
+    let b = b.unwrap_or(5_000.0);
+    Some(json!({"rateLimit": r, "burstLimit": b.max(0.0) as u64}))
+}
+
 fn order_stage(st: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for k in [
@@ -1688,6 +1785,8 @@ fn order_stage(st: Map<String, Value>) -> Map<String, Value> {
         "dataTraceEnabled",
         "accessLogFormat",
         "variables",
+        "throttling",
+        "methodSettings",
     ] {
         if let Some(v) = st.get(k) {
             out.insert(k.into(), v.clone());

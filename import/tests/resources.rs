@@ -60,7 +60,9 @@ fn resources_become_paths_components_and_extensions() {
     // The usage plan of this API (no throttle, no quota) is carried, named by its logical id.
     assert_eq!(
         doc["x-usage-plans"],
-        serde_json::json!({"plan2222CCCC": {}})
+        serde_json::json!({"plan2222CCCC": {
+            "methodThrottle": {"/album/POST": {"rateLimit": 1.0, "burstLimit": 1}}
+        }})
     );
     assert_eq!(
         keys,
@@ -123,7 +125,11 @@ fn resources_become_paths_components_and_extensions() {
             "metricsEnabled": true,
             "dataTraceEnabled": false,
             "accessLogFormat": "$context.requestId $context.status",
-            "variables": {"flavour": "vanilla"}
+            "variables": {"flavour": "vanilla"},
+            // ThrottlingBurstLimit alone: the rate is the account's default, as on AWS.
+            "throttling": {"rateLimit": 10000.0, "burstLimit": 50},
+            // One method's entry: its throttle is carried (its LoggingLevel is not).
+            "methodSettings": {"/album/POST": {"throttling": {"rateLimit": 2.0, "burstLimit": 1}}}
         })
     );
     assert_eq!(
@@ -355,8 +361,8 @@ fn resources_become_paths_components_and_extensions() {
             "REGIONAL",
         ),
         (
-            "/Resources/restapiDeploymentStageprod3333CCCC/Properties/MethodSettings/0/ThrottlingBurstLimit",
-            "no such setting",
+            "/Resources/restapiDeploymentStageprod3333CCCC/Properties/MethodSettings/1/LoggingLevel",
+            "other than throttling",
         ),
         (
             "/Resources/restapiDeploymentStageprod3333CCCC/Properties/CacheClusterEnabled",
