@@ -121,6 +121,11 @@ impl RequestContext<'_> {
         }
     }
 
+    /// Whether the execution log has an `Execution failed ...` line.
+    pub fn log_failed(&self) -> bool {
+        self.exec.as_ref().is_some_and(|x| x.failed())
+    }
+
     /// An execution-log ERROR line, also a DEBUG trace event.
     pub fn log_error(&self, line: String) {
         tracing::debug!(request_id = %self.request_id, "{line}");

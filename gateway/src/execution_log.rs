@@ -9,7 +9,9 @@
 //! failures only; `OFF`: nothing), and its `dataTraceEnabled` adds the headers and bodies, each
 //! cut at 1 KB with ` [TRUNCATED]`; `Authorization` and `x-api-key` values are masked.
 //! Collected per request and written in one piece when the response is final, each line as
-//! CloudWatch shows it: `<time> (<request id>) <message>`.
+//! CloudWatch shows it: `<time> (<request id>) <message>`; `Gateway::test_invoke` gives the
+//! same messages in test-invoke-method's form ([`TestInvoke`]). tests/execution_log_recorded.rs
+//! compares them with AWS-recorded test-invoke-method logs line by line.
 
 use std::sync::Mutex;
 
@@ -39,6 +41,8 @@ impl Level {
 pub(crate) struct ExecLog {
     level: Level,
     lines: Mutex<Vec<String>>,
+    /// An `Execution failed ...` line was written.
+    failed: std::sync::atomic::AtomicBool,
 }
 
 /// AWS cuts logged payloads at 1 KB.
@@ -49,6 +53,7 @@ impl ExecLog {
         ExecLog {
             level,
             lines: Mutex::new(Vec::new()),
+            failed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -84,7 +89,15 @@ impl ExecLog {
 
     /// An ERROR line (written at every level but OFF).
     pub fn error(&self, line: String) {
+        self.failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.push(line);
+    }
+
+    /// Whether an ERROR line was written: the execution failed, and what answers the client is
+    /// the failure's gateway response.
+    pub fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn into_lines(self) -> Vec<String> {
@@ -114,6 +127,72 @@ pub(crate) fn java_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) 
         })
         .collect();
     format!("{{{}}}", items.join(", "))
+}
+
+/// What `Gateway::test_invoke` answers: `aws apigateway test-invoke-method`'s `status`,
+/// `headers`, `body`, `log` and `latency`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestInvoke {
+    pub status: u16,
+    /// The method response's headers, before the ones every response gets (`Date`,
+    /// `x-amzn-RequestId`, ...): test-invoke-method's `headers` have none of those (LocalStack's
+    /// AWS-validated snapshots: a MOCK method's are `{"Content-Type": "application/json"}`).
+    pub headers: Vec<(String, String)>,
+    pub body: bytes::Bytes,
+    /// `Execution log for request <id>`, then one `<date> : <message>` line per message, each
+    /// ending in a newline.
+    pub log: String,
+    pub latency_ms: u64,
+}
+
+impl TestInvoke {
+    /// As the AWS CLI prints the reply: `status`, `body`, `headers`, `multiValueHeaders`,
+    /// `log`, `latency`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut headers = serde_json::Map::new();
+        let mut multi = serde_json::Map::new();
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), v.clone().into());
+            match multi
+                .entry(k.clone())
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+            {
+                serde_json::Value::Array(a) => a.push(v.clone().into()),
+                other => *other = serde_json::Value::Array(vec![v.clone().into()]),
+            }
+        }
+        serde_json::json!({
+            "status": self.status,
+            "body": String::from_utf8_lossy(&self.body),
+            "headers": headers,
+            "multiValueHeaders": multi,
+            "log": self.log,
+            "latency": self.latency_ms,
+        })
+    }
+}
+
+/// test-invoke-method's form of a log: a first line naming the request, then each message
+/// after the time as Java's `Date.toString()` prints it in UTC (`Wed Dec 02 15:47:00 UTC
+/// 2026 : ...`), every line ending in `\n` (LocalStack's AWS-validated TestInvokeMethod
+/// snapshots: the log split at `\n` ends in an empty string).
+pub(crate) fn test_invoke_log(
+    request_id: &str,
+    at: std::time::SystemTime,
+    messages: &[String],
+) -> String {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let date = crate::dates::java(secs);
+    let mut log = format!("Execution log for request {request_id}\n");
+    for m in messages {
+        log.push_str(&date);
+        log.push_str(" : ");
+        log.push_str(m);
+        log.push('\n');
+    }
+    log
 }
 
 /// `2026-12-02T15:47:00.123Z`.
@@ -162,6 +241,32 @@ mod tests {
         );
         stage.logging_level = Some("OFF".into());
         assert_eq!(Level::of(&stage), None);
+    }
+
+    #[test]
+    fn the_test_invoke_form_names_the_request_then_dates_every_line() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_759_174_130);
+        let log = test_invoke_log("r-1", at, &["a: 1".into(), "b".into()]);
+        assert_eq!(
+            log,
+            "Execution log for request r-1\nMon Sep 29 19:28:50 UTC 2025 : a: 1\nMon Sep 29 19:28:50 UTC 2025 : b\n"
+        );
+        // A repeated header: `headers` keeps the last, `multiValueHeaders` every one.
+        let reply = TestInvoke {
+            status: 200,
+            headers: vec![("A".into(), "1".into()), ("A".into(), "2".into())],
+            body: bytes::Bytes::from_static(b"{}"),
+            log,
+            latency_ms: 3,
+        };
+        let json = reply.to_json();
+        assert_eq!(json["headers"], serde_json::json!({"A": "2"}));
+        assert_eq!(
+            json["multiValueHeaders"],
+            serde_json::json!({"A": ["1", "2"]})
+        );
+        assert_eq!(json["body"], "{}");
+        assert_eq!(json["latency"], 3);
     }
 
     #[test]
