@@ -135,3 +135,27 @@ pub(crate) fn authorize<'r>(
     }
     Ok(())
 }
+
+/// CloudWatch's usage-plan lines for a method that requires no API key, word for word and
+/// space for space (the key is empty) as users' captured execution logs have them (2017-2019
+/// test fixtures; re:Post knowledge-center api-gateway-logs). For a method that requires a
+/// key AWS's wording is not known: nothing is written (dialect table, "Execution logs").
+pub(crate) fn log_usage_plan(routed: &Routed<'_>, ctx: &RequestContext<'_>) {
+    if routed.op.api_key_required {
+        return;
+    }
+    let stage = format!("{}/{}", ctx.api_id, ctx.stage);
+    ctx.log_cloudwatch(|| {
+        format!(
+            "Verifying Usage Plan for request: {}. API Key:  API Stage: {stage}",
+            ctx.request_id
+        )
+    });
+    ctx.log_cloudwatch(|| {
+        format!(
+            "API Key  authorized because method '{} {}' does not require API Key. Request will not contribute to throttle or quota limits",
+            routed.op.method, routed.op.path
+        )
+    });
+    ctx.log_cloudwatch(|| format!("Usage Plan check succeeded for API Key  and API Stage {stage}"));
+}

@@ -114,6 +114,13 @@ impl RequestContext<'_> {
         }
     }
 
+    /// An execution-log INFO line of CloudWatch's only (not in test-invoke-method's log).
+    pub fn log_cloudwatch(&self, line: impl FnOnce() -> String) {
+        if let Some(x) = &self.exec {
+            x.cloudwatch(line);
+        }
+    }
+
     /// An execution-log data line (`dataTraceEnabled`).
     pub fn log_data(&self, label: &str, value: impl FnOnce() -> String) {
         if let Some(x) = &self.exec {

@@ -20,6 +20,9 @@ use std::sync::Mutex;
 pub(crate) struct Level {
     pub info: bool,
     pub data_trace: bool,
+    /// The stage's CloudWatch log, with the lines test-invoke-method's log does not have
+    /// (`Extended Request Id`, the usage plan's); false for `Gateway::test_invoke`.
+    pub cloudwatch: bool,
 }
 
 impl Level {
@@ -33,6 +36,7 @@ impl Level {
         Some(Level {
             info,
             data_trace: stage.data_trace_enabled && info,
+            cloudwatch: true,
         })
     }
 }
@@ -67,6 +71,13 @@ impl ExecLog {
     /// An INFO line.
     pub fn info(&self, line: impl FnOnce() -> String) {
         if self.level.info {
+            self.push(line());
+        }
+    }
+
+    /// An INFO line CloudWatch has and test-invoke-method's log does not.
+    pub fn cloudwatch(&self, line: impl FnOnce() -> String) {
+        if self.level.info && self.level.cloudwatch {
             self.push(line());
         }
     }
@@ -220,7 +231,8 @@ mod tests {
             Level::of(&stage),
             Some(Level {
                 info: true,
-                data_trace: false
+                data_trace: false,
+                cloudwatch: true,
             })
         );
         stage.data_trace_enabled = true;
@@ -228,7 +240,8 @@ mod tests {
             Level::of(&stage),
             Some(Level {
                 info: true,
-                data_trace: true
+                data_trace: true,
+                cloudwatch: true,
             })
         );
         stage.logging_level = Some("ERROR".into());
@@ -236,7 +249,8 @@ mod tests {
             Level::of(&stage),
             Some(Level {
                 info: false,
-                data_trace: false
+                data_trace: false,
+                cloudwatch: true,
             })
         );
         stage.logging_level = Some("OFF".into());
@@ -274,6 +288,7 @@ mod tests {
         let log = ExecLog::new(Level {
             info: true,
             data_trace: true,
+            cloudwatch: true,
         });
         log.data("Endpoint request body after transformations", || {
             "é".repeat(600)

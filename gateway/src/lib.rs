@@ -276,6 +276,7 @@ impl Gateway {
         let level = execution_log::Level {
             info: true,
             data_trace: true,
+            cloudwatch: false,
         };
         let mut ctx = new_context(inner, &req, &method, now, Some(level));
         let resp = pipeline(inner, &req, &method, &mut ctx).await;
@@ -370,6 +371,8 @@ async fn pipeline<'r>(
     if let Err(refusal) = authorize::authorize(inner, req, method, &m, &routed, ctx) {
         return respond(refusal, ctx, Some(&m));
     }
+    authorize::log_usage_plan(&routed, ctx);
+    route::log_method_request(ctx, &m);
     if let Err(refusal) = validate::check(&routed, &m) {
         return respond(refusal, ctx, Some(&m));
     }
