@@ -122,16 +122,7 @@ pub(crate) fn java_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) 
         .into_iter()
         .map(|(k, v)| {
             if k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("x-api-key") {
-                // AWS keeps the last 6 characters (users' logs: `Authorization=****...d063b3`).
-                let tail: String = v
-                    .chars()
-                    .rev()
-                    .take(6)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("{k}=****{tail}")
+                format!("{k}={}", mask(v))
             } else {
                 format!("{k}={v}")
             }
@@ -206,6 +197,21 @@ pub(crate) fn test_invoke_log(
     log
 }
 
+/// A secret as AWS logs it: every character but the last 6 replaced by `*`, the length kept
+/// (a user's captured CloudWatch log of 2017: the 52-character principal
+/// `UkoTIwQiZZsx03SlU9t_y|24u62kim5mn0slhwigdt7v4ybkwef5` logged as 46 `*` and `bkwef5`, and
+/// `Authorization=****...afc190` alike). A value of 6 characters or fewer is all `*`: what AWS
+/// does then is not known, and showing all of it would not be masking.
+pub(crate) fn mask(v: &str) -> String {
+    let n = v.chars().count();
+    if n <= 6 {
+        return "*".repeat(n);
+    }
+    let mut out = "*".repeat(n - 6);
+    out.extend(v.chars().skip(n - 6));
+    out
+}
+
 /// `2026-12-02T15:47:00.123Z`.
 pub(crate) fn timestamp(t: std::time::SystemTime) -> String {
     crate::dates::iso_millis(t)
@@ -220,8 +226,14 @@ mod tests {
         assert_eq!(java_map([]), "{}");
         assert_eq!(
             java_map([("artist", "Rush"), ("x-api-key", "abcdefghij12345")]),
-            "{artist=Rush, x-api-key=****j12345}"
+            "{artist=Rush, x-api-key=*********j12345}"
         );
+        assert_eq!(
+            mask("UkoTIwQiZZsx03SlU9t_y|24u62kim5mn0slhwigdt7v4ybkwef5"),
+            format!("{}bkwef5", "*".repeat(46))
+        );
+        assert_eq!(mask("abc"), "***");
+        assert_eq!(mask("ééééééé"), "*éééééé");
     }
 
     #[test]
