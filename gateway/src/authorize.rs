@@ -79,6 +79,15 @@ pub(crate) fn authorize<'r>(
             Ok(authorizer) => ctx.authorizer = Some(authorizer),
             Err(why) => {
                 let (t, message) = match why {
+                    lambda_authorizer::Refused::NoIdentity => {
+                        // "API Gateway does not log the call to CloudWatch if the required
+                        // token for the TOKEN authorizer is not set, is null, or is invalidated
+                        // by the specified Token validation expression", and likewise for a
+                        // REQUEST authorizer's identity sources (DG "Call an API with an API
+                        // Gateway Lambda authorizer").
+                        ctx.exec = None;
+                        (ResponseType::Unauthorized, None)
+                    }
                     lambda_authorizer::Refused::Unauthorized => (ResponseType::Unauthorized, None),
                     lambda_authorizer::Refused::Denied(m) => {
                         (ResponseType::AccessDenied, Some(m.to_string()))

@@ -28,7 +28,7 @@ enum Command {
     Dialect,
     /// Run one request as `aws apigateway test-invoke-method` does and print its reply as the
     /// AWS CLI does (JSON: status, body, headers, multiValueHeaders, log, latency); the log has
-    /// every line, headers and bodies included. Takes `serve`'s options for the document, the
+    /// every line, headers and bodies included; the method's authorization is not run. Takes `serve`'s options for the document, the
     /// store and authorization: `gateway test-invoke GET '/Rush/Moving%20Pictures' --data-dir d`.
     TestInvoke(Box<TestInvokeArgs>),
     /// Print a JWT of the local issuer, which `gateway serve`'s Cognito user-pool authorizers

@@ -560,3 +560,67 @@ async fn cloudwatch_lines_before_the_execution() {
     assert!(!reply.log.contains("Usage Plan"), "{}", reply.log);
     assert!(!reply.log.contains("Extended Request Id"), "{}", reply.log);
 }
+
+/// A method behind an API key and a Lambda TOKEN authorizer: the stage writes no execution
+/// log for a request without the token (DG "Call an API with an API Gateway Lambda
+/// authorizer": no CloudWatch log when the TOKEN is not set or fails its validation
+/// expression), while test-invoke runs the method itself, no authorization (LocalStack's
+/// test-invoke has no authorizer or API-key step either).
+#[tokio::test]
+async fn no_log_without_the_authorizers_token_and_test_invoke_skips_authorization() {
+    let mut doc = pets();
+    doc["components"]["securitySchemes"] = json!({
+        "TokenAuth": {
+            "type": "apiKey", "name": "Authorization", "in": "header",
+            "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": {
+                "type": "token",
+                "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+                "identityValidationExpression": "^Bearer [a-z]+$",
+            }
+        },
+        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+    });
+    doc["paths"]["/pets"]["get"]["security"] = json!([{"TokenAuth": [], "api_key": []}]);
+    let (gw, lines) = gateway(&doc);
+    for r in [
+        Request::new("GET", "/pets"),
+        Request::new("GET", "/pets").header("Authorization", "Basic nope"),
+    ] {
+        let r = gw.handle(r).await;
+        assert_eq!(r.status, 401, "{}", r.text());
+        assert!(lines.lock().unwrap().is_empty(), "{:#?}", lines.lock());
+    }
+    // A token the authorizer does not know is logged.
+    let r = gw
+        .handle(Request::new("GET", "/pets").header("Authorization", "Bearer nobody"))
+        .await;
+    assert_eq!(r.status, 401);
+    let got = cloudwatch(&lines, &r, "<id>");
+    assert!(got[0].starts_with("Extended Request Id: "), "{got:#?}");
+    assert_eq!(
+        got.last().map(String::as_str),
+        Some("Method completed with status: 401")
+    );
+    assert!(
+        !got.iter().any(|l| l.starts_with("Starting execution")),
+        "{got:#?}"
+    );
+
+    let (want, recorded) = recorded("test-invoke-method-get-pets");
+    let reply = gw.test_invoke(Request::new("GET", "/pets")).await;
+    assert_eq!(
+        Value::from(reply.status),
+        recorded["status"],
+        "{}",
+        reply.log
+    );
+    let messages: Vec<String> = reply
+        .log
+        .lines()
+        .skip(1)
+        .map(|l| l.split_once(" : ").expect("a date").1.to_string())
+        .collect();
+    assert_eq!(messages.len(), want.len(), "{}", reply.log);
+    assert_eq!(messages[1..], want[1..]);
+}
