@@ -28,8 +28,9 @@ enum Command {
     Dialect,
     /// Run one request as `aws apigateway test-invoke-method` does and print its reply as the
     /// AWS CLI does (JSON: status, body, headers, multiValueHeaders, log, latency); the log has
-    /// every line, headers and bodies included; the method's authorization is not run. Takes `serve`'s options for the document, the
-    /// store and authorization: `gateway test-invoke GET '/Rush/Moving%20Pictures' --data-dir d`.
+    /// every line, headers and bodies included; the method's authorization is not run. Takes
+    /// `serve`'s options for the document and the store:
+    /// `gateway test-invoke GET '/Rush/Moving%20Pictures' --data-dir d`.
     TestInvoke(Box<TestInvokeArgs>),
     /// Print a JWT of the local issuer, which `gateway serve`'s Cognito user-pool authorizers
     /// trust: `gateway token --sub alice --claim email=alice@example.com`.
