@@ -114,11 +114,23 @@ impl RequestContext<'_> {
         }
     }
 
+    /// An execution-log INFO line of CloudWatch's only (not in test-invoke-method's log).
+    pub fn log_cloudwatch(&self, line: impl FnOnce() -> String) {
+        if let Some(x) = &self.exec {
+            x.cloudwatch(line);
+        }
+    }
+
     /// An execution-log data line (`dataTraceEnabled`).
     pub fn log_data(&self, label: &str, value: impl FnOnce() -> String) {
         if let Some(x) = &self.exec {
             x.data(label, value);
         }
+    }
+
+    /// Whether the execution log has an `Execution failed ...` line.
+    pub fn log_failed(&self) -> bool {
+        self.exec.as_ref().is_some_and(|x| x.failed())
     }
 
     /// An execution-log ERROR line, also a DEBUG trace event.

@@ -304,19 +304,28 @@ pub(crate) fn respond(
         t.as_str(),
         plan.status
     );
-    ctx.log_info(|| {
-        format!(
-            "Gateway response type: {} with status code: {}",
-            t.as_str(),
-            plan.status
-        )
-    });
-    ctx.log_data("Gateway response body", || {
-        String::from_utf8_lossy(&resp.body).into_owned()
-    });
-    ctx.log_data("Gateway response headers", || {
-        crate::execution_log::java_map(resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    });
+    // After an `Execution failed ...` line AWS writes the status and nothing between: the
+    // AWS-validated test-invoke-method log of a failed integration (LocalStack's
+    // `test_failed_invoke_test_method` snapshot, tests/data/localstack-test-invoke) and the
+    // CloudWatch logs of re:Post's knowledge-center articles api-gateway-500-error-vpc and
+    // api-gateway-lambda-template-invoke-error.
+    if !ctx.log_failed() {
+        ctx.log_info(|| {
+            format!(
+                "Gateway response type: {} with status code: {}",
+                t.as_str(),
+                plan.status
+            )
+        });
+        ctx.log_data("Gateway response body", || {
+            String::from_utf8_lossy(&resp.body).into_owned()
+        });
+        ctx.log_data("Gateway response headers", || {
+            crate::execution_log::java_map(
+                resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+        });
+    }
     ctx.log_info(|| format!("Method completed with status: {}", plan.status));
     resp
 }

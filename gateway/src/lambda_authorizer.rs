@@ -62,6 +62,9 @@ pub struct Policies {
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
+    /// 401 `Unauthorized`: an identity source is missing or empty, or a TOKEN fails
+    /// `identityValidationExpression` (then AWS writes no execution log).
+    NoIdentity,
     /// 401 `Unauthorized`.
     Unauthorized,
     /// 403, with the message.
@@ -157,7 +160,7 @@ impl Policies {
         call: &Call<'_>,
         now: SystemTime,
     ) -> Result<Authorized, Refused> {
-        let identity = identity(call).ok_or(Refused::Unauthorized)?;
+        let identity = identity(call).ok_or(Refused::NoIdentity)?;
         let key = (call.scheme.to_string(), identity.clone());
         let cached = {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -53,6 +53,7 @@ use indexmap::IndexMap;
 use serde_json::json;
 
 pub use builder::GatewayBuilder;
+pub use execution_log::TestInvoke;
 pub use gateway_responses::ResponseType;
 pub use request::{Request, Response};
 
@@ -279,8 +280,9 @@ impl Gateway {
         } else {
             Cow::Borrowed(req.method.as_str())
         };
-        let mut ctx = new_context(inner, &req, &method, now);
-        let resp = pipeline(inner, &req, &method, &mut ctx).await;
+        let level = inner.execution_log.as_ref().map(|(_, level)| *level);
+        let mut ctx = new_context(inner, &req, &method, now, level);
+        let resp = pipeline(inner, &req, &method, &mut ctx, false).await;
         let mut resp = finish::finish(resp, &ctx);
         access_log::write(inner, &resp, &mut ctx, started);
         if let (Some(log), Some((sink, _))) = (ctx.exec.take(), &inner.execution_log) {
@@ -296,6 +298,35 @@ impl Gateway {
         }
         resp
     }
+
+    /// Runs one request as `aws apigateway test-invoke-method` does: the method's response
+    /// and its execution log with every line, headers and bodies included, whatever the
+    /// stage's `loggingLevel` and `dataTraceEnabled` say (a test invocation is not the stage's
+    /// traffic: nothing goes to the execution or access log sinks). Authorization (IAM,
+    /// authorizers, API keys and usage plans) is not run: test-invoke-method calls the method
+    /// as its owner, and authorizers have their own test-invoke-authorizer (dialect table,
+    /// "Execution logs").
+    pub async fn test_invoke(&self, req: Request) -> TestInvoke {
+        let inner = &*self.inner;
+        let started = Instant::now();
+        let now = inner.clock.as_ref().map_or_else(SystemTime::now, |c| c());
+        let method = Cow::Owned(req.method.to_ascii_uppercase());
+        let level = execution_log::Level {
+            info: true,
+            data_trace: true,
+            cloudwatch: false,
+        };
+        let mut ctx = new_context(inner, &req, &method, now, Some(level));
+        let resp = pipeline(inner, &req, &method, &mut ctx, true).await;
+        let lines = ctx.exec.take().map(|l| l.into_lines()).unwrap_or_default();
+        TestInvoke {
+            log: execution_log::test_invoke_log(&ctx.request_id, now, &lines),
+            status: resp.status,
+            headers: resp.headers,
+            body: resp.body,
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 /// `$context` as the request arrives (routing adds the resource).
@@ -304,6 +335,7 @@ fn new_context<'r>(
     req: &'r Request,
     method: &Cow<'r, str>,
     now: SystemTime,
+    log: Option<execution_log::Level>,
 ) -> RequestContext<'r> {
     let request_id = inner
         .request_ids
@@ -339,10 +371,7 @@ fn new_context<'r>(
         },
         error: None,
         authorizer: None,
-        exec: inner
-            .execution_log
-            .as_ref()
-            .map(|(_, level)| execution_log::ExecLog::new(*level)),
+        exec: log.map(execution_log::ExecLog::new),
         integration: IntegrationContext::default(),
         outcome: None,
     }
@@ -354,6 +383,7 @@ async fn pipeline<'r>(
     req: &'r Request,
     method: &'r str,
     ctx: &mut RequestContext<'r>,
+    test_invoke: bool,
 ) -> Response {
     let respond =
         |refusal: Refusal, ctx: &mut RequestContext<'_>, m: Option<&MethodRequest<'_>>| {
@@ -377,9 +407,13 @@ async fn pipeline<'r>(
         Ok(r) => r,
         Err(refusal) => return respond(refusal, ctx, Some(&m)),
     };
-    if let Err(refusal) = authorize::authorize(inner, req, method, &m, &routed, ctx) {
-        return respond(refusal, ctx, Some(&m));
+    if !test_invoke {
+        if let Err(refusal) = authorize::authorize(inner, req, method, &m, &routed, ctx) {
+            return respond(refusal, ctx, Some(&m));
+        }
+        authorize::log_usage_plan(&routed, ctx);
     }
+    route::log_method_request(ctx, &m);
     if let Err(refusal) = validate::check(&routed, &m) {
         return respond(refusal, ctx, Some(&m));
     }

@@ -26,6 +26,12 @@ enum Command {
     Serve(Box<Serve>),
     /// Print the dialect table (where AWS is unknown and what this gateway does) as Markdown.
     Dialect,
+    /// Run one request as `aws apigateway test-invoke-method` does and print its reply as the
+    /// AWS CLI does (JSON: status, body, headers, multiValueHeaders, log, latency); the log has
+    /// every line, headers and bodies included; the method's authorization is not run. Takes
+    /// `serve`'s options for the document and the store:
+    /// `gateway test-invoke GET '/Rush/Moving%20Pictures' --data-dir d`.
+    TestInvoke(Box<TestInvokeArgs>),
     /// Print a JWT of the local issuer, which `gateway serve`'s Cognito user-pool authorizers
     /// trust: `gateway token --sub alice --claim email=alice@example.com`.
     Token(Token),
@@ -52,6 +58,22 @@ struct Token {
     /// Print the issuer's public key as a JWKS document instead of a token.
     #[arg(long)]
     jwks: bool,
+}
+
+#[derive(clap::Args)]
+struct TestInvokeArgs {
+    /// The HTTP method.
+    method: String,
+    /// The path and query string, as test-invoke-method's `--path-with-query-string`.
+    path_with_query_string: String,
+    /// A request header, `NAME:VALUE` (repeatable).
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    headers: Vec<String>,
+    /// The request body; `@FILE` reads it from FILE.
+    #[arg(long)]
+    body: Option<String>,
+    #[command(flatten)]
+    serve: Serve,
 }
 
 /// Where `gateway token` and `gateway serve` keep the local issuer's key.
@@ -177,6 +199,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(t) => token(&t),
+        Command::TestInvoke(t) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(test_invoke(*t)),
         Command::Serve(s) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?
@@ -386,15 +412,9 @@ fn build_gateway(
     Ok(gw)
 }
 
-async fn serve(s: Serve) -> anyhow::Result<()> {
-    let api = load_api(&s)?;
-
-    // What AWS accepts but this toolkit reads in a way worth saying: on stderr, once, at start.
-    for w in &api.warnings {
-        eprintln!("{w}");
-    }
-
-    let dynamo: Arc<dyn dynamo::Dynamo> = match &s.dynamodb_endpoint {
+/// The store `--dynamodb-endpoint`, `--data-dir` or neither says.
+fn store(s: &Serve) -> anyhow::Result<Arc<dyn dynamo::Dynamo>> {
+    Ok(match &s.dynamodb_endpoint {
         Some(url) => {
             let mut config = dynamo::RemoteConfig::from_env(Some(url.clone()));
             // API Gateway's own retries of an AWS-service integration are not documented: one
@@ -427,7 +447,51 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
                 Arc::new(store)
             }
         },
+    })
+}
+
+/// `gateway test-invoke`: one request, its reply and log printed as the AWS CLI prints
+/// test-invoke-method's.
+async fn test_invoke(t: TestInvokeArgs) -> anyhow::Result<()> {
+    let s = &t.serve;
+    let api = load_api(s)?;
+    for w in &api.warnings {
+        eprintln!("{w}");
+    }
+    let mut req = gateway::Request::new(t.method.clone(), t.path_with_query_string.clone());
+    for h in &t.headers {
+        let Some((k, v)) = h.split_once(':') else {
+            bail!("--header {h:?}: expected NAME:VALUE");
+        };
+        req = req.header(k.trim(), v.trim());
+    }
+    if let Some(body) = &t.body {
+        req = req.body(match body.strip_prefix('@') {
+            Some(file) => std::fs::read(file).with_context(|| format!("reading --body @{file}"))?,
+            None => body.clone().into_bytes(),
+        });
+    }
+    // A test invocation is not the stage's traffic: no access or execution log lines.
+    let sinks = Sinks {
+        access: Arc::new(|_: &str| {}),
+        execution: None,
     };
+    let gw = build_gateway(s, api, store(s)?, &sinks)?;
+    gw.create_tables().await?;
+    let reply = gw.test_invoke(req).await;
+    println!("{}", serde_json::to_string_pretty(&reply.to_json())?);
+    Ok(())
+}
+
+async fn serve(s: Serve) -> anyhow::Result<()> {
+    let api = load_api(&s)?;
+
+    // What AWS accepts but this toolkit reads in a way worth saying: on stderr, once, at start.
+    for w in &api.warnings {
+        eprintln!("{w}");
+    }
+
+    let dynamo = store(&s)?;
 
     let sinks = Sinks {
         access: log_sink(&s.access_log, "access log", Box::new(std::io::stdout()))?,

@@ -65,7 +65,16 @@ pub(crate) fn route<'g>(
         m.req.target,
         op.path
     );
-    let ctx = &*ctx;
+    // CloudWatch's first line of a routed request (users' captured execution logs).
+    ctx.log_cloudwatch(|| format!("Extended Request Id: {}", ctx.extended_request_id));
+    Ok(Routed { op, plan })
+}
+
+/// The method request's lines, `Starting execution for request` to `Method request body
+/// before transformations`: written once authorization has passed, as AWS starts the
+/// execution only then (users' captured CloudWatch logs: the authorizer's and the usage
+/// plan's lines come first).
+pub(crate) fn log_method_request(ctx: &RequestContext<'_>, m: &MethodRequest<'_>) {
     ctx.log_info(|| format!("Starting execution for request: {}", ctx.request_id));
     ctx.log_info(|| format!("HTTP Method: {}, Resource Path: {}", m.method, ctx.raw_path));
     ctx.log_info(|| {
@@ -88,5 +97,4 @@ pub(crate) fn route<'g>(
     ctx.log_data("Method request body before transformations", || {
         String::from_utf8_lossy(&m.req.body).into_owned()
     });
-    Ok(Routed { op, plan })
 }

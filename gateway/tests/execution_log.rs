@@ -78,6 +78,11 @@ async fn a_request_logs_awss_lines_in_awss_order_with_data_when_traced() {
     assert_eq!(
         labels,
         [
+            // CloudWatch's own lines, before the execution starts (users' captured logs).
+            "Extended Request Id",
+            "Verifying Usage Plan for request",
+            "API Key  authorized because method 'POST /album' does not require API Key",
+            "Usage Plan check succeeded for API Key  and API Stage local/prod",
             "Starting execution for request",
             "HTTP Method",
             "Method request path",
@@ -98,6 +103,17 @@ async fn a_request_logs_awss_lines_in_awss_order_with_data_when_traced() {
         ],
         "{got:#?}"
     );
+    let extended = r.header("x-amz-apigw-id").expect("an extended request id");
+    assert_eq!(got[0], format!("Extended Request Id: {extended}"));
+    assert_eq!(
+        got[1],
+        format!("Verifying Usage Plan for request: {id}. API Key:  API Stage: local/prod")
+    );
+    assert_eq!(
+        got[2],
+        "API Key  authorized because method 'POST /album' does not require API Key. Request will not contribute to throttle or quota limits"
+    );
+    let got = &got[4..];
     assert_eq!(got[0], format!("Starting execution for request: {id}"));
     assert_eq!(got[1], "HTTP Method: POST, Resource Path: /album");
     assert_eq!(got[2], "Method request path: {}");
@@ -153,7 +169,8 @@ async fn without_data_trace_no_headers_or_bodies_and_errors_at_every_level() {
             .all(|m| !m.contains("body") && !m.contains("headers")),
         "{got:#?}"
     );
-    assert_eq!(got.len(), 9, "{got:#?}");
+    // Four CloudWatch lines before the execution, nine of it.
+    assert_eq!(got.len(), 13, "{got:#?}");
 
     // A route that does not exist: the gateway response.
     let r = gw.handle(Request::new("GET", "/a/b/c/d")).await;

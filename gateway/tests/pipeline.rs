@@ -683,10 +683,7 @@ async fn template_failure_is_500_with_an_execution_log_naming_the_template() {
     let logs = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = logs.clone();
     let req = "{\"statusCode\": 200}\n#set($s = \"abc\")#set($x = $s.substring(5))";
-    let a = api(
-        json!({"/f": {"get": mock(req, ok_200("ok"))}}),
-        json!({}),
-    );
+    let a = api(json!({"/f": {"get": mock(req, ok_200("ok"))}}), json!({}));
     let g = Gateway::builder(a, Arc::new(dynamo::Embedded::new()))
         .execution_log(Arc::new(move |l: &str| {
             sink.lock().expect("lock").push(l.to_string())

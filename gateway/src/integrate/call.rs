@@ -51,11 +51,18 @@ pub(crate) async fn call(
                 .map_or("us-east-1", String::as_str);
             let uri = format!("https://dynamodb.{region}.amazonaws.com/?Action={action}");
             ctx.log_info(|| format!("Endpoint request URI: {uri}"));
+            // The headers AWS's recorded AWS-integration log shows that are not a signature's
+            // (LocalStack's AWS-validated `test_apigw_test_invoke_method_api` snapshot:
+            // `x-amzn-apigateway-api-id`, `Accept`, `User-Agent`, in that order), then the two
+            // DynamoDB's JSON protocol needs. The gateway signs nothing itself, so no
+            // `Authorization`, `X-Amz-Date` or `X-Amz-Security-Token` (dialect table).
             ctx.log_data("Endpoint request headers", || {
                 crate::execution_log::java_map([
+                    ("x-amzn-apigateway-api-id", inner.api_id.as_str()),
+                    ("Accept", "application/json"),
+                    ("User-Agent", &format!("AmazonAPIGateway_{}", inner.api_id)),
                     ("Content-Type", "application/x-amz-json-1.0"),
                     ("X-Amz-Target", &format!("DynamoDB_20120810.{action}")),
-                    ("User-Agent", &format!("AmazonAPIGateway_{}", inner.api_id)),
                 ])
             });
             ctx.log_data("Endpoint request body after transformations", || {
