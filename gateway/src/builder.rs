@@ -35,6 +35,8 @@ pub struct GatewayBuilder {
     pub(crate) lambda_policies: crate::lambda_authorizer::Policies,
     /// The account's throttle (AWS's default unless `account_throttle` says otherwise).
     pub(crate) account_throttle: Option<apidef::ThrottleSettings>,
+    pub(crate) iam_policies: crate::iam::IamPolicies,
+    pub(crate) policy_context: Vec<(String, String)>,
 }
 
 impl GatewayBuilder {
@@ -118,6 +120,19 @@ impl GatewayBuilder {
         self
     }
 
+    /// The identity policies of the `AWS_IAM` credentials (without them, all may call all).
+    pub fn iam_policies(mut self, policies: crate::iam::IamPolicies) -> Self {
+        self.iam_policies = policies;
+        self
+    }
+
+    /// A value of an IAM condition key for every request (`aws:SourceVpce`,
+    /// `aws:PrincipalOrgID`, ...), as policies read it; repeat a key for a list.
+    pub fn policy_context(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.policy_context.push((key.into(), value.into()));
+        self
+    }
+
     pub fn api_id(mut self, id: impl Into<String>) -> Self {
         self.api_id = id.into();
         self
@@ -144,6 +159,24 @@ impl GatewayBuilder {
         let keys = crate::api_keys::Keys::new(&self.api_keys, &self.api.usage_plans)
             .map_err(GatewayError::ApiKeys)?;
         let throttles = crate::throttle::Throttles::new(&self.api, self.account_throttle);
+        let region = self
+            .api
+            .parameter_values
+            .get("AWS::Region")
+            .map_or("us-east-1", String::as_str);
+        let api_arn = format!(
+            "arn:aws:execute-api:{region}:{}:{}",
+            self.account_id, self.api_id
+        );
+        let resource_policy = match &self.api.policy {
+            Some(doc) => Some(crate::policy::Policy::parse(doc, &api_arn).map_err(|e| {
+                GatewayError::Policy {
+                    pointer: format!("/x-amazon-apigateway-policy{}", e.pointer),
+                    message: e.message,
+                }
+            })?),
+            None => None,
+        };
         Ok(Gateway {
             inner: Arc::new(Inner {
                 api: self.api,
@@ -165,6 +198,10 @@ impl GatewayBuilder {
                 iam: self.iam_credentials,
                 cognito: self.cognito,
                 lambda_policies: self.lambda_policies,
+                iam_policies: self.iam_policies,
+                policy_context: self.policy_context,
+                resource_policy,
+                api_arn,
             }),
         })
     }

@@ -107,6 +107,45 @@ pub(crate) fn parse_amz(s: &str) -> Option<SystemTime> {
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
+/// An ISO 8601 date or UTC date-time as IAM's date conditions take them (`2026-12-02`,
+/// `2026-12-02T15:00:00Z`, fractions ignored) to epoch seconds; `None` for anything else.
+pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let day = days_from_civil(y, mo, d) * 86_400;
+    if b.len() == 10 {
+        return Some(day);
+    }
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || !s.ends_with('Z') {
+        return None;
+    }
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let fraction = &s[19..s.len() - 1];
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let digits_after_dot = |f: &str| {
+        f.strip_prefix('.')
+            .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if !fraction.is_empty() && !digits_after_dot(fraction) {
+        return None;
+    }
+    Some(day + h * 3600 + mi * 60 + se)
+}
+
 /// Java's `Date.toString()` in UTC: `Wed Dec 02 15:00:00 UTC 2026`.
 pub(crate) fn java(secs: i64) -> String {
     let c = civil(secs);
@@ -119,6 +158,15 @@ pub(crate) fn java(secs: i64) -> String {
         c.min,
         c.s,
         c.y
+    )
+}
+
+/// ISO 8601 to the second, as IAM's `aws:CurrentTime` holds it: `2026-12-02T15:00:00Z`.
+pub(crate) fn iso_seconds(t: SystemTime) -> String {
+    let c = civil(secs(t));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        c.y, c.m, c.d, c.h, c.min, c.s
     )
 }
 

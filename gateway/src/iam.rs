@@ -13,7 +13,11 @@
 //!   ...` with the canonical request and string to sign, as AWS writes them
 //!   (`InvalidSignatureException`).
 //!
-//! Every known credential may invoke every method: there are no IAM policies here.
+//! What a verified caller may invoke is what its identity policies say (`gateway serve
+//! --iam-policies FILE`: `{"<access key id>": <policy document or list of them>}`), with the
+//! API's resource policy, combined as API Gateway combines them (`authorize`). Without the
+//! file every known credential's policies allow `execute-api:Invoke` on everything, as an
+//! administrator's would (dialect table, "AWS_IAM").
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -50,6 +54,64 @@ impl IamCredential {
             secret_access_key: secret.to_string(),
             user_arn: parts.next().map(str::to_string),
         })
+    }
+}
+
+/// The identity policies of the local credentials, by access key id.
+#[derive(Debug, Default)]
+pub struct IamPolicies {
+    /// `None`: no file was given, every caller may invoke everything.
+    by_key: Option<std::collections::HashMap<String, Vec<crate::policy::Policy>>>,
+}
+
+impl IamPolicies {
+    /// Read `--iam-policies`' JSON text, naming the key and the place in its policy that is
+    /// wrong.
+    pub fn parse(text: &str) -> Result<IamPolicies, String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let obj = doc
+            .as_object()
+            .ok_or("must be an object of access key ids, each with its policies")?;
+        let mut by_key = std::collections::HashMap::new();
+        for (key, policies) in obj {
+            let list = match policies {
+                serde_json::Value::Array(a) => a.iter().collect::<Vec<_>>(),
+                one => vec![one],
+            };
+            let mut parsed = Vec::new();
+            for (i, p) in list.iter().enumerate() {
+                // Identity policies name full ARNs: there is no `execute-api:/` shorthand.
+                let policy = crate::policy::Policy::parse(p, "execute-api:")
+                    .map_err(|e| format!("{key}[{i}]{e}"))?;
+                parsed.push(policy);
+            }
+            by_key.insert(key.clone(), parsed);
+        }
+        Ok(IamPolicies {
+            by_key: Some(by_key),
+        })
+    }
+
+    /// What the caller's identity policies say of this request.
+    pub(crate) fn decide(
+        &self,
+        access_key: &str,
+        subject: &crate::policy::Subject<'_>,
+    ) -> crate::policy::Decision {
+        use crate::policy::Decision;
+        let Some(by_key) = &self.by_key else {
+            return Decision::Allow;
+        };
+        let mut out = Decision::Silent;
+        for p in by_key.get(access_key).into_iter().flatten() {
+            match p.evaluate(subject) {
+                Decision::ExplicitDeny => return Decision::ExplicitDeny,
+                Decision::Allow => out = Decision::Allow,
+                Decision::Silent => {}
+            }
+        }
+        out
     }
 }
 

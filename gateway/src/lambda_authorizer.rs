@@ -9,10 +9,12 @@
 //!   commas); a missing one, or a TOKEN that does not match `identityValidationExpression`, is
 //!   401 `Unauthorized` without a call;
 //! - an identity the file does not list is the function raising `Unauthorized`: 401;
-//! - the policy's statement is evaluated against the request's method ARN
-//!   (`arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`, `*` and `?` wildcards): an
-//!   explicit Deny is 403 `{"Message":"User is not authorized to access this resource with an
-//!   explicit deny"}`, no matching Allow 403 `... to access this resource`;
+//! - the policy is evaluated against the request's method ARN
+//!   (`arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`) by `policy`, IAM's evaluator:
+//!   an explicit Deny is 403 `{"Message":"User is not authorized to access this resource with an
+//!   explicit deny"}`, no matching Allow 403 `... to access this resource` unless the API's
+//!   resource policy allows the call (`authorize`, DG "How API Gateway resource policies affect
+//!   authorization workflow", table A);
 //! - results are cached per identity for `authorizerResultTtlInSeconds`, the policy with them:
 //!   a resource written `$methodArn` in the file is the ARN of the request that filled the
 //!   cache, as a function that returns `event.methodArn` gives it, so the cache's well-known
@@ -23,7 +25,9 @@
 //! `{"<authorizer scheme, or *>": {"<identity>": {"principalId": "alice", "effect": "Allow",
 //! "resource": ["arn:aws:execute-api:*:*:*/*/GET/*"], "context": {"role": "reader"},
 //! "usageIdentifierKey": "KEY"}}}` (`resource` defaults to `*`; `usageIdentifierKey`, optional, is
-//! the request's API key when `x-amazon-apigateway-api-key-source` is AUTHORIZER).
+//! the request's API key when `x-amazon-apigateway-api-key-source` is AUTHORIZER), or with the
+//! function's own output in place of `effect` and `resource`:
+//! `"policyDocument": {"Version": "2012-10-17", "Statement": [...]}`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,24 +35,17 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
+use crate::policy::{Decision, Policy, Subject};
+
 /// What the file says one identity gets.
 #[derive(Debug, Clone, PartialEq)]
 struct Outcome {
     principal_id: String,
-    allow: bool,
-    resources: Vec<String>,
+    policy: Policy,
     context: Map<String, Value>,
     /// The `usageIdentifierKey` the function returns: the API key of the request when the API's
     /// key source is AUTHORIZER (DG "Choose an API key source").
     usage_identifier_key: Option<String>,
-}
-
-/// What an authorizer that admits a request gives.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Authorized {
-    /// `$context.authorizer`.
-    pub context: Value,
-    pub usage_identifier_key: Option<String>,
 }
 
 /// The policy file, read once, and the results cache.
@@ -59,16 +56,23 @@ pub struct Policies {
     cache: Mutex<HashMap<(String, String), (SystemTime, Outcome)>>,
 }
 
-/// Why a request is refused.
+/// Why a request is refused before its policy is read: 401 `Unauthorized`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
     /// 401 `Unauthorized`: an identity source is missing or empty, or a TOKEN fails
     /// `identityValidationExpression` (then AWS writes no execution log).
     NoIdentity,
-    /// 401 `Unauthorized`.
+    /// 401 `Unauthorized`: the function raised it (the file does not list the identity).
     Unauthorized,
-    /// 403, with the message.
-    Denied(&'static str),
+}
+
+/// What the function returned: its policy's decision for this request, `$context.authorizer`
+/// (`principalId` and the `context` map) and the API key it names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Authorized {
+    pub decision: Decision,
+    pub authorizer: Value,
+    pub usage_identifier_key: Option<String>,
 }
 
 /// The request's parts an authorizer reads.
@@ -83,6 +87,8 @@ pub(crate) struct Call<'a> {
     pub header: &'a dyn Fn(&str) -> Option<&'a str>,
     pub query: &'a dyn Fn(&str) -> Option<&'a str>,
     pub stage_variable: &'a dyn Fn(&str) -> Option<&'a str>,
+    /// IAM's condition keys for this request (`aws:SourceIp`, ...).
+    pub keys: &'a dyn Fn(&str) -> Option<Vec<String>>,
 }
 
 impl Policies {
@@ -100,26 +106,10 @@ impl Policies {
             let mut out = HashMap::new();
             for (id, o) in ids {
                 let at = format!("{scheme}.{id}");
-                let effect = o.get("effect").and_then(Value::as_str).unwrap_or("Allow");
-                let allow = match effect {
-                    "Allow" => true,
-                    "Deny" => false,
-                    other => {
-                        return Err(format!("{at}: effect {other:?} is neither Allow nor Deny"));
-                    }
-                };
-                let resources = match o.get("resource") {
-                    None => vec!["*".to_string()],
-                    Some(Value::String(s)) => vec![s.clone()],
-                    Some(Value::Array(a)) => a
-                        .iter()
-                        .map(|r| {
-                            r.as_str()
-                                .map(str::to_string)
-                                .ok_or_else(|| format!("{at}: resource entries must be strings"))
-                        })
-                        .collect::<Result<_, _>>()?,
-                    Some(_) => return Err(format!("{at}: resource must be a string or a list")),
+                let policy = match o.get("policyDocument") {
+                    Some(doc) => Policy::parse(doc, "execute-api:")
+                        .map_err(|e| format!("{at}.policyDocument{e}"))?,
+                    None => policy_of(o, &at)?,
                 };
                 let context = match o.get("context") {
                     None => Map::new(),
@@ -139,8 +129,7 @@ impl Policies {
                             .and_then(Value::as_str)
                             .unwrap_or("user")
                             .to_string(),
-                        allow,
-                        resources,
+                        policy,
                         context,
                         usage_identifier_key,
                     },
@@ -154,7 +143,7 @@ impl Policies {
         })
     }
 
-    /// Authorize one request at `now`: `$context.authorizer`, or why not.
+    /// Authorize one request at `now`: what the function's policy says, or why it was not called.
     pub(crate) fn authorize(
         &self,
         call: &Call<'_>,
@@ -177,11 +166,7 @@ impl Policies {
                     .or_else(|| self.by_scheme.get("*").and_then(|m| m.get(&identity)))
                     .cloned()
                     .ok_or(Refused::Unauthorized)?;
-                for r in &mut o.resources {
-                    if r == "$methodArn" {
-                        *r = call.method_arn.clone();
-                    }
-                }
+                o.policy.bind_method_arn(&call.method_arn);
                 if call.ttl_secs > 0 {
                     let until = now + Duration::from_secs(call.ttl_secs);
                     self.cache
@@ -192,27 +177,43 @@ impl Policies {
                 o
             }
         };
-        let matches = outcome
-            .resources
-            .iter()
-            .any(|r| wildcard(r, &call.method_arn));
-        match (matches, outcome.allow) {
-            (true, false) => Err(Refused::Denied(
-                "User is not authorized to access this resource with an explicit deny",
-            )),
-            (false, _) => Err(Refused::Denied(
-                "User is not authorized to access this resource",
-            )),
-            (true, true) => {
-                let mut auth = outcome.context.clone();
-                auth.insert("principalId".into(), json!(outcome.principal_id));
-                Ok(Authorized {
-                    context: Value::Object(auth),
-                    usage_identifier_key: outcome.usage_identifier_key,
-                })
-            }
-        }
+        let decision = outcome.policy.evaluate(&Subject {
+            arn: None,
+            resource: &call.method_arn,
+            key: call.keys,
+        });
+        let mut authorizer = outcome.context.clone();
+        authorizer.insert("principalId".into(), json!(outcome.principal_id));
+        Ok(Authorized {
+            decision,
+            authorizer: Value::Object(authorizer),
+            usage_identifier_key: outcome.usage_identifier_key,
+        })
     }
+}
+
+/// The file's short form: `effect` (default Allow) and `resource` (default `*`).
+fn policy_of(o: &Value, at: &str) -> Result<Policy, String> {
+    let effect = o.get("effect").and_then(Value::as_str).unwrap_or("Allow");
+    let allow = match effect {
+        "Allow" => true,
+        "Deny" => false,
+        other => return Err(format!("{at}: effect {other:?} is neither Allow nor Deny")),
+    };
+    let resources = match o.get("resource") {
+        None => vec!["*".to_string()],
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|r| {
+                r.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{at}: resource entries must be strings"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(format!("{at}: resource must be a string or a list")),
+    };
+    Ok(Policy::single(allow, resources))
 }
 
 /// The identity value, or `None` when a source is missing (or a TOKEN fails its expression).
@@ -246,50 +247,9 @@ fn identity(call: &Call<'_>) -> Option<String> {
     Some(identity)
 }
 
-/// IAM's resource wildcards: `*` any run of characters, `?` one.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards_as_iam_reads_them() {
-        assert!(wildcard(
-            "*",
-            "arn:aws:execute-api:us-east-1:1:a/prod/GET/x"
-        ));
-        assert!(wildcard(
-            "arn:aws:execute-api:*:*:*/*/GET/*",
-            "arn:aws:execute-api:us-east-1:1:a/prod/GET/x/y"
-        ));
-        assert!(!wildcard(
-            "arn:aws:execute-api:*:*:*/*/GET/*",
-            "arn:aws:execute-api:us-east-1:1:a/prod/POST/x"
-        ));
-        assert!(wildcard("a?c", "abc"));
-        assert!(!wildcard("a?c", "ac"));
-    }
 
     #[test]
     fn a_broken_file_names_the_entry() {

@@ -40,6 +40,7 @@ pub mod iam;
 mod integrate;
 pub mod lambda_authorizer;
 mod mapping;
+mod policy;
 mod request;
 mod route;
 
@@ -104,6 +105,9 @@ pub enum GatewayError {
         status: u16,
         body: String,
     },
+    /// The resource policy does not parse.
+    #[error("{pointer}: {message}")]
+    Policy { pointer: String, message: String },
     #[error("table {table} did not become ACTIVE: {message}")]
     TableNotActive { table: String, message: String },
     #[error("UpdateTimeToLive {table} failed with HTTP {status}: {body}")]
@@ -146,6 +150,20 @@ pub(crate) struct Inner {
     iam: Vec<iam::IamCredential>,
     cognito: cognito::TrustedKeys,
     lambda_policies: lambda_authorizer::Policies,
+    iam_policies: iam::IamPolicies,
+    /// `--policy-context`: condition-key values for every request.
+    policy_context: Vec<(String, String)>,
+    /// `x-amazon-apigateway-policy`, parsed.
+    resource_policy: Option<policy::Policy>,
+    /// `arn:aws:execute-api:REGION:ACCOUNT:API-ID`.
+    api_arn: String,
+}
+
+impl Inner {
+    /// `arn:aws:execute-api:REGION:ACCOUNT:API-ID`, the prefix of every method ARN.
+    pub(crate) fn api_arn(&self) -> &str {
+        &self.api_arn
+    }
 }
 
 /// A local API Gateway stage. Cheap to clone; serves concurrent requests.
@@ -187,6 +205,8 @@ impl Gateway {
             cognito: cognito::TrustedKeys::default(),
             lambda_policies: lambda_authorizer::Policies::default(),
             account_throttle: Some(throttle::ACCOUNT_DEFAULT),
+            iam_policies: iam::IamPolicies::default(),
+            policy_context: Vec::new(),
         }
     }
 

@@ -162,6 +162,14 @@ struct Serve {
     /// Lambda runs locally.
     #[arg(long, value_name = "FILE")]
     authorizer_policies: Option<PathBuf>,
+    /// The identity policies of the `--iam-credential` callers, by access key id (JSON:
+    /// `{"AKID": policy or [policies]}`); without it every signed caller's identity allows all.
+    #[arg(long, value_name = "FILE")]
+    iam_policies: Option<PathBuf>,
+    /// An IAM condition key's value for resource and identity policies, replacing what the
+    /// request gives (`aws:SourceVpce=vpce-1a2b`, `aws:PrincipalOrgID=o-abc`; repeatable).
+    #[arg(long = "policy-context", value_name = "KEY=VALUE", value_parser = parse_policy_context)]
+    policy_context: Vec<(String, String)>,
     /// The account-level throttle every request draws on, `RATE:BURST` (requests per second,
     /// bucket size), or `off`; default AWS's 10000:5000.
     #[arg(long, value_name = "RATE:BURST|off", value_parser = parse_account_throttle)]
@@ -378,6 +386,16 @@ fn build_gateway(
         let policies = gateway::lambda_authorizer::Policies::parse(&text)
             .map_err(|e| anyhow::anyhow!("--authorizer-policies {}: {e}", f.display()))?;
         builder = builder.lambda_policies(policies);
+    }
+    if let Some(f) = &s.iam_policies {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading --iam-policies {}", f.display()))?;
+        let policies = gateway::iam::IamPolicies::parse(&text)
+            .map_err(|e| anyhow::anyhow!("--iam-policies {}: {e}", f.display()))?;
+        builder = builder.iam_policies(policies);
+    }
+    for (k, v) in &s.policy_context {
+        builder = builder.policy_context(k, v);
     }
     if let Some(AccountThrottle(t)) = s.account_throttle {
         builder = builder.account_throttle(t);
@@ -633,6 +651,15 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 /// `--account-throttle`: `None` is `off`.
 #[derive(Debug, Clone, Copy)]
 struct AccountThrottle(Option<apidef::ThrottleSettings>);
+
+fn parse_policy_context(v: &str) -> Result<(String, String), String> {
+    match v.split_once('=') {
+        Some((k, val)) if k.contains(':') => Ok((k.to_string(), val.to_string())),
+        _ => Err(format!(
+            "{v:?}: expected KEY=VALUE with an IAM condition key, e.g. aws:SourceVpce=vpce-1a2b"
+        )),
+    }
+}
 
 fn parse_account_throttle(v: &str) -> Result<AccountThrottle, String> {
     if v == "off" {

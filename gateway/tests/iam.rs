@@ -5,15 +5,16 @@
 //! in process with a clock the test sets. (A third party's `AWS_IAM` stack is in
 //! codegen/tests/secured_corpus.rs.)
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
 use gateway::iam::IamCredential;
 use gateway::{Gateway, Request};
 use serde_json::{Value, json};
+
+use common::sigv4::signed;
 
 /// 2026-12-02 15:00:00 UTC.
 const NOW: u64 = 1_796_223_600;
@@ -64,43 +65,6 @@ async fn gateway() -> Gateway {
         .expect("gateway builds");
     gw.create_tables().await.expect("tables");
     gw
-}
-
-/// `req` signed for execute-api in us-east-1 at `at` with these credentials.
-fn signed(req: Request, key: &str, secret: &str, at: SystemTime) -> Request {
-    let uri = format!(
-        "https://abc123.execute-api.us-east-1.amazonaws.com{}",
-        req.target
-    );
-    let mut headers = vec![(
-        "host".to_string(),
-        "abc123.execute-api.us-east-1.amazonaws.com".to_string(),
-    )];
-    headers.extend(req.headers.iter().cloned());
-    let identity = Credentials::new(key, secret, None, None, "test").into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("execute-api")
-        .time(at)
-        .settings(SigningSettings::default())
-        .build()
-        .expect("signing params")
-        .into();
-    let signable = SignableRequest::new(
-        &req.method,
-        &uri,
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(&req.body),
-    )
-    .expect("signable");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    let mut out = req;
-    out.headers = headers;
-    for (k, v) in instructions.headers() {
-        out.headers.push((k.to_string(), v.to_string()));
-    }
-    out
 }
 
 fn put(album: &str) -> Request {

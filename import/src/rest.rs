@@ -489,11 +489,7 @@ impl<'t> Builder<'t> {
                         }
                     }
                 }
-                "Auth" if sam => self.r.note(
-                    &p,
-                    Some(&api),
-                    "SAM's Auth (authorizers, API keys, resource policy) is applied by the SAM transform: write securitySchemes and security in the document instead",
-                ),
+                "Auth" if sam => self.sam_auth(root, v, &p, &api),
                 "Cors" if sam => self.r.note(
                     &p,
                     Some(&api),
@@ -565,6 +561,78 @@ impl<'t> Builder<'t> {
     }
 
     /// SAM's `GatewayResponses` (`ResponseParameters: {Headers: {H: v}}`).
+    /// SAM's `Auth`: of it only `ResourcePolicy.CustomStatements` is carried, appended to the
+    /// definition's `x-amazon-apigateway-policy` as the SAM transform appends them (SAM's
+    /// "ApiAuth"/"ResourcePolicyStatement" docs: "CustomStatements: A list of custom resource
+    /// policy statements to apply to this API"); the rest is generated per path by the transform.
+    fn sam_auth(&mut self, root: &mut Map<String, Value>, v: &Value, p: &str, api: &str) {
+        let Some(auth) = v.as_object() else {
+            self.r
+                .note(p, Some(api), "Auth is not an object: not carried");
+            return;
+        };
+        for (k, x) in auth {
+            let at = format!("{p}/{k}");
+            if k != "ResourcePolicy" {
+                self.r.note(
+                    &at,
+                    Some(api),
+                    format!("SAM's Auth.{k} is applied by the SAM transform: write securitySchemes and security in the document instead"),
+                );
+                continue;
+            }
+            let Some(rp) = x.as_object() else {
+                self.r.note(
+                    &at,
+                    Some(api),
+                    "ResourcePolicy is not an object: not carried",
+                );
+                continue;
+            };
+            for (rk, rv) in rp {
+                let rat = format!("{at}/{rk}");
+                if rk != "CustomStatements" {
+                    self.r.note(
+                        &rat,
+                        Some(api),
+                        format!("ResourcePolicy.{rk}: the statements SAM generates from it are not carried; write them as CustomStatements or x-amazon-apigateway-policy"),
+                    );
+                    continue;
+                }
+                let statements = match self.r.tree(rv, &rat) {
+                    Some(Value::Array(a)) => a,
+                    Some(one @ Value::Object(_)) => vec![one],
+                    Some(_) => {
+                        self.r.note(
+                            &rat,
+                            Some(api),
+                            "CustomStatements must be a list of statements: not carried",
+                        );
+                        continue;
+                    }
+                    None => continue,
+                };
+                if !root.contains_key("x-amazon-apigateway-policy") {
+                    let empty = json!({"Version": "2012-10-17", "Statement": []});
+                    insert_before(root, "x-amazon-apigateway-policy", empty, "paths");
+                }
+                if let Some(Value::Object(pm)) = root.get_mut("x-amazon-apigateway-policy") {
+                    let list = pm.entry("Statement").or_insert_with(|| json!([]));
+                    if !list.is_array() {
+                        *list = Value::Array(vec![list.take()]);
+                    }
+                    if let Value::Array(l) = list {
+                        for st in statements {
+                            if !l.contains(&st) {
+                                l.push(st);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn sam_gateway_responses(&mut self, root: &mut Map<String, Value>, v: &Value, p: &str) {
         let Some(Value::Object(list)) = self.r.tree(v, p) else {
             return;

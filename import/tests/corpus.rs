@@ -366,6 +366,24 @@ fn source_templates(template: &Value, api: &str, dir: &Path) -> (usize, Vec<Stri
     (ops, texts)
 }
 
+/// The values a corpus document's `corpus.json` gives its parameters without defaults (as a
+/// user passes them with `--param`).
+fn params_of(file: &Path) -> indexmap::IndexMap<String, String> {
+    let config = file
+        .parent()
+        .and_then(|d| std::fs::read_to_string(d.join("corpus.json")).ok())
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    config
+        .as_ref()
+        .and_then(|c| c["params"].as_object())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn every_template_of_the_corpus_imports() {
     let root = workspace().join("corpus");
@@ -410,7 +428,7 @@ fn every_template_of_the_corpus_imports() {
             let what = format!("{file} ({})", api.as_deref().unwrap_or("-"));
             assert_reloads_identically(&imported);
             let loaded =
-                apidef::Api::from_str_with(&imported.yaml, "imported.yaml", &Default::default())
+                apidef::Api::from_str_with(&imported.yaml, "imported.yaml", &params_of(path))
                     .unwrap_or_else(|e| {
                         panic!(
                             "{what}: the loader refuses the import: {e}\n{}",
@@ -418,7 +436,7 @@ fn every_template_of_the_corpus_imports() {
                         )
                     });
 
-            emits(&loaded, &what);
+            emits_with(&loaded, &what, params.clone());
             if kind == SourceKind::CloudFormation {
                 let template = match value.as_object() {
                     Some(o) if o.contains_key("service") && o.contains_key("provider") => {

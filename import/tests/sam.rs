@@ -259,3 +259,67 @@ fn include_of_a_local_file_beside_the_template() {
         "{err}"
     );
 }
+
+/// SAM's `Auth.ResourcePolicy.CustomStatements` are appended to the definition's resource
+/// policy as the SAM transform appends them; what SAM generates (IP and VPC lists, accounts)
+/// and the authorizers are noted, not guessed.
+#[test]
+fn sam_custom_statements_join_the_resource_policy() {
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+        ResourcePolicy:
+          IpRangeWhitelist: ["10.0.0.0/8"]
+          CustomStatements:
+            - Effect: Deny
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/*/DELETE/*
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        x-amazon-apigateway-policy:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+        paths:
+          /ping:
+            get:
+              responses: {"200": {description: ok}}
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates: {application/json: '{"statusCode": 200}'}
+                responses: {default: {statusCode: "200"}}
+"#;
+    let imported = import::import(template, "sam-policy.yaml", &ImportOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        imported.document["x-amazon-apigateway-policy"],
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*/DELETE/*"}
+        ]})
+    );
+    assert!(has_note(
+        &imported,
+        "/Resources/Api/Properties/Auth/ResourcePolicy/IpRangeWhitelist",
+        "not carried"
+    ));
+    assert!(has_note(
+        &imported,
+        "/Resources/Api/Properties/Auth/DefaultAuthorizer",
+        "securitySchemes"
+    ));
+    load(&imported);
+}

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod sigv4;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

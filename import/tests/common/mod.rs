@@ -117,7 +117,16 @@ pub fn load(imported: &import::Imported) -> apidef::Api {
 
 /// The stack and the import-ready definition codegen emits from the imported document.
 pub fn emits(api: &apidef::Api, what: &str) -> (String, String) {
-    let options = emit::Options::default();
+    emits_with(api, what, IndexMap::new())
+}
+
+/// `emits` with `--param` values for the parameters without defaults.
+pub fn emits_with(
+    api: &apidef::Api,
+    what: &str,
+    params: IndexMap<String, String>,
+) -> (String, String) {
+    let options = emit::Options { params };
     let stack = emit::cloudformation::emit(api, &options)
         .unwrap_or_else(|e| panic!("{what}: codegen cannot emit the stack: {e}"));
     let import_ready = emit::apigateway::emit(api, &options)
