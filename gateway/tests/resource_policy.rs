@@ -367,19 +367,18 @@ async fn a_cognito_method_needs_the_resource_policy_to_allow_it() {
         now(),
         3600,
     );
-    let keys = || gateway::cognito::TrustedKeys::default().with_local(&issuer);
-    let p = policy(vec![statement(
-        "Allow",
-        "execute-api:/*/GET/open",
-        Value::Null,
-    )]);
-    let gw = builder(api(p))
-        .cognito_keys(keys())
-        .build()
-        .expect("builds");
-    let r = gw
-        .handle(Request::new("GET", "/pool").header("Authorization", token.as_str()))
-        .await;
+    // A gateway whose resource policy allows GET `allowed`, and a call with alice's token.
+    let gateway_allowing = |allowed: &str| {
+        let p = policy(vec![statement(
+            "Allow",
+            &format!("execute-api:/*/GET/{allowed}"),
+            Value::Null,
+        )]);
+        let keys = gateway::cognito::TrustedKeys::default().with_local(&issuer);
+        builder(api(p)).cognito_keys(keys).build().expect("builds")
+    };
+    let with_token = || Request::new("GET", "/pool").header("Authorization", token.as_str());
+    let r = gateway_allowing("open").handle(with_token()).await;
     assert_denied(
         &r,
         &format!(
@@ -387,18 +386,8 @@ async fn a_cognito_method_needs_the_resource_policy_to_allow_it() {
             arn("pool")
         ),
     );
-    let p = policy(vec![statement(
-        "Allow",
-        "execute-api:/*/GET/*",
-        Value::Null,
-    )]);
-    let gw = builder(api(p))
-        .cognito_keys(keys())
-        .build()
-        .expect("builds");
-    let r = gw
-        .handle(Request::new("GET", "/pool").header("Authorization", token.as_str()))
-        .await;
+    let gw = gateway_allowing("*");
+    let r = gw.handle(with_token()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), Some(json!({"sub": "alice"})));
     // An invalid token is still the authorizer's 401, before the policy is read.

@@ -126,6 +126,30 @@ pub(crate) fn expected_map() -> Field {
     )
 }
 
+/// An index's `Projection` (API reference: `Projection`), for CreateTable and UpdateTable.
+pub(crate) fn projection() -> Field {
+    f(
+        "Projection",
+        Ty::Struct(
+            vec![
+                f(
+                    "ProjectionType",
+                    Ty::Str,
+                    vec![Con::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
+                ),
+                f(
+                    "NonKeyAttributes",
+                    Ty::List(Box::new(f("member", Ty::Str, vec![]))),
+                    vec![Con::LenGe(1), Con::LenLe(20)],
+                ),
+            ],
+            "Projection",
+            false,
+        ),
+        vec![Con::NotNull],
+    )
+}
+
 pub(crate) fn key_schema() -> Field {
     f(
         "KeySchema",
@@ -157,26 +181,7 @@ pub(crate) fn index_list(name: &'static str, class: &'static str, global: bool) 
             vec![Con::NotNull, Con::Regex, Con::LenGe(3), Con::LenLe(255)],
         ),
         key_schema(),
-        f(
-            "Projection",
-            Ty::Struct(
-                vec![
-                    f(
-                        "ProjectionType",
-                        Ty::Str,
-                        vec![Con::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                    ),
-                    f(
-                        "NonKeyAttributes",
-                        Ty::List(Box::new(f("member", Ty::Str, vec![]))),
-                        vec![Con::LenGe(1), Con::LenLe(20)],
-                    ),
-                ],
-                "Projection",
-                false,
-            ),
-            vec![Con::NotNull],
-        ),
+        projection(),
     ];
     if global {
         fields.push(throughput());

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::model::{Index, IndexEntry, KeyDef, Stored, Table};
-use super::shapes::{key_schema, throughput};
+use super::shapes::{key_schema, projection, throughput};
 use super::tables::check_key_schema;
 use super::{Embedded, arr, str_field};
 use crate::error::DynamoError;
@@ -46,26 +46,7 @@ fn index_name() -> Field {
 /// The input shape (API reference: `UpdateTable`, `GlobalSecondaryIndexUpdate`,
 /// `StreamSpecification`).
 pub(super) fn fields() -> Vec<Field> {
-    let projection = f(
-        "Projection",
-        Ty::Struct(
-            vec![
-                f(
-                    "ProjectionType",
-                    Ty::Str,
-                    vec![Con::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                ),
-                f(
-                    "NonKeyAttributes",
-                    Ty::List(Box::new(f("member", Ty::Str, vec![]))),
-                    vec![Con::LenGe(1), Con::LenLe(20)],
-                ),
-            ],
-            "Projection",
-            false,
-        ),
-        vec![Con::NotNull],
-    );
+    let projection = projection();
     let update = f(
         "Update",
         Ty::Struct(
