@@ -141,8 +141,15 @@ fn every_operation_of_a_document_without_examples_has_a_generated_valid_example(
             !api.resolved.to_string().contains("\"example"),
             "{name}: the document has examples; the test is about documents without"
         );
-        let artifacts = codegen::generate(&api, &codegen::Options::default())
-            .unwrap_or_else(|e| panic!("{name}: generate: {e}"));
+        // The values corpus.json gives parameters without defaults, as `--param` gives them.
+        let mut options = codegen::Options::default();
+        for (k, v) in config["params"].as_object().into_iter().flatten() {
+            options
+                .params
+                .insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+        let artifacts =
+            codegen::generate(&api, &options).unwrap_or_else(|e| panic!("{name}: generate: {e}"));
         let md = artifacts
             .iter()
             .find(|a| a.path == emit::docs::MD_PATH)
