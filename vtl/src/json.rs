@@ -389,6 +389,12 @@ fn build(src: &str) -> Option<Tape> {
     if skip_ws(b, p) != b.len() {
         return None;
     }
+    // The reservation above is for one value per 6 bytes; a page with fewer gives the excess
+    // back, since the slots stay allocated for the whole render (an eighth of the page's size
+    // on a Scan page).
+    if t.slots.capacity() - t.slots.len() > t.slots.len() / 8 {
+        t.slots.shrink_to_fit();
+    }
     Some(Tape {
         src: {
             copy.push_str(src);

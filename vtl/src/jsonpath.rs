@@ -33,6 +33,18 @@ fn push_escaped_control(out: &mut String, c: char) {
 /// `['name']`, control characters in names are escaped, and a path without `$` is taken relative
 /// to the root.
 pub fn to_rfc(path: &str) -> String {
+    match rewrite(path) {
+        Ok(rfc) | Err((rfc, _)) => rfc,
+    }
+}
+
+/// [`to_rfc`], and the first index, slice bound or union member Jayway cannot read: it reads them
+/// with `Integer.parseInt`, so one outside Java's `int` (`$.a[2147483648]`, `[-2147483649]`, also
+/// with leading zeros) makes the path invalid ("InvalidPathException: NumberFormatException: For
+/// input string", Jayway 2.0 through the oracle), where RFC 9535 would take it up to 2^53 - 1.
+/// Such a number is left as written.
+fn rewrite(path: &str) -> Result<String, (String, String)> {
+    let mut too_big: Option<String> = None;
     let path = path.trim();
     let mut p = if path.starts_with('$') {
         path.to_string()
@@ -98,9 +110,16 @@ pub fn to_rfc(path: &str) -> String {
                 while e < chars.len() && chars[e].is_ascii_digit() {
                     e += 1;
                 }
-                let digits: String = chars[i..e].iter().collect();
-                let digits = digits.trim_start_matches('0');
-                if digits.is_empty() {
+                let written: String = chars[i..e].iter().collect();
+                let digits = written.trim_start_matches('0');
+                let negative = out.trim_end().ends_with('-');
+                let limit: &str = if negative { "2147483648" } else { "2147483647" };
+                if digits.len() > limit.len() || (digits.len() == limit.len() && digits > limit) {
+                    too_big.get_or_insert_with(|| {
+                        format!("{}{written}", if negative { "-" } else { "" })
+                    });
+                    out.push_str(&written);
+                } else if digits.is_empty() {
                     if out.ends_with('-') {
                         out.pop();
                     }
@@ -145,7 +164,10 @@ pub fn to_rfc(path: &str) -> String {
             }
         }
     }
-    out
+    match too_big {
+        None => Ok(out),
+        Some(n) => Err((out, n)),
+    }
 }
 
 /// Whether a digit after `out` starts a number inside brackets: after `[`, `,`, `:`, a sign or
@@ -236,7 +258,10 @@ pub fn simple_steps(path: &str) -> Option<Vec<Step>> {
                     }
                     steps.push(Step::Name(q.to_string()));
                 } else if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit()) {
-                    steps.push(Step::Index(inner.parse().ok()?));
+                    // Jayway's `Integer.parseInt`: a larger index is an invalid path, for the
+                    // engine to report.
+                    let i: i32 = inner.parse().ok()?;
+                    steps.push(Step::Index(i as usize));
                 } else {
                     return None;
                 }
@@ -398,7 +423,11 @@ pub fn query<'a>(doc: &'a serde_json::Value, path: &str) -> Result<PathResult<'a
             "invalid JSONPath `{path}`: space in the dot name `{name}`, use ['{name}']"
         ));
     }
-    let rfc = to_rfc(trimmed);
+    let rfc = rewrite(trimmed).map_err(|(_, n)| {
+        format!(
+            "invalid JSONPath `{path}`: the index {n} is outside Java's int, which Jayway reads"
+        )
+    })?;
     let jp = JsonPath::parse(&rfc).map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?;
     let nodes = match segments(&rfc) {
         Some(segs) if segs.iter().any(|s| s.starts_with("[?")) => {
@@ -524,6 +553,45 @@ mod tests {
         assert_eq!(one("$.a[-0]"), Some(serde_json::json!(10)));
         assert_eq!(one("$.a[ 01 ]"), Some(serde_json::json!(11)));
         assert_eq!(one("$.a[007]"), None);
+    }
+
+    /// Found by the `jsonpath` fuzz target, input `$.a[000...0008967167258053254251]` over `{}`:
+    /// the renderer's walk read the index as a `usize` while the engine refused it. Jayway 2.0
+    /// (the oracle, `tests/support/JsonPathOracle.java`) reads indexes, slice bounds and union
+    /// members with `Integer.parseInt`: over `{"a":[1,2,3]}`, `$.a[2147483647]` is no match, while
+    /// `[2147483648]`, `[0002147483648]`, `[9007199254740991]`, `[-2147483649]` and
+    /// `[0:2147483648]` are InvalidPathException (NumberFormatException).
+    #[test]
+    fn indexes_outside_javas_int_are_invalid_paths_as_in_jayway() {
+        let doc = serde_json::json!({"a": [1, 2, 3]});
+        assert!(matches!(
+            query(&doc, "$.a[2147483647]").unwrap(),
+            PathResult::One(None)
+        ));
+        assert!(matches!(
+            query(&doc, "$.a[-2147483648]").unwrap(),
+            PathResult::One(None)
+        ));
+        for p in [
+            "$.a[2147483648]",
+            "$.a[0002147483648]",
+            "$.a[9007199254740991]",
+            "$.a[-2147483649]",
+            "$.a[0:2147483648]",
+            "$.a[00000000000000000000000000000000000000000008967167258053254251]",
+        ] {
+            let e = query(&doc, p)
+                .err()
+                .unwrap_or_else(|| panic!("{p} is invalid"));
+            assert!(e.contains("outside Java's int"), "{p}: {e}");
+        }
+        // The renderer's fast path leaves such an index to the engine.
+        assert_eq!(simple_steps("$.a[2147483648]"), None);
+        assert_eq!(
+            simple_steps("$.a[02147483647]"),
+            Some(vec![Step::Name("a".into()), Step::Index(2147483647)])
+        );
+        assert_eq!(to_rfc("$.a[2147483648]"), "$.a[2147483648]");
     }
 
     /// Found by the `jsonpath` fuzz target, input `$['x-aArtist}, *Tracks-\0\x01\0\0i7']` over `[]`:

@@ -85,6 +85,32 @@ pub struct Template {
     context_use: ContextUse,
     /// Whether `$input.params` can be reached (any `$input` use but `.path`, `.json`, `.body`).
     reads_params: bool,
+    /// The capacity the next render's output starts with.
+    output_hint: OutputHint,
+}
+
+/// What a template's last render wrote, plus an eighth: the next render's output buffer starts
+/// that large. A template renders alike request after request, and a `String` grown by doubling
+/// ends up to twice its content (a 1.16 MB Scan page sat in a 2 MB buffer, 45% of a render's peak
+/// heap), copying and page-faulting at every step. Relaxed: a stale hint only costs a regrowth.
+#[derive(Debug, Default)]
+struct OutputHint(std::sync::atomic::AtomicUsize);
+
+impl OutputHint {
+    fn get(&self, limit: usize) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed).min(limit)
+    }
+
+    fn learn(&self, len: usize) {
+        let next = len.saturating_add(len / 8);
+        self.0.store(next, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clone for OutputHint {
+    fn clone(&self) -> Self {
+        OutputHint(self.0.load(std::sync::atomic::Ordering::Relaxed).into())
+    }
 }
 
 /// The part of `$context` a template can reach: only those top-level keys are converted from
@@ -447,15 +473,16 @@ impl Template {
             macros,
             context_use: uses.context_use(),
             reads_params: uses.reads_params,
+            output_hint: OutputHint::default(),
         })
     }
 
-    /// The template source.
     /// The parsed nodes, for static analysis.
     pub fn nodes(&self) -> &[ast::Node] {
         &self.nodes
     }
 
+    /// The template source.
     pub fn source(&self) -> &str {
         &self.src
     }
@@ -547,12 +574,13 @@ impl Template {
         r.vars.insert("input".into(), Value::Input);
         r.vars.insert("util".into(), Value::Util);
 
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.output_hint.get(limits.max_output_bytes));
         match r.render_nodes(&self.nodes, &mut out) {
             // `#stop`, and `#break` outside a loop, end the template (Velocity 1.7).
             Ok(()) | Err(Flow::Stop) | Err(Flow::Break) => {}
             Err(Flow::Err(e)) => return Err(e),
         }
+        self.output_hint.learn(out.len());
         let ctx = context.borrow();
         let get = |k: &str| {
             ctx.entries
@@ -578,6 +606,27 @@ mod tests {
             .render(&Bindings::default())
             .unwrap()
             .output
+    }
+
+    /// The second render of a template starts from what the first wrote, plus an eighth: its
+    /// buffer holds the output without the doubling's up to 2x (the peak heap of a Scan page's
+    /// render, `scripts/bench memory`, 4.6x the page before, 3.7x after).
+    #[test]
+    fn a_template_renders_into_a_buffer_sized_by_its_last_output() {
+        let t = Template::parse(
+            "#foreach($i in [1..1000])item $i of a line long enough to add up,#end",
+        )
+        .unwrap();
+        let first = t.render(&Bindings::default()).unwrap().output;
+        let len = first.len();
+        assert!(len > 40_000, "{len}");
+        let second = t.render(&Bindings::default()).unwrap().output;
+        assert_eq!(second, first);
+        assert!(
+            second.capacity() >= len && second.capacity() <= len + len / 8,
+            "capacity {} for {len} bytes",
+            second.capacity()
+        );
     }
 
     #[test]
