@@ -25,6 +25,13 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Flow>;
 
+/// Where [`Renderer::walk_tape`] stopped: at a value of the tape after the first `n` parts, or at
+/// a member that is not there.
+enum Walk<'a> {
+    At(crate::json::Cursor<'a>, usize),
+    Missing,
+}
+
 pub mod methods;
 
 /// FNV-1a over variable names: a reference's root is looked up on every use, `#foreach` sets
@@ -356,9 +363,23 @@ impl<'t, 'b> Renderer<'t, 'b> {
         match node {
             Node::Text(t, _) => self.push(out, t, 0),
             Node::Ref(r) => {
-                // `$item.Artist.S` where the last member is a string of the body's tape: written
-                // straight from the tape, as the general path would write it, without building
-                // the string first (most of a response template's output).
+                // `$item.Artist.S` on the body's tape: walked on the tape, and a string at the
+                // end written straight from it, as the general path would write it, without
+                // building the string first (most of a response template's output).
+                match self.walk_tape(r) {
+                    Some(Walk::Missing) => return Ok(()),
+                    Some(Walk::At(c, n)) => {
+                        if n == r.parts.len()
+                            && let Some(s) = c.str()
+                        {
+                            return self.push(out, s, r.pos);
+                        }
+                        let v = c.value();
+                        let v = self.eval_parts(r, v, &r.parts[n..])?;
+                        return self.write_value(&v, out, r.pos);
+                    }
+                    None => {}
+                }
                 if let Some((last @ Part::Property(name), init)) = r.parts.split_last() {
                     let root = self.root_value(&r.root);
                     let base = self.eval_parts(r, root, init)?;
@@ -622,8 +643,42 @@ impl<'t, 'b> Renderer<'t, 'b> {
     }
 
     pub(crate) fn eval_ref(&mut self, r: &Reference) -> R<Value> {
-        let root = self.root_value(&r.root);
-        self.eval_parts(r, root, &r.parts)
+        match self.walk_tape(r) {
+            Some(Walk::Missing) => Ok(Value::Null),
+            Some(Walk::At(c, n)) => {
+                let v = c.value();
+                self.eval_parts(r, v, &r.parts[n..])
+            }
+            None => {
+                let root = self.root_value(&r.root);
+                self.eval_parts(r, root, &r.parts)
+            }
+        }
+    }
+
+    /// The leading member reads of `r` (`$item.Tracks.L`) when its root is a container of a
+    /// tape, walked on the tape: what `property` would answer for each, without a `JsonRef` per
+    /// step. `None` when the root is anything else.
+    fn walk_tape(&self, r: &Reference) -> Option<Walk<'_>> {
+        let Some(Value::Json(j)) = self.vars.get(&r.root) else {
+            return None;
+        };
+        let mut c = j.cursor();
+        let mut n = 0;
+        for part in &r.parts {
+            let Part::Property(name) = part else {
+                break;
+            };
+            match c.member(name) {
+                Some(Some(m)) => c = m,
+                // A missing member is null, and every later part of a null is null
+                // (`eval_parts`).
+                Some(None) => return Some(Walk::Missing),
+                None => break,
+            }
+            n += 1;
+        }
+        Some(Walk::At(c, n))
     }
 
     /// Applies `parts` of reference `r` to `cur`, in order.

@@ -471,6 +471,62 @@ fn key_at(tape: &Tape, i: usize) -> Key {
     }
 }
 
+/// A value on a tape, borrowed: what a chain of member reads (`$track.M.Title.S`) walks through
+/// without building and dropping a [`JsonRef`] at every step (the renderer's hottest path on a
+/// response template).
+#[derive(Clone, Copy)]
+pub(crate) struct Cursor<'a> {
+    tape: &'a Rc<Tape>,
+    slot: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// `Map.get(name)` answered on the tape: `Some(Some(member))`, `Some(None)` when the object
+    /// has no such key, and `None` when the tape cannot answer (not an object, or an object a
+    /// method call made live: its Java map answers then).
+    pub(crate) fn member(self, name: &str) -> Option<Option<Cursor<'a>>> {
+        let s = self.tape.slots[self.slot];
+        if s.tag() != Tag::Object
+            || (self.tape.any_live.get()
+                && self.tape.live.borrow().contains_key(&(self.slot as u32)))
+        {
+            return None;
+        }
+        // The last of duplicate keys, as `JsonRef::get`.
+        let mut found = None;
+        let mut i = self.slot + 1;
+        for _ in 0..s.a {
+            let v = i + 1;
+            if key_is(self.tape, i, name) {
+                found = Some(v);
+            }
+            i = after(self.tape, v);
+        }
+        Some(found.map(|slot| Cursor {
+            tape: self.tape,
+            slot,
+        }))
+    }
+
+    /// The value when it is a string, borrowed from the tape.
+    pub(crate) fn str(self) -> Option<&'a str> {
+        let s = self.tape.slots[self.slot];
+        match s.tag() {
+            Tag::Str => Some(str_at(self.tape, self.slot)),
+            Tag::Scalar => match &self.tape.scalars[s.a as usize] {
+                Value::Str(x) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The Java value here, as [`JsonRef::get`] would return it.
+    pub(crate) fn value(self) -> Value {
+        value_at(self.tape, self.slot)
+    }
+}
+
 impl JsonRef {
     fn slot(&self) -> Slot {
         self.tape.slots[self.slot as usize]
@@ -486,6 +542,14 @@ impl JsonRef {
             return None;
         }
         self.tape.live.borrow().get(&self.slot).cloned()
+    }
+
+    /// This container, as the start of a walk on its tape.
+    pub(crate) fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            tape: &self.tape,
+            slot: self.slot as usize,
+        }
     }
 
     /// A handle on this container's tape that does not keep it alive.

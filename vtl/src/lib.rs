@@ -608,6 +608,39 @@ mod tests {
             .output
     }
 
+    /// Member chains on the body (`$x.a.b`) are walked on the tape; what the walk meets must
+    /// read as the Java objects would: a container a method made live answers from its map (for
+    /// every reference to it), a missing member is null for the rest of the chain, a string with
+    /// more parts after it gets its methods, the last of duplicate keys wins, and a property of
+    /// an array is its getter.
+    #[test]
+    fn member_chains_on_the_body_read_as_the_java_objects_would() {
+        let b = Bindings {
+            body: r#"{"o":{"a":{"s":"x"},"d":1,"d":2,"l":[{"s":"y"}]}}"#.into(),
+            ..Bindings::default()
+        };
+        let t = |src: &str| Template::parse(src).unwrap().render(&b).unwrap().output;
+        assert_eq!(
+            t("#set($r = $input.path('$'))$r.o.a.s|$r.o.d|$r.o.q.s|$r.o.a.s.length()"),
+            "x|2||1"
+        );
+        assert_eq!(
+            t("#set($r = $input.path('$'))#set($o = $r.o)#set($_ = $o.a.put('s', 'live'))$r.o.a.s"),
+            "live"
+        );
+        assert_eq!(
+            t(
+                "#set($r = $input.path('$'))#set($_ = $r.o.put('a', {'s': 'new'}))$r.o.a.s $r.o.l.empty"
+            ),
+            "new false"
+        );
+        assert_eq!(t("#foreach($i in $input.path('$.o.l'))$i.s#end"), "y");
+        assert_eq!(
+            t("#set($r = $input.path('$'))#if($r.o.a && !$r.o.z)yes#end"),
+            "yes"
+        );
+    }
+
     /// The second render of a template starts from what the first wrote, plus an eighth: its
     /// buffer holds the output without the doubling's up to 2x (the peak heap of a Scan page's
     /// render, `scripts/bench memory`, 4.6x the page before, 3.7x after).
