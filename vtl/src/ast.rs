@@ -2,6 +2,7 @@
 //! byte range of its source ([`Span`](crate::ast::Span); `pos` fields, where kept, are its start)
 //! so errors and tools can report line:column.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -59,6 +60,8 @@ pub enum Node {
     },
     Foreach {
         var: String,
+        /// `var`'s number in the template's [`Symbols`].
+        var_id: VarId,
         iterable: Expr,
         body: Vec<Node>,
         pos: usize,
@@ -72,6 +75,8 @@ pub enum Node {
     },
     Define {
         name: String,
+        /// `name`'s number in the template's [`Symbols`].
+        id: VarId,
         body: Arc<Vec<Node>>,
         span: Span,
     },
@@ -112,6 +117,8 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct Reference {
     pub root: String,
+    /// `root`'s number in the template's [`Symbols`].
+    pub var: VarId,
     pub parts: Vec<Part>,
     /// `$!x`: in Velocity, silent; on API Gateway every null renders empty anyway, so the flag is
     /// kept only for tools that inspect the tree.
@@ -195,9 +202,80 @@ pub enum BinOp {
     Mod,
 }
 
+/// A variable's number in its template: the renderer keeps a template's variables in a vector
+/// indexed by it, so reading `$item` on every iteration is an index, not a hash and a string
+/// compare (a tenth of a response template's render, by profile).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VarId(pub u32);
+
+/// The names of a template's variables, numbered in order of first appearance after the ones
+/// the renderer itself sets ([`Symbols::INPUT`] and the rest). Velocity has no way to name a
+/// variable at render time (no `#evaluate` on API Gateway), so every name a render can read or
+/// set is here once parsing ends.
+#[derive(Clone, Debug)]
+pub struct Symbols {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Symbols {
+    pub const INPUT: VarId = VarId(0);
+    pub const UTIL: VarId = VarId(1);
+    pub const CONTEXT: VarId = VarId(2);
+    pub const STAGE_VARIABLES: VarId = VarId(3);
+    pub const VELOCITY_COUNT: VarId = VarId(4);
+    pub const FOREACH: VarId = VarId(5);
+
+    /// The renderer's own names, at their constant numbers.
+    pub(crate) fn new() -> Symbols {
+        let mut s = Symbols {
+            names: Vec::new(),
+            ids: HashMap::new(),
+        };
+        for n in [
+            "input",
+            "util",
+            "context",
+            "stageVariables",
+            "velocityCount",
+            "foreach",
+        ] {
+            s.intern(n);
+        }
+        s
+    }
+
+    pub(crate) fn intern(&mut self, name: &str) -> VarId {
+        if let Some(&i) = self.ids.get(name) {
+            return VarId(i);
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), i);
+        VarId(i)
+    }
+
+    /// The number of `name`, if the template names it anywhere.
+    pub fn get(&self, name: &str) -> Option<VarId> {
+        self.ids.get(name).map(|&i| VarId(i))
+    }
+
+    /// How many names there are (the renderer's vector length).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Never: the renderer's own names are always there.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MacroDef {
     pub params: Vec<String>,
+    /// The parameters' numbers in the template's [`Symbols`].
+    pub param_ids: Vec<VarId>,
     pub body: Arc<Vec<Node>>,
 }
 

@@ -3,12 +3,11 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::Limits;
-use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference};
+use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference, Symbols, VarId};
 use crate::dialect;
 use crate::error::{RenderError, RenderErrorKind};
 use crate::javaregex::JavaPattern;
@@ -34,41 +33,6 @@ enum Walk<'a> {
 
 pub mod methods;
 
-/// FNV-1a over variable names: a reference's root is looked up on every use, `#foreach` sets
-/// three variables per iteration, and the names are short and chosen by the template author (no
-/// flooding to defend against), so SipHash's cost buys nothing here.
-#[derive(Default)]
-pub(crate) struct NameHasher(u64);
-
-impl std::hash::Hasher for NameHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// Sets a variable without allocating its name when it already exists (loop variables).
-fn set_var(vars: &mut HashMap<String, Value, BuildHasherDefault<NameHasher>>, k: &str, v: Value) {
-    match vars.get_mut(k) {
-        Some(slot) => *slot = v,
-        None => {
-            vars.insert(k.to_string(), v);
-        }
-    }
-}
-
 pub(crate) struct InputData<'b> {
     pub body: &'b str,
     /// The body as `serde_json::Value`, for JSONPath queries beyond simple member/index chains.
@@ -81,7 +45,9 @@ pub(crate) struct InputData<'b> {
 pub(crate) struct Renderer<'t, 'b> {
     pub src: &'t str,
     pub macros: &'t HashMap<String, MacroDef>,
-    pub vars: HashMap<String, Value, BuildHasherDefault<NameHasher>>,
+    /// The template's variables by [`VarId`]; `Null` is undefined (Velocity tells them apart
+    /// nowhere API Gateway's rules do not already erase: a null renders empty either way).
+    pub vars: Vec<Value>,
     pub limits: &'t Limits,
     pub input: InputData<'b>,
     /// API Gateway's `null == ""` (true) versus Velocity 1.7's (false); tests turn it off to
@@ -263,13 +229,14 @@ impl<'t, 'b> Renderer<'t, 'b> {
     pub(crate) fn new(
         src: &'t str,
         macros: &'t HashMap<String, MacroDef>,
+        symbols: &Symbols,
         limits: &'t Limits,
         input: InputData<'b>,
     ) -> Self {
         Renderer {
             src,
             macros,
-            vars: HashMap::default(),
+            vars: vec![Value::Null; symbols.len()],
             limits,
             input,
             null_equals_empty: dialect::NULL_EQUALS_EMPTY_STRING,
@@ -381,7 +348,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                     None => {}
                 }
                 if let Some((last @ Part::Property(name), init)) = r.parts.split_last() {
-                    let root = self.root_value(&r.root);
+                    let root = self.var(r.var).clone();
                     let base = self.eval_parts(r, root, init)?;
                     if let Value::Json(j) = &base
                         && let Some(s) = j.str_member(name)
@@ -440,16 +407,16 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 Ok(())
             }
             Node::Foreach {
-                var,
+                var_id,
                 iterable,
                 body,
                 pos,
                 ..
-            } => self.foreach(var, iterable, body, *pos, out),
+            } => self.foreach(*var_id, iterable, body, *pos, out),
             Node::Break { .. } => Err(Flow::Break),
             Node::Stop { .. } => Err(Flow::Stop),
-            Node::Define { name, body, .. } => {
-                self.vars.insert(name.clone(), Value::Block(body.clone()));
+            Node::Define { id, body, .. } => {
+                self.vars[id.0 as usize] = Value::Block(body.clone());
                 Ok(())
             }
             Node::MacroCall {
@@ -470,7 +437,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
 
     fn foreach(
         &mut self,
-        var: &str,
+        var: VarId,
         iterable: &Expr,
         body: &[Node],
         pos: usize,
@@ -486,9 +453,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
             },
             _ => return Ok(()),
         };
-        let saved_var = self.vars.get(var).cloned();
-        let saved_count = self.vars.get("velocityCount").cloned();
-        let saved_foreach = self.vars.get("foreach").cloned();
+        let saved_var = self.var(var).clone();
+        let saved_count = self.var(Symbols::VELOCITY_COUNT).clone();
+        let saved_foreach = self.var(Symbols::FOREACH).clone();
         let scope = Rc::new(ForeachScope {
             index: std::cell::Cell::new(0),
             has_next: std::cell::Cell::new(false),
@@ -515,13 +482,9 @@ impl<'t, 'b> Renderer<'t, 'b> {
             }
             scope.index.set(i);
             scope.has_next.set(i + 1 < n);
-            if item.is_null() {
-                self.vars.remove(var);
-            } else {
-                set_var(&mut self.vars, var, item);
-            }
-            set_var(&mut self.vars, "velocityCount", int_value(i as i128 + 1));
-            set_var(&mut self.vars, "foreach", Value::Foreach(scope.clone()));
+            *self.var_mut(var) = item;
+            *self.var_mut(Symbols::VELOCITY_COUNT) = int_value(i as i128 + 1);
+            *self.var_mut(Symbols::FOREACH) = Value::Foreach(scope.clone());
             match self.render_nodes(body, out) {
                 Ok(()) => {}
                 Err(Flow::Break) => break,
@@ -535,17 +498,10 @@ impl<'t, 'b> Renderer<'t, 'b> {
         // Velocity 1.7 restores the loop variable, $velocityCount and $foreach afterwards.
         for (k, v) in [
             (var, saved_var),
-            ("velocityCount", saved_count),
-            ("foreach", saved_foreach),
+            (Symbols::VELOCITY_COUNT, saved_count),
+            (Symbols::FOREACH, saved_foreach),
         ] {
-            match v {
-                Some(v) => {
-                    self.vars.insert(k.to_string(), v);
-                }
-                None => {
-                    self.vars.remove(k);
-                }
-            }
+            *self.var_mut(k) = v;
         }
         result
     }
@@ -561,32 +517,19 @@ impl<'t, 'b> Renderer<'t, 'b> {
         if self.depth + 1 > self.limits.max_depth {
             return Err(self.fail(pos, RenderErrorKind::RecursionLimit(self.limits.max_depth)));
         }
-        let params = m.params.clone();
+        let params = m.param_ids.clone();
         let body = m.body.clone();
         let mut saved = Vec::with_capacity(params.len());
-        for (i, p) in params.iter().enumerate() {
-            saved.push((p.clone(), self.vars.get(p).cloned()));
-            match values.get(i) {
-                Some(v) if !v.is_null() => {
-                    self.vars.insert(p.clone(), v.clone());
-                }
-                _ => {
-                    self.vars.remove(p);
-                }
-            }
+        // Velocity 1.7 binds only the parameters a call passes: one left out still reads the
+        // variable of that name outside the macro (`#m()` of `#macro(m $a)` sees the outer `$a`).
+        for (&p, v) in params.iter().zip(values) {
+            saved.push((p, std::mem::replace(self.var_mut(p), v)));
         }
         self.depth += 1;
         let r = self.render_nodes(&body, out);
         self.depth -= 1;
         for (p, v) in saved.into_iter().rev() {
-            match v {
-                Some(v) => {
-                    self.vars.insert(p, v);
-                }
-                None => {
-                    self.vars.remove(&p);
-                }
-            }
+            *self.var_mut(p) = v;
         }
         match r {
             Err(Flow::Break) => Ok(()),
@@ -596,10 +539,10 @@ impl<'t, 'b> Renderer<'t, 'b> {
 
     fn assign(&mut self, target: &Reference, v: Value, pos: usize) -> R<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.vars.insert(target.root.clone(), v);
+            *self.var_mut(target.var) = v;
             return Ok(());
         };
-        let mut base = self.root_value(&target.root);
+        let mut base = self.var(target.var).clone();
         for part in init {
             base = self.apply_part(base, part)?;
             if base.is_null() {
@@ -638,8 +581,12 @@ impl<'t, 'b> Renderer<'t, 'b> {
         Ok(())
     }
 
-    fn root_value(&self, name: &str) -> Value {
-        self.vars.get(name).cloned().unwrap_or(Value::Null)
+    fn var(&self, id: VarId) -> &Value {
+        &self.vars[id.0 as usize]
+    }
+
+    fn var_mut(&mut self, id: VarId) -> &mut Value {
+        &mut self.vars[id.0 as usize]
     }
 
     pub(crate) fn eval_ref(&mut self, r: &Reference) -> R<Value> {
@@ -650,7 +597,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 self.eval_parts(r, v, &r.parts[n..])
             }
             None => {
-                let root = self.root_value(&r.root);
+                let root = self.var(r.var).clone();
                 self.eval_parts(r, root, &r.parts)
             }
         }
@@ -660,7 +607,7 @@ impl<'t, 'b> Renderer<'t, 'b> {
     /// tape, walked on the tape: what `property` would answer for each, without a `JsonRef` per
     /// step. `None` when the root is anything else.
     fn walk_tape(&self, r: &Reference) -> Option<Walk<'_>> {
-        let Some(Value::Json(j)) = self.vars.get(&r.root) else {
+        let Value::Json(j) = self.var(r.var) else {
             return None;
         };
         let mut c = j.cursor();

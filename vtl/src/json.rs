@@ -173,7 +173,16 @@ impl Builder<'_> {
     fn string(&mut self, p: usize) -> Option<usize> {
         let b = self.b;
         let start = p + 1;
-        let mut i = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
+        // Most strings of a DynamoDB page are short (`"S"`, `"M"`, attribute names): a byte loop
+        // ends them before memchr's vector set-up would pay off; longer ones go to memchr.
+        let mut i = start;
+        let short_end = (start + 24).min(b.len());
+        while i < short_end && !matches!(b[i], b'"' | b'\\') {
+            i += 1;
+        }
+        if i == short_end {
+            i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        }
         // serde_json refuses control characters in strings.
         if b[start..i].iter().any(|&c| c < 0x20) {
             return None;

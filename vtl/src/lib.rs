@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{ParseError, ParseErrorKind, RenderError, RenderErrorKind};
 
-use ast::{MacroDef, Node, Part, Reference};
+use ast::{MacroDef, Node, Part, Reference, Symbols};
 use eval::{Flow, InputData, Renderer};
 use value::{JMap, Key, ListKind, Value};
 
@@ -81,6 +81,8 @@ pub struct Template {
     src: String,
     nodes: Vec<Node>,
     macros: HashMap<String, MacroDef>,
+    /// Every variable name the template uses, numbered: the renderer's variables are a vector.
+    symbols: Symbols,
     /// What the template reads of `$context`, found once at parse time.
     context_use: ContextUse,
     /// Whether `$input.params` can be reached (any `$input` use but `.path`, `.json`, `.body`).
@@ -466,11 +468,13 @@ impl Template {
         let mut p = parser::Parser::new(src, 0, HashMap::new());
         let nodes = p.parse_template()?;
         let macros = std::mem::take(&mut p.macros);
+        let symbols = std::mem::replace(&mut p.symbols, Symbols::new());
         let uses = Uses::of(&nodes, &macros);
         Ok(Template {
             src: src.to_string(),
             nodes,
             macros,
+            symbols,
             context_use: uses.context_use(),
             reads_params: uses.reads_params,
             output_hint: OutputHint::default(),
@@ -545,11 +549,13 @@ impl Template {
             doc: OnceCell::new(),
             params,
         };
-        let mut r = Renderer::new(&self.src, &self.macros, limits, input);
+        let mut r = Renderer::new(&self.src, &self.macros, &self.symbols, limits, input);
         r.null_equals_empty = null_equals_empty;
+        // A variable the template never names cannot be read: it is not even converted.
         for (k, v) in b.vars.into_iter().flatten() {
-            r.vars
-                .insert(k.clone(), Value::from_json(v, ListKind::ArrayList));
+            if let Some(id) = self.symbols.get(k) {
+                r.vars[id.0 as usize] = Value::from_json(v, ListKind::ArrayList);
+            }
         }
         // Only the keys of `$context` the template names are asked of the host.
         let keys = match &self.context_use {
@@ -568,11 +574,10 @@ impl Template {
             .borrow_mut()
             .entries
             .insert(Key::str("responseOverride"), b.response_override.to_value());
-        r.vars.insert("context".into(), Value::Map(context.clone()));
-        r.vars
-            .insert("stageVariables".into(), string_map(b.stage_variables));
-        r.vars.insert("input".into(), Value::Input);
-        r.vars.insert("util".into(), Value::Util);
+        r.vars[Symbols::CONTEXT.0 as usize] = Value::Map(context.clone());
+        r.vars[Symbols::STAGE_VARIABLES.0 as usize] = string_map(b.stage_variables);
+        r.vars[Symbols::INPUT.0 as usize] = Value::Input;
+        r.vars[Symbols::UTIL.0 as usize] = Value::Util;
 
         let mut out = String::with_capacity(self.output_hint.get(limits.max_output_bytes));
         match r.render_nodes(&self.nodes, &mut out) {

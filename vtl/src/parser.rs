@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference, Span};
+use crate::ast::{BinOp, Expr, MacroDef, Node, Part, Reference, Span, Symbols};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Deepest nesting of blocks and expressions accepted; beyond it the parser would risk the stack.
@@ -46,6 +46,8 @@ pub(crate) struct Parser<'a> {
     /// Added to every recorded position (interpolated strings are parsed from a copy).
     base: usize,
     pub(crate) macros: HashMap<String, MacroDef>,
+    /// Every variable name met so far, numbered (shared with the parsers of interpolated strings).
+    pub(crate) symbols: Symbols,
     depth: usize,
 }
 
@@ -69,6 +71,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             base,
             macros,
+            symbols: Symbols::new(),
             depth: 0,
         }
     }
@@ -585,6 +588,7 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 nodes.push(Node::Foreach {
+                    var_id: self.symbols.intern(&var),
                     var,
                     iterable,
                     body,
@@ -623,6 +627,7 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 nodes.push(Node::Define {
+                    id: self.symbols.intern(&name),
                     name,
                     body: Arc::new(body),
                     span: self.span_from(start),
@@ -661,11 +666,13 @@ impl<'a> Parser<'a> {
                     }
                 }
                 self.eat_trailing_newline();
+                let param_ids: Vec<_> = params.iter().map(|p| self.symbols.intern(p)).collect();
                 // Registered before the body is parsed so the macro may call itself.
                 self.macros.insert(
                     mname.clone(),
                     MacroDef {
                         params: params.clone(),
+                        param_ids: param_ids.clone(),
                         body: Arc::new(Vec::new()),
                     },
                 );
@@ -681,6 +688,7 @@ impl<'a> Parser<'a> {
                     mname,
                     MacroDef {
                         params,
+                        param_ids,
                         body: Arc::new(body),
                     },
                 );
@@ -944,6 +952,7 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Some(Reference {
+            var: self.symbols.intern(&root),
             root,
             parts,
             silent,
@@ -1311,8 +1320,10 @@ impl<'a> Parser<'a> {
             let macros = std::mem::take(&mut self.macros);
             let mut sub = Parser::new(&content, self.base + start + 1, macros);
             sub.depth = self.depth;
+            sub.symbols = std::mem::replace(&mut self.symbols, Symbols::new());
             let r = sub.parse_template();
             self.macros = std::mem::take(&mut sub.macros);
+            self.symbols = std::mem::replace(&mut sub.symbols, Symbols::new());
             match r {
                 Ok(nodes) => Ok(Expr::Interpolated(nodes, self.span_from(start))),
                 Err(e) => Err(self.err(
