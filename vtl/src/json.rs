@@ -501,7 +501,7 @@ impl<'a> Cursor<'a> {
         {
             return None;
         }
-        // The last of duplicate keys, as `JsonRef::get`.
+        // The last of duplicate keys, as serde_json and json-smart keep it.
         let mut found = None;
         let mut i = self.slot + 1;
         for _ in 0..s.a {
@@ -588,40 +588,13 @@ impl JsonRef {
     /// `Map.get(name)` on an object not yet live (the last of duplicate keys, as serde_json and
     /// json-smart keep it).
     pub fn get(&self, name: &str) -> Option<Value> {
-        if !self.is_object() {
-            return None;
-        }
-        let mut found = None;
-        for (k, v) in self.member_slots() {
-            if k.is_some_and(|k| key_is(&self.tape, k, name)) {
-                found = Some(v);
-            }
-        }
-        found.map(|v| value_at(&self.tape, v))
+        self.cursor().member(name).flatten().map(Cursor::value)
     }
 
     /// `Map.get(name)` when it is a string, borrowed from the tape (`None` for anything else, or
     /// once the object is live: then its Java map answers).
     pub fn str_member(&self, name: &str) -> Option<&str> {
-        if !self.is_object() || self.live().is_some() {
-            return None;
-        }
-        let mut found = None;
-        for (k, v) in self.member_slots() {
-            if k.is_some_and(|k| key_is(&self.tape, k, name)) {
-                found = Some(v);
-            }
-        }
-        let v = found?;
-        let s = self.tape.slots[v];
-        match s.tag() {
-            Tag::Str => Some(str_at(&self.tape, v)),
-            Tag::Scalar => match &self.tape.scalars[s.a as usize] {
-                Value::Str(x) => Some(x),
-                _ => None,
-            },
-            _ => None,
-        }
+        self.cursor().member(name).flatten()?.str()
     }
 
     /// `List.get(i)` on an array not yet live.
