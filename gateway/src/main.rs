@@ -9,6 +9,14 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use indexmap::IndexMap;
 
+// A request allocates and frees a few hundred small blocks (headers, the rendered template, the
+// item's attributes, the reply, the access-log line) on whichever worker thread polls it. glibc's
+// malloc took a quarter of `serve`'s CPU under 16 connections of POST /album (perf); with
+// mimalloc a request costs 72 µs of CPU instead of 100 (issue 14's note). Without transparent
+// huge pages (`no_thp`): with them, page faults in the growing store put p99 at 30 ms, not 2.5.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gateway",
