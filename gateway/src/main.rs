@@ -289,29 +289,99 @@ struct Sinks {
     execution: Option<gateway::AccessLogSink>,
 }
 
-/// A log destination: a file (appended, each line flushed) or `-` for `dash`.
-fn log_sink(
-    dest: &str,
-    what: &str,
-    dash: Box<dyn Write + Send>,
-) -> anyhow::Result<gateway::AccessLogSink> {
-    let out: Box<dyn Write + Send> = if dest == "-" {
-        dash
-    } else {
-        Box::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dest)
-                .with_context(|| format!("opening {what} {dest}"))?,
-        )
-    };
-    let out = Mutex::new(std::io::LineWriter::new(out));
-    Ok(Arc::new(move |line: &str| {
-        if let Ok(mut o) = out.lock() {
-            let _ = writeln!(o, "{line}");
+/// How often a log's buffered lines are written out: a reader following the file sees a line
+/// within this time.
+const LOG_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Bytes of lines a log holds before the request that logs writes them out itself (a slow reader
+/// of stdout slows the stage down then, as before; no line is dropped).
+const LOG_BUFFER_LIMIT: usize = 1 << 20;
+
+/// A log whose lines are buffered and written out every [`LOG_FLUSH_EVERY`] by a thread of its
+/// own. One `write` per line under a lock took 4% of a POST /album's CPU at 16 connections and
+/// held the other worker up; a thread woken per line cost more than that on two cores.
+struct LogWriter {
+    shared: Arc<LogShared>,
+}
+
+struct LogShared {
+    /// Lines not yet written, each ending in a newline.
+    pending: Mutex<Vec<u8>>,
+    /// Held while a batch is taken and written, so that batches go out in order.
+    out: Mutex<Box<dyn Write + Send>>,
+}
+
+impl LogShared {
+    /// Write out every line buffered so far.
+    fn write_out(&self) {
+        let Ok(mut out) = self.out.lock() else { return };
+        let batch = match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => return,
+        };
+        if !batch.is_empty() {
+            let _ = out.write_all(&batch);
+            let _ = out.flush();
         }
-    }))
+    }
+}
+
+impl LogWriter {
+    /// A log destination: a file (appended) or `-` for `dash`.
+    fn open(dest: &str, what: &str, dash: Box<dyn Write + Send>) -> anyhow::Result<LogWriter> {
+        let out: Box<dyn Write + Send> = if dest == "-" {
+            dash
+        } else {
+            Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dest)
+                    .with_context(|| format!("opening {what} {dest}"))?,
+            )
+        };
+        let shared = Arc::new(LogShared {
+            pending: Mutex::new(Vec::new()),
+            out: Mutex::new(out),
+        });
+        let flusher = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name(format!("{what} writer"))
+            .spawn(move || {
+                // Ends with the log (the last sink dropped).
+                loop {
+                    std::thread::sleep(LOG_FLUSH_EVERY);
+                    match flusher.upgrade() {
+                        Some(log) => log.write_out(),
+                        None => break,
+                    }
+                }
+            })
+            .with_context(|| format!("starting the {what} writer"))?;
+        Ok(LogWriter { shared })
+    }
+
+    fn sink(&self) -> gateway::AccessLogSink {
+        let log = self.shared.clone();
+        Arc::new(move |line: &str| {
+            let full = match log.pending.lock() {
+                Ok(mut p) => {
+                    p.extend_from_slice(line.as_bytes());
+                    p.push(b'\n');
+                    p.len() >= LOG_BUFFER_LIMIT
+                }
+                Err(_) => false,
+            };
+            if full {
+                log.write_out();
+            }
+        })
+    }
+
+    /// Write out every line logged so far (the process may exit next).
+    fn sync(&self) {
+        self.shared.write_out();
+    }
 }
 
 /// Whether a method of the builder's document has a Cognito user-pool authorizer.
@@ -519,16 +589,18 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
 
     let dynamo = store(&s)?;
 
+    let access_log = LogWriter::open(&s.access_log, "access log", Box::new(std::io::stdout()))?;
+    let execution_log = match &s.execution_log {
+        Some(dest) => Some(LogWriter::open(
+            dest,
+            "execution log",
+            Box::new(std::io::stderr()),
+        )?),
+        None => None,
+    };
     let sinks = Sinks {
-        access: log_sink(&s.access_log, "access log", Box::new(std::io::stdout()))?,
-        execution: match &s.execution_log {
-            Some(dest) => Some(log_sink(
-                dest,
-                "execution log",
-                Box::new(std::io::stderr()),
-            )?),
-            None => None,
-        },
+        access: access_log.sink(),
+        execution: execution_log.as_ref().map(LogWriter::sink),
     };
 
     let live = gateway::server::Live::new(build_gateway(&s, api, dynamo.clone(), &sinks)?);
@@ -584,7 +656,13 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     ));
     shutdown.await;
     let _ = stop_tx.send(true);
-    server.await??;
+    let served = server.await;
+    // Every request has finished: its lines are the last; the process exits after this.
+    access_log.sync();
+    if let Some(l) = &execution_log {
+        l.sync();
+    }
+    served??;
     if let Some(t) = dynamo_task {
         t.await??;
     }

@@ -1,7 +1,8 @@
 //! `gateway serve --data-dir`: killed with SIGKILL in the middle of a concurrent write load,
 //! restarted on the same directory, the store holds every acknowledged write, whole, and
 //! nothing torn. On the albums (PutItem) and the orders example (PutItem then UpdateItem with
-//! ADD, whose replay must apply each increment exactly once).
+//! ADD, whose replay must apply each increment exactly once). And the access log, which is
+//! buffered: every answered request's line is in the file once the server stops.
 
 mod common;
 
@@ -185,4 +186,57 @@ async fn increments_are_replayed_exactly_once() {
     }
     assert!(server.stop().success());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--access-log FILE` is written in batches (gateway/src/main.rs, `LogWriter`): a line reaches
+/// the file within a moment while the server runs, and on SIGTERM every answered request's line
+/// is written out before the process exits, none lost and none torn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answered_request_is_in_the_access_log_after_sigterm() {
+    let log = format!(
+        "{}/access-{}.log",
+        env!("CARGO_TARGET_TMPDIR"),
+        std::process::id()
+    );
+    let _ = std::fs::remove_file(&log);
+    let server = common::Server::start(&["--access-log", &log]);
+    let addr = server.addr.clone();
+    let lines = |f: &str| std::fs::read_to_string(f).unwrap_or_default();
+
+    assert_eq!(try_request(&addr, "GET", "/", "").await, Some(200));
+    let started = Instant::now();
+    while lines(&log).lines().count() < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the access-log line of a request is not in {log} after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // A burst, then SIGTERM at once: its lines are still in the buffer when the signal comes.
+    let burst = 300;
+    for n in 0..burst {
+        let album = json!({"artist": "log", "album": format!("n{n}"), "tracks": []});
+        assert_eq!(
+            try_request(&addr, "POST", "/album", &album.to_string()).await,
+            Some(204)
+        );
+    }
+    let status = server.stop();
+    assert!(status.success(), "gateway serve ended with {status}");
+
+    let text = lines(&log);
+    let entries: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("torn line {l:?}: {e}")))
+        .collect();
+    assert_eq!(entries.len(), 1 + burst, "lines in {log}");
+    assert_eq!(entries[0]["httpMethod"], "GET");
+    assert!(
+        entries[1..]
+            .iter()
+            .all(|e| e["httpMethod"] == "POST" && e["status"] == "204"),
+        "the burst's lines: {text}"
+    );
+    let _ = std::fs::remove_file(&log);
 }
