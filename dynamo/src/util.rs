@@ -135,12 +135,14 @@ pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
 pub(crate) fn request_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut state = random_u64();
-    let mut out = String::with_capacity(52);
-    for _ in 0..52 {
+    let mut out = [0u8; 52];
+    for c in &mut out {
         state = xorshift(state);
-        out.push(ALPHABET[(state % ALPHABET.len() as u64) as usize] as char);
+        // The high 32 bits scaled to the alphabet: no division per character (52 of them were
+        // 2% of a PutItem's CPU).
+        *c = ALPHABET[(((state >> 32) * ALPHABET.len() as u64) >> 32) as usize];
     }
-    out
+    out.iter().map(|&b| b as char).collect()
 }
 
 /// A number that differs per call and per process (a counter and the clock mixed by a xorshift
@@ -224,6 +226,24 @@ pub fn http_date(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_52_characters_of_the_alphabet_and_differ() {
+        let ids: std::collections::BTreeSet<String> = (0..2000).map(|_| request_id()).collect();
+        assert_eq!(ids.len(), 2000, "a request id repeated");
+        let mut seen = std::collections::BTreeSet::new();
+        for id in &ids {
+            assert_eq!(id.len(), 52, "{id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+                "{id}"
+            );
+            seen.extend(id.bytes());
+        }
+        // Every letter and digit shows up: the scaling reaches both ends of the alphabet.
+        assert_eq!(seen.len(), 36);
+    }
 
     #[test]
     fn http_dates() {

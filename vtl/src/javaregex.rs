@@ -1,6 +1,7 @@
 //! Java regular expressions (`java.util.regex`) on top of fancy-regex: a small translation layer for
 //! the constructs the two dialects spell differently (docs/evidence/dependencies.md §8).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -55,6 +56,81 @@ pub fn cache_len() -> usize {
 pub struct JavaPattern {
     find: Regex,
     whole: Regex,
+    /// The string the pattern matches when it is a plain one (see [`literal`]).
+    literal: Option<String>,
+}
+
+/// The one string a pattern matches when it has no construct of its own: letters, digits and
+/// other characters that are not metacharacters, and metacharacters escaped with a backslash
+/// (`\\'` matches `\'`). `replaceAll("\\'", "'")`, the idiom of AWS's mapping-template
+/// examples, then needs no regex search. `None` for anything else, the empty pattern included.
+fn literal(p: &str) -> Option<Cow<'_, str>> {
+    let plain = |c: char| {
+        !matches!(
+            c,
+            '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}'
+        )
+    };
+    if p.chars().all(plain) {
+        return (!p.is_empty()).then_some(Cow::Borrowed(p));
+    }
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // Java: a backslash before a character that is not a letter or a digit quotes it;
+            // before a letter or a digit it is a construct (a class, a back reference, \Q ...).
+            '\\' => match chars.next() {
+                Some(n) if !n.is_alphanumeric() => out.push(n),
+                _ => return None,
+            },
+            c if plain(c) => out.push(c),
+            _ => return None,
+        }
+    }
+    Some(Cow::Owned(out))
+}
+
+/// `replaceAll`/`replaceFirst` of a plain `pattern` (see [`literal`]) by a replacement without
+/// `$` or `\\`, which Java inserts as it is: no regex compiled or searched. `None` when the
+/// pattern or the replacement needs the regex path ([`JavaPattern::replace`]).
+pub fn replace_plain(
+    s: &str,
+    pattern: &str,
+    repl: &str,
+    all: bool,
+    limit: usize,
+) -> Option<Result<String, String>> {
+    let lit = literal(pattern)?;
+    replace_literal(s, &lit, repl, all, limit)
+}
+
+/// The steps of [`JavaPattern::replace`] with every match the literal `lit`.
+fn replace_literal(
+    s: &str,
+    lit: &str,
+    repl: &str,
+    all: bool,
+    limit: usize,
+) -> Option<Result<String, String>> {
+    if repl.contains(['$', '\\']) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (at, _) in s.match_indices(lit) {
+        out.push_str(&s[last..at]);
+        out.push_str(repl);
+        if out.len() > limit {
+            return Some(Err("result too large".into()));
+        }
+        last = at + lit.len();
+        if !all {
+            break;
+        }
+    }
+    out.push_str(&s[last..]);
+    Some(Ok(out))
 }
 
 fn posix_class(name: &str) -> Option<&'static str> {
@@ -194,6 +270,7 @@ impl JavaPattern {
         Ok(JavaPattern {
             find: build(&t)?,
             whole: build(&format!("\\A(?:{t})\\z"))?,
+            literal: literal(p).map(Cow::into_owned),
         })
     }
 
@@ -204,6 +281,11 @@ impl JavaPattern {
 
     /// `replaceAll`/`replaceFirst` with Java replacement syntax (`$1`, `${name}`, `\$`).
     pub fn replace(&self, s: &str, repl: &str, all: bool, limit: usize) -> Result<String, String> {
+        if let Some(lit) = &self.literal
+            && let Some(done) = replace_literal(s, lit, repl, all, limit)
+        {
+            return done;
+        }
         let mut out = String::new();
         let mut last = 0;
         let mut search_from = 0;
@@ -348,6 +430,66 @@ fn expand_replacement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_patterns_replace_as_the_regex_search_does() {
+        // What is plain, and what is a construct.
+        assert_eq!(literal("\\\\'").as_deref(), Some("\\'"));
+        assert_eq!(literal("abc").as_deref(), Some("abc"));
+        assert_eq!(literal("a\\.b\\$").as_deref(), Some("a.b$"));
+        assert_eq!(literal("é-\\\"").as_deref(), Some("é-\""));
+        // Java's replacement syntax and patterns with constructs take the regex path.
+        assert_eq!(replace_plain("a$b", "a", "$0", true, usize::MAX), None);
+        assert_eq!(replace_plain("a\\b", "a", "\\$", true, usize::MAX), None);
+        assert_eq!(replace_plain("ab", "a.", "x", true, usize::MAX), None);
+        for construct in [
+            "", "a.b", "\\d", "\\1", "\\Qa\\E", "(?i)a", "a|b", "[a]", "a+", "^a", "\\",
+        ] {
+            assert_eq!(literal(construct), None, "{construct:?}");
+        }
+        // The fast path against the regex search on the same input, for both methods, with
+        // overlapping candidates, matches at both ends, none, and multi-byte text.
+        let inputs = [
+            "",
+            "no match here",
+            "O\\'Brien \\'quoted\\' \\'",
+            "\\'\\'\\'",
+            "aaaa",
+            "é\\'é\\'",
+            "a.b$a.b$",
+        ];
+        for pattern in ["\\\\'", "aa", "a\\.b\\$", "é"] {
+            let fast = JavaPattern::compile(pattern).unwrap();
+            assert!(fast.literal.is_some(), "{pattern:?} is plain");
+            let mut slow = fast.clone();
+            slow.literal = None;
+            for input in inputs {
+                for repl in ["'", "", "xyz"] {
+                    for all in [true, false] {
+                        let want = slow.replace(input, repl, all, usize::MAX);
+                        assert_eq!(
+                            fast.replace(input, repl, all, usize::MAX),
+                            want,
+                            "{pattern:?} in {input:?} by {repl:?}, all: {all}"
+                        );
+                        assert_eq!(
+                            replace_plain(input, pattern, repl, all, usize::MAX),
+                            Some(want),
+                            "replace_plain: {pattern:?} in {input:?} by {repl:?}, all: {all}"
+                        );
+                    }
+                }
+                // The size limit is met at the same match.
+                for limit in 0..12 {
+                    assert_eq!(
+                        fast.replace(input, "xyz", true, limit),
+                        slow.replace(input, "xyz", true, limit),
+                        "{pattern:?} in {input:?}, limit {limit}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn cache_is_bounded_and_shared_across_threads() {

@@ -11,8 +11,13 @@ pub(crate) fn consistent(data: &Value) -> bool {
 
 /// Write units of one item: 1 KB per unit, at least 1 (Developer Guide, "Read/write capacity mode").
 pub(crate) fn write_units(item: Option<&Item>) -> f64 {
-    match item {
-        Some(i) => (item_size(i) as f64 / 1024.0).ceil().max(1.0),
+    write_units_of_size(item.map(item_size))
+}
+
+/// `write_units` of an item of this size (`None`: no item).
+pub(crate) fn write_units_of_size(size: Option<usize>) -> f64 {
+    match size {
+        Some(s) => (s as f64 / 1024.0).ceil().max(1.0),
         None => 1.0,
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::capacity::{add_batch_consumed, add_consumed, write_units};
+use super::capacity::{add_batch_consumed, add_consumed, write_units, write_units_of_size};
 use super::expressions::{Expressions, check_condition};
 use super::validate::{check_key_paths, validate_index_keys, validate_item_keys, validate_key};
 use super::{Embedded, MAX_ITEM_SIZE, str_field};
@@ -23,7 +23,8 @@ impl Embedded {
                 "ReturnValues can only be ALL_OLD or NONE",
             ));
         }
-        if item_size(&item) > MAX_ITEM_SIZE {
+        let size = item_size(&item);
+        if size > MAX_ITEM_SIZE {
             return Err(DynamoError::validation(
                 "Item size has exceeded the maximum allowed size",
             ));
@@ -37,15 +38,17 @@ impl Embedded {
         validate_item_keys(t, &item)?;
         validate_index_keys(t, &item, false)?;
         let key = t.storage_key(&item);
-        let existing = t.items.get(&key);
-        check_condition(&exprs, existing)?;
+        let existing = t.items.get_stored(&key);
+        check_condition(&exprs, existing.map(|s| &s.item))?;
         let mut out = Map::new();
         if let Some(old) = existing
             && rv == Some("ALL_OLD")
         {
-            out.insert("Attributes".to_string(), item_to_json(old));
+            out.insert("Attributes".to_string(), item_to_json(&old.item));
         }
-        let units = write_units(existing).max(write_units(Some(&item)));
+        // Sizes known already: the stored item's, and this one's from the size check.
+        let units =
+            write_units_of_size(existing.map(|s| s.size)).max(write_units_of_size(Some(size)));
         add_consumed(&mut out, data, &name, units, None);
         t.put(key, item);
         Ok(Value::Object(out))

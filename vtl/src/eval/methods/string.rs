@@ -268,10 +268,13 @@ fn regex_replace(r: &mut Renderer, cur: &Value, args: &[Value], all: bool) -> R<
     let (Some(p), Some(with)) = (arg_str(args, 0), arg_str(args, 1)) else {
         return Ok(Value::Null);
     };
-    let re = r.regex(&p)?;
-    let out = re
-        .replace(&this(cur), &with, all, r.limits.max_output_bytes)
-        .map_err(|e| r.method_error(e))?;
+    let s = this(cur);
+    let limit = r.limits.max_output_bytes;
+    let out = match crate::javaregex::replace_plain(&s, &p, &with, all, limit) {
+        Some(done) => done,
+        None => r.regex(&p)?.replace(&s, &with, all, limit),
+    }
+    .map_err(|e| r.method_error(e))?;
     Ok(Value::string(out))
 }
 
