@@ -155,7 +155,10 @@ pub(crate) fn random_u64() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    let state = nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id()) << 32;
+    // The process id once: `getpid` is a system call, and this runs on every request.
+    static PID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let pid = *PID.get_or_init(|| u64::from(std::process::id()));
+    let state = nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ pid << 32;
     xorshift(if state == 0 {
         0x2545_F491_4F6C_DD1D
     } else {
