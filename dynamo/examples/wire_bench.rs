@@ -206,16 +206,43 @@ async fn load(
     out
 }
 
+/// What the paginated reads look at in a page. The items are skipped, not built (`IgnoredAny`
+/// still reads every byte of them): a client that built a `Value` per page spent more time on
+/// that than the embedded store spent on the page (perf: about 20 µs of the store's CPU per
+/// 100-item page against 0.45 ms a page), so the figure measured the client more than the store.
+/// Both servers get the same client.
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(rename = "Count")]
+    count: u64,
+    #[serde(rename = "Items", default)]
+    items: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "LastEvaluatedKey")]
+    last_evaluated_key: Option<Value>,
+}
+
 /// Runs a paginated read (`req` plus `ExclusiveStartKey`) to the end: (items, pages).
 async fn paginate(c: &mut Conn, action: &str, req: &Value) -> (u64, u64) {
     let mut req = req.clone();
     let (mut items, mut pages) = (0u64, 0u64);
     loop {
-        let page = c.json(action, &req).await;
+        let (status, body) = c.call(action, Bytes::from(req.to_string())).await;
+        let page: Page = match serde_json::from_slice(&body) {
+            Ok(p) if status == 200 => p,
+            _ => panic!(
+                "{action} {req}: status {status}: {}",
+                String::from_utf8_lossy(&body)
+            ),
+        };
+        assert_eq!(
+            page.items.len() as u64,
+            page.count,
+            "{action}: Count is not the number of Items"
+        );
         pages += 1;
-        items += page["Count"].as_u64().unwrap_or(0);
-        match page.get("LastEvaluatedKey") {
-            Some(k) => req["ExclusiveStartKey"] = k.clone(),
+        items += page.count;
+        match page.last_evaluated_key {
+            Some(k) => req["ExclusiveStartKey"] = k,
             None => return (items, pages),
         }
     }
