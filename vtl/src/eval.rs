@@ -1026,6 +1026,11 @@ impl<'t, 'b> Renderer<'t, 'b> {
     }
 
     fn compare(&mut self, op: BinOp, l: &Expr, r: &Expr) -> R<bool> {
+        if matches!(op, BinOp::Eq | BinOp::Ne)
+            && let Some(empty) = self.renders_empty(l, r)?
+        {
+            return Ok(empty == (op == BinOp::Eq));
+        }
         let a = self.eval_expr(l)?;
         let b = self.eval_expr(r)?;
         match op {
@@ -1048,6 +1053,45 @@ impl<'t, 'b> Renderer<'t, 'b> {
                 })
             }
         }
+    }
+
+    /// `"$!x" == ""` (either way round, or `!=`): the idiom of AWS's examples for "missing or
+    /// empty". Whether the one reference renders empty, without writing a whole item out to find
+    /// that out: a Java `Map` or `List` (or a container on the tape) renders at least `{}` or
+    /// `[]`, a number or boolean its digits or word, null nothing; anything else is rendered as
+    /// the string would be. The reference is evaluated once, as rendering the string would.
+    /// `None` when the comparison has another shape.
+    fn renders_empty(&mut self, l: &Expr, r: &Expr) -> R<Option<bool>> {
+        let nodes = match (l, r) {
+            (Expr::Interpolated(nodes, _), Expr::Str(s, _))
+            | (Expr::Str(s, _), Expr::Interpolated(nodes, _))
+                if s.is_empty() =>
+            {
+                nodes
+            }
+            _ => return Ok(None),
+        };
+        let [Node::Ref(reference)] = nodes.as_slice() else {
+            return Ok(None);
+        };
+        let v = self.eval_ref(reference)?;
+        Ok(Some(match &v {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::Bool(_)
+            | Value::Int(_)
+            | Value::Long(_)
+            | Value::BigInt(_)
+            | Value::Double(_)
+            | Value::List(_)
+            | Value::Map(_)
+            | Value::Json(_) => false,
+            other => {
+                let mut out = String::new();
+                self.write_value(other, &mut out, reference.pos)?;
+                out.is_empty()
+            }
+        }))
     }
 
     /// `==` as Velocity 1.7 `ASTEQNode`, plus API Gateway's null == "" (AWS-recorded, 8.1).

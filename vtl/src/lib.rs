@@ -646,6 +646,60 @@ mod tests {
         );
     }
 
+    /// `#if("$!x" == "")` answers without rendering `$x` (`renders_empty` in eval.rs): the same
+    /// answer as comparing the rendered string, for every kind of value a template meets, both
+    /// ways round and with `!=`, and the reference evaluated once.
+    #[test]
+    fn empty_string_comparisons_answer_as_the_rendered_string_would() {
+        let b = Bindings {
+            body:
+                r#"{"m":{"a":{"S":"x"}},"e":{},"l":[],"s":"","t":"text","n":0,"f":false,"z":null}"#
+                    .into(),
+            ..Bindings::default()
+        };
+        let t = |src: &str| Template::parse(src).unwrap().render(&b).unwrap().output;
+        let values = [
+            "$input.path('$.m')",
+            "$input.path('$.e')",
+            "$input.path('$.l')",
+            "$input.path('$.s')",
+            "$input.path('$.t')",
+            "$input.path('$.n')",
+            "$input.path('$.f')",
+            "$input.path('$.z')",
+            "$input.path('$.missing')",
+            "$input.path('$').m.a",
+            "{}",
+            "[]",
+            "''",
+            "'x'",
+            "1.5",
+            "true",
+            "$util.parseJson('{}')",
+        ];
+        let mut answers = 0;
+        for v in values {
+            let setup = format!("#set($r = {v})#define($d)$!r#end#set($cnt = 0)");
+            for (probe, form) in [("$!r", "quiet"), ("$r", "plain"), ("$d", "block")] {
+                let fast = t(&format!(
+                    "{setup}#if(\"{probe}\" == \"\")E#{{else}}N#end#if(\"\" != \"{probe}\")n#{{else}}e#end"
+                ));
+                let slow = t(&format!(
+                    "{setup}#set($s = \"{probe}\")#if($s == \"\")E#{{else}}N#end#if(\"\" != $s)n#{{else}}e#end"
+                ));
+                assert_eq!(fast, slow, "{form} {probe} with $r = {v}");
+                answers += usize::from(fast.starts_with('E'));
+            }
+        }
+        // Both answers occur: null, missing and empty strings render empty, the rest do not.
+        assert!((5..30).contains(&answers), "{answers} empty");
+        // Evaluated once: a method call in the reference runs once per comparison.
+        assert_eq!(
+            t("#set($l = [])#if(\"$!l.add(1)\" == \"\")E#end$l.size()"),
+            "1"
+        );
+    }
+
     /// The second render of a template starts from what the first wrote, plus an eighth: its
     /// buffer holds the output without the doubling's up to 2x (the peak heap of a Scan page's
     /// render, `scripts/bench memory`, 4.6x the page before, 3.7x after).
