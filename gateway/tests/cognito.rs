@@ -207,12 +207,7 @@ async fn a_jwks_key_verifies_tokens_by_kid() {
 
 #[tokio::test]
 async fn gateway_token_mints_what_gateway_serve_accepts() {
-    let key = format!(
-        "{}/issuer-cli-{}.p8",
-        env!("CARGO_TARGET_TMPDIR"),
-        std::process::id()
-    );
-    let _ = std::fs::remove_file(&key);
+    let key = common::scratch_file("issuer-cli", "p8");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gateway"))
         .args([
             "token",

@@ -218,12 +218,7 @@ async fn without_data_trace_no_headers_or_bodies_and_errors_at_every_level() {
 
 #[tokio::test]
 async fn gateway_serve_writes_the_log_to_a_file() {
-    let path = format!(
-        "{}/execution-{}.log",
-        env!("CARGO_TARGET_TMPDIR"),
-        std::process::id()
-    );
-    let _ = std::fs::remove_file(&path);
+    let path = common::scratch_file("execution", "log");
     let server = common::Server::start(&["--execution-log", &path]);
     let r = common::request(
         &server.addr,

@@ -193,12 +193,7 @@ async fn increments_are_replayed_exactly_once() {
 /// is written out before the process exits, none lost and none torn.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answered_request_is_in_the_access_log_after_sigterm() {
-    let log = format!(
-        "{}/access-{}.log",
-        env!("CARGO_TARGET_TMPDIR"),
-        std::process::id()
-    );
-    let _ = std::fs::remove_file(&log);
+    let log = common::scratch_file("access", "log");
     let server = common::Server::start(&["--access-log", &log]);
     let addr = server.addr.clone();
     let lines = |f: &str| std::fs::read_to_string(f).unwrap_or_default();

@@ -351,12 +351,7 @@ async fn with_a_lambda_authorizer_a_deny_refuses_before_the_call_and_an_allow_co
 
 #[tokio::test]
 async fn a_cognito_method_needs_the_resource_policy_to_allow_it() {
-    let path = format!(
-        "{}/issuer-policy-{}.p8",
-        env!("CARGO_TARGET_TMPDIR"),
-        std::process::id()
-    );
-    let _ = std::fs::remove_file(&path);
+    let path = common::scratch_file("issuer-policy", "p8");
     let issuer = gateway::cognito::LocalIssuer::load_or_create(std::path::Path::new(&path))
         .expect("issuer key");
     let token = issuer.token(

@@ -14,6 +14,18 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A path in the tests' scratch directory unique to this test process,
+/// `CARGO_TARGET_TMPDIR/{stem}-{pid}.{ext}`, with nothing at it (a previous run's file removed).
+pub fn scratch_file(stem: &str, ext: &str) -> String {
+    let path = format!(
+        "{}/{stem}-{}.{ext}",
+        env!("CARGO_TARGET_TMPDIR"),
+        std::process::id()
+    );
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
 pub fn spec_path() -> String {
     format!("{}/../openapi.yaml", env!("CARGO_MANIFEST_DIR"))
 }
