@@ -91,9 +91,9 @@ fn literal(p: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
-/// `replaceAll`/`replaceFirst` of a plain `pattern` (see [`literal`]) by a replacement without
-/// `$` or `\\`, which Java inserts as it is: no regex compiled or searched. `None` when the
-/// pattern or the replacement needs the regex path ([`JavaPattern::replace`]).
+/// `replaceAll`/`replaceFirst` of a plain `pattern` (no metacharacter, or only escaped ones) by a
+/// replacement without `$` or `\`, which Java inserts as it is: no regex compiled or searched.
+/// `None` when the pattern or the replacement needs the regex path ([`JavaPattern::replace`]).
 pub fn replace_plain(
     s: &str,
     pattern: &str,
