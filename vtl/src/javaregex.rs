@@ -56,8 +56,6 @@ pub fn cache_len() -> usize {
 pub struct JavaPattern {
     find: Regex,
     whole: Regex,
-    /// The string the pattern matches when it is a plain one (see [`literal`]).
-    literal: Option<String>,
 }
 
 /// The one string a pattern matches when it has no construct of its own: letters, digits and
@@ -101,21 +99,12 @@ pub fn replace_plain(
     all: bool,
     limit: usize,
 ) -> Option<Result<String, String>> {
-    let lit = literal(pattern)?;
-    replace_literal(s, &lit, repl, all, limit)
-}
-
-/// The steps of [`JavaPattern::replace`] with every match the literal `lit`.
-fn replace_literal(
-    s: &str,
-    lit: &str,
-    repl: &str,
-    all: bool,
-    limit: usize,
-) -> Option<Result<String, String>> {
     if repl.contains(['$', '\\']) {
         return None;
     }
+    let lit = literal(pattern)?;
+    let lit = lit.as_ref();
+    // The steps of `JavaPattern::replace`, with every match the literal.
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     for (at, _) in s.match_indices(lit) {
@@ -270,7 +259,6 @@ impl JavaPattern {
         Ok(JavaPattern {
             find: build(&t)?,
             whole: build(&format!("\\A(?:{t})\\z"))?,
-            literal: literal(p).map(Cow::into_owned),
         })
     }
 
@@ -281,11 +269,6 @@ impl JavaPattern {
 
     /// `replaceAll`/`replaceFirst` with Java replacement syntax (`$1`, `${name}`, `\$`).
     pub fn replace(&self, s: &str, repl: &str, all: bool, limit: usize) -> Result<String, String> {
-        if let Some(lit) = &self.literal
-            && let Some(done) = replace_literal(s, lit, repl, all, limit)
-        {
-            return done;
-        }
         let mut out = String::new();
         let mut last = 0;
         let mut search_from = 0;
@@ -459,31 +442,22 @@ mod tests {
             "a.b$a.b$",
         ];
         for pattern in ["\\\\'", "aa", "a\\.b\\$", "é"] {
-            let fast = JavaPattern::compile(pattern).unwrap();
-            assert!(fast.literal.is_some(), "{pattern:?} is plain");
-            let mut slow = fast.clone();
-            slow.literal = None;
+            let regex = JavaPattern::compile(pattern).unwrap();
             for input in inputs {
                 for repl in ["'", "", "xyz"] {
                     for all in [true, false] {
-                        let want = slow.replace(input, repl, all, usize::MAX);
-                        assert_eq!(
-                            fast.replace(input, repl, all, usize::MAX),
-                            want,
-                            "{pattern:?} in {input:?} by {repl:?}, all: {all}"
-                        );
                         assert_eq!(
                             replace_plain(input, pattern, repl, all, usize::MAX),
-                            Some(want),
-                            "replace_plain: {pattern:?} in {input:?} by {repl:?}, all: {all}"
+                            Some(regex.replace(input, repl, all, usize::MAX)),
+                            "{pattern:?} in {input:?} by {repl:?}, all: {all}"
                         );
                     }
                 }
                 // The size limit is met at the same match.
                 for limit in 0..12 {
                     assert_eq!(
-                        fast.replace(input, "xyz", true, limit),
-                        slow.replace(input, "xyz", true, limit),
+                        replace_plain(input, pattern, "xyz", true, limit),
+                        Some(regex.replace(input, "xyz", true, limit)),
                         "{pattern:?} in {input:?}, limit {limit}"
                     );
                 }
